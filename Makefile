@@ -1,0 +1,39 @@
+# Two commands for a fresh machine: `make run` and `make test` (see README.md).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install migrate seed test-sqlite test-postgres bench messages clean
+
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: $(STAMP)
+	FLASK_APP=wsgi.py $(PY) -m flask db upgrade
+
+seed: migrate
+	FLASK_APP=wsgi.py $(PY) -m flask seed demo
+
+# Starts the fake WeChat server and the service; Ctrl-C stops both.
+run: seed
+	$(PY) -m scripts.run_demo
+
+# The whole suite on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set.
+test: $(STAMP)
+	env -u TEST_DATABASE_URL $(PY) -m pytest -q -p no:cacheprovider tests
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	  echo "== again on $$TEST_DATABASE_URL"; \
+	  TEST_DATABASE_URL="$$TEST_DATABASE_URL" $(PY) -m pytest -q -p no:cacheprovider tests; \
+	fi
+
+messages: $(STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg -o translations/messages.pot .
+
+clean:
+	rm -rf $(VENV) instance/*.db

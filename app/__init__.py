@@ -1,0 +1,91 @@
+"""Application factory."""
+from pathlib import Path
+
+from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import BASE_DIR, get_config
+
+from .extensions import api, babel, db, limiter, migrate
+
+
+def _select_locale():
+    from flask import current_app
+    return request.accept_languages.best_match(current_app.config["SUPPORTED_LOCALES"]) or "zh"
+
+
+def _install_services(app):
+    """Objects built once from configuration and shared by every request."""
+    from app.accounts.passwords import Hasher
+    from app.core.crypto import FieldCipher, parse_key_ring
+    from app.core.types import set_field_cipher
+    from app.core.wechat import WeChatGateway
+
+    keys, active = parse_key_ring(app.config["DATA_ENCRYPTION_KEYS"])
+    set_field_cipher(FieldCipher(keys, active))
+    app.extensions["password_hasher"] = Hasher(app.config["ARGON2_TIME_COST"],
+                                               app.config["ARGON2_MEMORY_COST"])
+    storage = None
+    if app.config.get("REDIS_URL"):
+        import redis
+        from wechatpy.session.redisstorage import RedisStorage
+        storage = RedisStorage(redis.Redis.from_url(app.config["REDIS_URL"]), prefix="wechatpy")
+    app.extensions["wechat"] = WeChatGateway(
+        app.config["WECHAT_APPID"], app.config["WECHAT_SECRET"], app.config["WECHAT_API_BASE"],
+        timeout=app.config["WECHAT_TIMEOUT"], session_storage=storage)
+
+
+def _register_blueprints(app):
+    from app.accounts.api import bp as accounts_bp
+    from app.directory.api import bp as directory_bp
+    from app.health import bp as health_bp
+
+    api.register_blueprint(accounts_bp)
+    api.register_blueprint(directory_bp)
+    app.register_blueprint(health_bp)
+
+
+def _declare_framework_routes(app):
+    """Routes Flask and flask-smorest add themselves (static files, the OpenAPI JSON) are public."""
+    from app.accounts.access import access
+    for endpoint, view in list(app.view_functions.items()):
+        if endpoint == "static" or endpoint.startswith("api-docs."):
+            app.view_functions[endpoint] = access.public(view)
+
+
+def _register_cli(app):
+    from app.audit.cli import audit_cli
+    from app.seed import seed_cli
+    app.cli.add_command(audit_cli)
+    app.cli.add_command(seed_cli)
+
+
+def create_app(config=None, **overrides):
+    """Build the app. `config` is a name ("development", "testing", "production") or class."""
+    config_class = config if isinstance(config, type) else get_config(config)
+    app = Flask(__name__, instance_path=str(BASE_DIR / "instance"),
+                static_folder=str(BASE_DIR / "static"), static_url_path="/static")
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    config_class.check()
+    Path(app.instance_path).mkdir(exist_ok=True)
+    if app.config.get("TRUSTED_PROXY_COUNT"):
+        count = int(app.config["TRUSTED_PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
+
+    from app import models  # noqa: F401  (every table in the metadata)
+    from app.core.http import register_error_handlers
+    from app.logs import install_logging
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
+    babel.init_app(app, locale_selector=_select_locale)
+    limiter.init_app(app)
+    api.init_app(app)
+    _install_services(app)
+    _register_blueprints(app)
+    _declare_framework_routes(app)
+    register_error_handlers(app)  # after api.init_app, so our JSON shape wins
+    install_logging(app)
+    _register_cli(app)
+    return app

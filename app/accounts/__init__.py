@@ -1,0 +1,1 @@
+"""Accounts: staff, roles and region grants, person (WeChat) logins, tokens, access checks."""

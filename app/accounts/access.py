@@ -1,0 +1,122 @@
+"""Who may call what. Every route declares a policy (SECURITY.md 13): a test walks the URL
+map and fails on any view without one.
+
+    @access.public                      anyone, no token
+    @access.person                      a signed-in job seeker (person audience)
+    @access.staff()                     any signed-in staff member
+    @access.staff("staff.manage")       staff whose role holds the permission
+"""
+from dataclasses import dataclass
+from functools import wraps
+
+from flask import current_app, g, request
+from flask_babel import lazy_gettext as _l
+
+from app.audit.services import Actor
+from app.core.clock import utcnow
+from app.core.errors import Forbidden, Unauthorized
+from app.core.models import is_within
+from app.extensions import db
+
+from .models import AuthSession, PersonAccount, StaffAccount
+from .roles import has_permission
+from .tokens import AUD_PERSON, AUD_STAFF, TokenError, TokenSettings, decode_token
+
+ACCESS_ATTR = "_access_policy"
+
+
+@dataclass(frozen=True)
+class Policy:
+    kind: str  # "public" | "person" | "staff"
+    permission: str | None = None
+
+
+def token_settings():
+    cfg = current_app.config
+    return TokenSettings(cfg["JWT_SECRET"], tuple(cfg["JWT_ALGORITHMS"]), cfg["JWT_ISSUER"])
+
+
+def _bearer_token():
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("auth.required", _l("请先登录"))
+    return token.strip()
+
+
+def _invalid(reason="invalid"):
+    if reason == "expired":
+        return Unauthorized("auth.token_expired", _l("登录已过期，请重新登录"))
+    return Unauthorized("auth.token_invalid", _l("登录凭证无效，请重新登录"))
+
+
+def _load_subject(audience, model):
+    """Decode the bearer token, then check its session and account are still live."""
+    try:
+        claims = decode_token(token_settings(), _bearer_token(), audience)
+    except TokenError as exc:
+        raise _invalid(exc.reason)
+    kind, _, raw_id = str(claims["sub"]).partition(":")
+    if kind != audience or not raw_id.isdigit():
+        raise _invalid()
+    session = db.session.get(AuthSession, claims.get("sid", ""))
+    if session is None or session.subject_type != audience or str(session.subject_id) != raw_id \
+            or not session.is_live(utcnow()):
+        raise _invalid()
+    account = db.session.get(model, int(raw_id))
+    if account is None or not account.active or account.token_version != claims.get("ver"):
+        raise _invalid()
+    g.auth_session = session
+    g.actor = Actor(audience, account.id)
+    return account
+
+
+def current_staff():
+    return g.staff
+
+
+def current_person_account():
+    return g.person_account
+
+
+def _declare(view, policy, check):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        check()
+        return view(*args, **kwargs)
+    setattr(wrapper, ACCESS_ATTR, policy)
+    return wrapper
+
+
+class _Access:
+    def public(self, view):
+        return _declare(view, Policy("public"), lambda: None)
+
+    def person(self, view):
+        def check():
+            g.person_account = _load_subject(AUD_PERSON, PersonAccount)
+        return _declare(view, Policy("person"), check)
+
+    def staff(self, permission=None):
+        def check():
+            staff = _load_subject(AUD_STAFF, StaffAccount)
+            if permission and not has_permission(staff.role, permission):
+                raise Forbidden("auth.forbidden", _l("没有权限执行此操作"),
+                                {"permission": permission})
+            g.staff = staff
+
+        def decorate(view):
+            return _declare(view, Policy("staff", permission), check)
+        return decorate
+
+
+access = _Access()
+
+
+def policy_of(view):
+    return getattr(view, ACCESS_ATTR, None)
+
+
+def in_scope(staff, region_code):
+    """True when region_code lies in the staff member's granted subtree."""
+    return is_within(region_code, staff.region_code)

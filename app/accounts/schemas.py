@@ -1,0 +1,101 @@
+"""Request and response schemas of the accounts area (they also generate the OpenAPI)."""
+from marshmallow import fields, validate
+
+from app.core.schemas import StrictSchema
+from app.core.masking import mask_phone
+
+from .roles import Role
+
+
+class WeChatLoginSchema(StrictSchema):
+    code = fields.String(required=True, validate=validate.Length(1, 128))
+
+
+class PhoneBindSchema(StrictSchema):
+    code = fields.String(required=True, validate=validate.Length(1, 128))
+    privacy_notice_version = fields.String(required=True, validate=validate.Length(1, 32))
+
+
+class StaffLoginSchema(StrictSchema):
+    username = fields.String(required=True, validate=validate.Length(1, 64))
+    password = fields.String(required=True, validate=validate.Length(1, 256),
+                             load_only=True)
+    totp_code = fields.String(validate=validate.Regexp(r"^\d{6}$"), load_default=None)
+
+
+class RefreshSchema(StrictSchema):
+    refresh_token = fields.String(required=True, validate=validate.Length(1, 2048))
+
+
+class TokenPairSchema(StrictSchema):
+    access_token = fields.String(required=True)
+    refresh_token = fields.String(required=True)
+    token_type = fields.String(required=True)
+    expires_in = fields.Integer(required=True)
+
+
+class StaffSchema(StrictSchema):
+    id = fields.Integer()
+    username = fields.String()
+    display_name = fields.String()
+    role = fields.String()
+    role_label = fields.String()
+    region_code = fields.String()
+    station_id = fields.Integer(allow_none=True)
+    active = fields.Boolean()
+    totp_enabled = fields.Boolean()
+
+
+class PersonAccountSchema(StrictSchema):
+    id = fields.Integer()
+    phone = fields.Function(lambda a: mask_phone(a.phone), allow_none=True)
+    phone_bound = fields.Function(lambda a: a.phone is not None)
+    privacy_notice_version = fields.String(allow_none=True)
+
+
+class StaffLoginResultSchema(TokenPairSchema):
+    staff = fields.Nested(StaffSchema)
+
+
+class PersonLoginResultSchema(TokenPairSchema):
+    person = fields.Nested(PersonAccountSchema)
+    new_account = fields.Boolean()
+
+
+
+ROLES = [role.value for role in Role]
+
+
+class StaffCreateSchema(StrictSchema):
+    username = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]{3,64}$"))
+    display_name = fields.String(required=True, validate=validate.Length(1, 64))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(1, 256))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    region_code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}(\d{3}){0,2}$"))
+    station_id = fields.Integer(load_default=None)
+
+
+class StaffUpdateSchema(StrictSchema):
+    role = fields.String(validate=validate.OneOf(ROLES))
+    region_code = fields.String(validate=validate.Regexp(r"^\d{6}(\d{3}){0,2}$"))
+    station_id = fields.Integer()
+    active = fields.Boolean()
+
+
+class PasswordChangeSchema(StrictSchema):
+    old_password = fields.String(required=True, load_only=True)
+    new_password = fields.String(required=True, load_only=True, validate=validate.Length(1, 256))
+
+
+class TotpSetupSchema(StrictSchema):
+    secret = fields.String()
+    otpauth_uri = fields.String()
+
+
+class TotpCodeSchema(StrictSchema):
+    code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
+
+
+class StaffListArgs(StrictSchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(1, 100))

@@ -1,0 +1,1 @@
+"""Audit: append-only, hash-chained entries of every sensitive read and every change."""

@@ -1,0 +1,41 @@
+"""Region tree tables, shared by every area that is bound to a region."""
+from sqlalchemy import ForeignKey, Index, SmallInteger, String, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+
+
+class Region(db.Model):
+    __tablename__ = "regions"
+
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    level: Mapped[int] = mapped_column(SmallInteger)
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), index=True)
+
+    def to_dict(self):
+        return {"code": self.code, "name": self.name, "level": self.level,
+                "parent_code": self.parent_code}
+
+
+class RegionClosure(db.Model):
+    """Every (ancestor, descendant) pair: subtree queries are one index range."""
+    __tablename__ = "region_closure"
+
+    ancestor_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), primary_key=True)
+    descendant_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), primary_key=True)
+    depth: Mapped[int] = mapped_column(SmallInteger)
+
+    __table_args__ = (Index("ix_region_closure_descendant", "descendant_code", "ancestor_code"),)
+
+
+def subtree_codes(code):
+    """A SELECT of every region code in the subtree of `code`, itself included."""
+    return select(RegionClosure.descendant_code).where(RegionClosure.ancestor_code == code)
+
+
+def is_within(code, ancestor_code):
+    """True when `code` lies in the subtree of `ancestor_code` (one primary-key probe)."""
+    if code is None or ancestor_code is None:
+        return False
+    return db.session.get(RegionClosure, (ancestor_code, code)) is not None

@@ -1,0 +1,19 @@
+"""Shared schema pieces: the error shape (documented in OpenAPI) and strict input bases."""
+from marshmallow import RAISE, Schema, fields
+
+
+class StrictSchema(Schema):
+    """Input schemas refuse unknown fields: no mass assignment (SECURITY.md 14)."""
+
+    class Meta:
+        unknown = RAISE
+
+
+class ErrorBodySchema(Schema):
+    code = fields.String(required=True, metadata={"example": "auth.token_invalid"})
+    message = fields.String(required=True, metadata={"example": "登录凭证无效，请重新登录"})
+    details = fields.Dict(required=True)
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorBodySchema, required=True)

@@ -1,0 +1,1 @@
+"""Directory: the region tree and service stations, as people and staff look them up."""

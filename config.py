@@ -1,0 +1,140 @@
+"""Configuration classes per environment. Secrets come from the environment.
+
+Development and testing fall back to well-known demo secrets so that `make run` works on a
+fresh machine; ProductionConfig refuses to start while any of them is still in use.
+"""
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+# Well-known values for the demo; never valid in production (see ProductionConfig.check).
+DEMO_JWT_SECRET = "demo-jwt-secret-change-me-0123456789abcdef"
+DEMO_DATA_KEYS = "demo1:ZGVtby1maWVsZC1rZXktZG8tbm90LXVzZS0wMDAwMDA="  # 32 bytes
+DEMO_BLIND_INDEX_KEY = "demo-blind-index-key-change-me-0123456789"
+DEMO_WECHAT_SECRET = "demo-wechat-secret"
+DEMO_SECRETS = {DEMO_JWT_SECRET, DEMO_DATA_KEYS, DEMO_BLIND_INDEX_KEY, DEMO_WECHAT_SECRET}
+
+
+def _env(name, default=None):
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def normalize_database_url(url):
+    """Let people write postgresql:// and still get the psycopg 3 driver."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _default_sqlite_url():
+    return "sqlite:///" + str(BASE_DIR / "instance" / "app.db")
+
+
+class Config:
+    ENV_NAME = "base"
+    TESTING = False
+    SQLALCHEMY_DATABASE_URI = normalize_database_url(_env("DATABASE_URL", _default_sqlite_url()))
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    MAX_CONTENT_LENGTH = int(_env("MAX_CONTENT_LENGTH", 64 * 1024))
+    JSON_AS_ASCII = False
+
+    # Tokens: algorithms are pinned here and never read from a token header.
+    JWT_SECRET = _env("JWT_SECRET", DEMO_JWT_SECRET)
+    JWT_ALGORITHMS = ["HS256"]
+    JWT_ISSUER = _env("JWT_ISSUER", "nmg-jiuye-yuanzhu")
+    ACCESS_TOKEN_TTL = int(_env("ACCESS_TOKEN_TTL", 15 * 60))
+    STAFF_IDLE_TIMEOUT = int(_env("STAFF_IDLE_TIMEOUT", 30 * 60))
+    STAFF_SESSION_MAX = int(_env("STAFF_SESSION_MAX", 12 * 3600))
+    PERSON_IDLE_TIMEOUT = int(_env("PERSON_IDLE_TIMEOUT", 30 * 24 * 3600))
+    PERSON_SESSION_MAX = int(_env("PERSON_SESSION_MAX", 90 * 24 * 3600))
+
+    # Personal data: field-encryption key ring ("id:base64,id:base64", first is active)
+    # and the blind-index key. Both live outside the database.
+    DATA_ENCRYPTION_KEYS = _env("DATA_ENCRYPTION_KEYS", DEMO_DATA_KEYS)
+    BLIND_INDEX_KEY = _env("BLIND_INDEX_KEY", DEMO_BLIND_INDEX_KEY)
+
+    # Staff passwords.
+    PASSWORD_MIN_LENGTH = int(_env("PASSWORD_MIN_LENGTH", 8))
+    LOGIN_MAX_FAILURES = int(_env("LOGIN_MAX_FAILURES", 5))
+    LOGIN_LOCKOUT_SECONDS = int(_env("LOGIN_LOCKOUT_SECONDS", 15 * 60))
+    ARGON2_TIME_COST = int(_env("ARGON2_TIME_COST", 3))
+    ARGON2_MEMORY_COST = int(_env("ARGON2_MEMORY_COST", 64 * 1024))
+    TOTP_ISSUER = "内蒙古就业援助"
+
+    # WeChat mini-program. The same client talks to the fake server in the demo and tests.
+    WECHAT_APPID = _env("WECHAT_APPID", "wx-demo-appid")
+    WECHAT_SECRET = _env("WECHAT_SECRET", DEMO_WECHAT_SECRET)
+    WECHAT_API_BASE = _env("WECHAT_API_BASE", "https://api.weixin.qq.com/")
+    WECHAT_TIMEOUT = float(_env("WECHAT_TIMEOUT", 5))
+    PRIVACY_NOTICE_VERSION = _env("PRIVACY_NOTICE_VERSION", "2025-01")
+
+    # Redis is optional: rate limits and the WeChat token cache use it when configured.
+    REDIS_URL = _env("REDIS_URL")
+    RATELIMIT_STORAGE_URI = _env("REDIS_URL", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_LOGIN = _env("RATELIMIT_LOGIN", "20/minute")
+    RATELIMIT_ENABLED = True
+
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    SUPPORTED_LOCALES = ["zh", "mn"]
+    DISPLAY_TIMEZONE = "Asia/Shanghai"
+
+    # flask-smorest / OpenAPI
+    API_TITLE = "内蒙古就业援助“一人一码”服务 API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+    PAGE_SIZE_MAX = 100
+    TRUSTED_PROXY_COUNT = int(_env("TRUSTED_PROXY_COUNT", 0))
+
+    @classmethod
+    def check(cls):
+        """Raise when the configuration cannot run safely. Overridden for production."""
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    DEMO = True
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    DEMO = True
+    SQLALCHEMY_DATABASE_URI = normalize_database_url(
+        _env("TEST_DATABASE_URL", "sqlite:///" + str(BASE_DIR / "instance" / "test.db")))
+    # Cheap hashing keeps the suite fast; production costs are tested by ProductionConfig.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+    RATELIMIT_STORAGE_URI = "memory://"
+    WECHAT_TIMEOUT = 2.0
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    DEMO = False
+
+    @classmethod
+    def check(cls):
+        in_use = [name for name in ("JWT_SECRET", "DATA_ENCRYPTION_KEYS", "BLIND_INDEX_KEY",
+                                    "WECHAT_SECRET") if getattr(cls, name) in DEMO_SECRETS]
+        if in_use:
+            raise RuntimeError("production refuses demo secrets: set " + ", ".join(in_use))
+        if len(cls.JWT_SECRET) < 32:
+            raise RuntimeError("JWT_SECRET must be at least 32 characters")
+        if cls.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
+            raise RuntimeError("production needs DATABASE_URL pointing at PostgreSQL")
+
+
+CONFIGS = {"development": DevelopmentConfig, "testing": TestingConfig,
+           "production": ProductionConfig}
+
+
+def get_config(name=None):
+    return CONFIGS[name or _env("APP_ENV", "development")]

@@ -1,0 +1,1 @@
+"""Fake external services (protocol-exact, in memory) for tests and the demo."""

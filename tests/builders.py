@@ -1,0 +1,31 @@
+"""Plain builders for tests: sign in, create accounts. They go through the real API."""
+DEMO_PASSWORD = "Demo@2025"
+
+
+def auth(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def staff_login(client, username, password=DEMO_PASSWORD, **extra):
+    response = client.post("/api/v1/auth/staff/login",
+                           json={"username": username, "password": password, **extra})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def staff_token(client, username):
+    return staff_login(client, username)["access_token"]
+
+
+def person_login(client, name="zhangsan"):
+    response = client.post("/api/v1/auth/wechat/login", json={"code": f"demo-{name}"})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def person_token(client, name="zhangsan"):
+    return person_login(client, name)["access_token"]
+
+
+def error_code(response):
+    return response.get_json()["error"]["code"]

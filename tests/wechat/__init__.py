@@ -1,0 +1,1 @@
+"""Tests of the WeChat gateway against the fake WeChat server."""
