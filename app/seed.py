@@ -13,7 +13,7 @@ from app.core.regions import add_region
 from app.core.stations import Station
 from app.extensions import db
 
-seed_cli = AppGroup("seed", help="演示数据")
+seed_cli = AppGroup("seed", help="Demo data commands.")
 
 DEMO_PASSWORD = "Demo@2025"
 

@@ -5,8 +5,10 @@ import os
 import re
 
 import pytest
+from flask.testing import FlaskClient
 
 from app import create_app
+from app.accounts.access import REVEAL_ATTR
 from config import normalize_database_url
 from tests.support.database import prepare_database, reset_database
 from tests.support.servers import FakeWeChatControl, run_fake_wechat
@@ -16,6 +18,31 @@ APPID, SECRET = "wx-test-appid", "test-secret"
 # Anything in a log that looks like an ID number, a phone or a token fails the run
 # (SECURITY.md 5). Checked over every test's captured log records.
 _LEAK = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|1\d{10})(?![0-9A-Za-z])|eyJ[\w-]{10,}\.")
+
+
+_PERSONAL = re.compile(rb"(?<![0-9A-Za-z])(\d{17}[\dXx]|1\d{10})(?![0-9A-Za-z])")
+
+
+class MaskCheckingClient(FlaskClient):
+    """Every response in the suite is checked for unmasked ID numbers and phones
+    (SECURITY.md 2); only views marked as audited reveals may carry them."""
+
+    def open(self, *args, **kwargs):
+        response = super().open(*args, **kwargs)
+        view = self.application.view_functions.get(_endpoint_of(self.application, response))
+        if not getattr(view, REVEAL_ATTR, False) and not response.is_streamed:
+            found = _PERSONAL.search(response.get_data())
+            assert found is None, f"unmasked personal data in response: {found.group()[:4]}..."
+        return response
+
+
+def _endpoint_of(app, response):
+    request = response.request
+    try:
+        endpoint, _ = app.url_map.bind("localhost").match(request.path, request.method)
+    except Exception:  # noqa: BLE001 - 404/405 responses have no endpoint
+        return None
+    return endpoint
 
 
 def _database_url(tmp_path_factory):
@@ -36,6 +63,7 @@ def app(tmp_path_factory, fake_wechat_url):
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=_database_url(tmp_path_factory),
                      WECHAT_API_BASE=fake_wechat_url, WECHAT_APPID=APPID,
                      WECHAT_SECRET=SECRET)
+    app.test_client_class = MaskCheckingClient
     prepare_database(app)
     return app
 

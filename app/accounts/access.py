@@ -23,6 +23,7 @@ from .roles import has_permission
 from .tokens import AUD_PERSON, AUD_STAFF, TokenError, TokenSettings, decode_token
 
 ACCESS_ATTR = "_access_policy"
+REVEAL_ATTR = "_reveals_personal_data"
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,12 @@ class _Access:
 
 
 access = _Access()
+
+
+def reveals_personal_data(view):
+    """Marks the few views allowed to return unmasked ID numbers or phones (audited reveals)."""
+    setattr(view, REVEAL_ATTR, True)
+    return view
 
 
 def policy_of(view):

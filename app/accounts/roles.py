@@ -1,6 +1,8 @@
 """Staff roles and what each may do. Pure data: no Flask, no database."""
 from enum import StrEnum
 
+from app.core.i18n import N_
+
 
 class Role(StrEnum):
     STATION_STAFF = "station_staff"
@@ -18,18 +20,18 @@ class Role(StrEnum):
 
 
 ROLE_LABELS = {
-    Role.STATION_STAFF: "服务站工作人员",
-    Role.TOWNSHIP_REVIEWER: "苏木乡镇（街道）审核员",
-    Role.COUNTY_OFFICER: "旗县区人社经办人员",
-    Role.CITY_ADMIN: "盟市管理员",
-    Role.REGION_ADMIN: "自治区管理员",
-    Role.AUDITOR: "审计员",
-    Role.SECURITY_ADMIN: "安全管理员",
-    Role.SYSTEM_ADMIN: "系统管理员",
-    Role.CIVIL_AFFAIRS: "民政部门",
-    Role.DISABLED_FEDERATION: "残联",
-    Role.FINANCE: "财政部门",
-    Role.TAX: "税务部门",
+    Role.STATION_STAFF: N_("服务站工作人员"),
+    Role.TOWNSHIP_REVIEWER: N_("苏木乡镇（街道）审核员"),
+    Role.COUNTY_OFFICER: N_("旗县区人社经办人员"),
+    Role.CITY_ADMIN: N_("盟市管理员"),
+    Role.REGION_ADMIN: N_("自治区管理员"),
+    Role.AUDITOR: N_("审计员"),
+    Role.SECURITY_ADMIN: N_("安全管理员"),
+    Role.SYSTEM_ADMIN: N_("系统管理员"),
+    Role.CIVIL_AFFAIRS: N_("民政部门"),
+    Role.DISABLED_FEDERATION: N_("残联"),
+    Role.FINANCE: N_("财政部门"),
+    Role.TAX: N_("税务部门"),
 }
 
 _CASEWORKERS = {Role.STATION_STAFF, Role.TOWNSHIP_REVIEWER, Role.COUNTY_OFFICER,

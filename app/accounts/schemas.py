@@ -1,4 +1,5 @@
 """Request and response schemas of the accounts area (they also generate the OpenAPI)."""
+from flask_babel import gettext
 from marshmallow import fields, validate
 
 from app.core.schemas import StrictSchema
@@ -39,7 +40,7 @@ class StaffSchema(StrictSchema):
     username = fields.String()
     display_name = fields.String()
     role = fields.String()
-    role_label = fields.String()
+    role_label = fields.Function(lambda s: gettext(s.role_label))
     region_code = fields.String()
     station_id = fields.Integer(allow_none=True)
     active = fields.Boolean()

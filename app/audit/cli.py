@@ -4,7 +4,7 @@ from flask.cli import AppGroup
 
 from .services import verify_audit_chain
 
-audit_cli = AppGroup("audit", help="审计日志")
+audit_cli = AppGroup("audit", help="Audit trail commands.")
 
 
 @audit_cli.command("verify")

@@ -43,10 +43,11 @@ def handle_app_error(exc):
 
 def handle_http_exception(exc):
     code, message = HTTP_ERRORS.get(exc.code, SERVER_ERROR)
-    if exc.code == 400 and "JSON" in (exc.description or ""):
-        code = "request.malformed_json"
-        message = _l("请求体不是有效的 JSON")
-    return error_response(exc.code or 500, code, message, _details_of(exc))
+    details = _details_of(exc)
+    # webargs reports an unparsable body as a list under "json" rather than per field.
+    if exc.code == 400 and isinstance(details.get("fields", {}).get("json"), list):
+        code, message, details = "request.malformed_json", _l("请求体不是有效的 JSON"), {}
+    return error_response(exc.code or 500, code, message, details)
 
 
 def handle_unexpected(exc):

@@ -7,6 +7,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.i18n import N_
 from app.extensions import db
 
 
@@ -18,10 +19,10 @@ class StationKind(StrEnum):
 
 
 STATION_KIND_LABELS = {
-    StationKind.DOORSTEP: "家门口就业服务站",
-    StationKind.POST: "就业驿站",
-    StationKind.TOWNSHIP_HALL: "苏木乡镇（街道）便民服务大厅",
-    StationKind.COUNTY_HALL: "旗县区人社服务大厅",
+    StationKind.DOORSTEP: N_("家门口就业服务站"),
+    StationKind.POST: N_("就业驿站"),
+    StationKind.TOWNSHIP_HALL: N_("苏木乡镇（街道）便民服务大厅"),
+    StationKind.COUNTY_HALL: N_("旗县区人社服务大厅"),
 }
 
 

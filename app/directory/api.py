@@ -1,4 +1,5 @@
 """Regions and service stations: public reference data for "where do I go"."""
+from flask_babel import gettext
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
@@ -33,7 +34,7 @@ class StationSchema(Schema):
     id = fields.Integer()
     name = fields.String()
     kind = fields.String()
-    kind_label = fields.String()
+    kind_label = fields.Function(lambda s: gettext(s.kind_label))
     region_code = fields.String()
     address = fields.String()
     opening_hours = fields.String()
