@@ -133,7 +133,8 @@ def update_staff(caller, staff, role=None, region_code=None, station_id=None, ac
         Role(role)
         changed["role"], staff.role = role, role
     if region_code is not None and region_code != staff.region_code:
-        _check_grant(caller, region_code, station_id)
+        # The station the account keeps (or gets) must lie in the new region.
+        _check_grant(caller, region_code, station_id if station_id is not None else staff.station_id)
         changed["region_code"], staff.region_code = region_code, region_code
     if station_id is not None and station_id != staff.station_id:
         _check_grant(caller, staff.region_code, station_id)
