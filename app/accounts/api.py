@@ -14,7 +14,7 @@ from .schemas import (PasswordChangeSchema, PersonLoginResultSchema, PersonAccou
                       StaffLoginResultSchema, StaffLoginSchema, StaffSchema, StaffUpdateSchema,
                       TokenPairSchema, TotpCodeSchema, TotpSetupSchema, WeChatLoginSchema)
 
-bp = Blueprint("auth", __name__, url_prefix="/api/v1", description="登录与账号")
+bp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Sign-in, tokens and staff accounts.")
 
 
 def _login_limit():

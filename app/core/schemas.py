@@ -1,6 +1,8 @@
 """Shared schema pieces: the error shape (documented in OpenAPI) and strict input bases."""
 from marshmallow import RAISE, Schema, fields
 
+from .i18n import N_
+
 
 class StrictSchema(Schema):
     """Input schemas refuse unknown fields: no mass assignment (SECURITY.md 14)."""
@@ -11,7 +13,7 @@ class StrictSchema(Schema):
 
 class ErrorBodySchema(Schema):
     code = fields.String(required=True, metadata={"example": "auth.token_invalid"})
-    message = fields.String(required=True, metadata={"example": "登录凭证无效，请重新登录"})
+    message = fields.String(required=True, metadata={"example": N_("登录凭证无效，请重新登录")})
     details = fields.Dict(required=True)
 
 

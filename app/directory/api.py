@@ -13,7 +13,7 @@ from app.extensions import db
 
 from . import services
 
-bp = Blueprint("directory", __name__, url_prefix="/api/v1", description="行政区划与服务站")
+bp = Blueprint("directory", __name__, url_prefix="/api/v1", description="Region tree (GB/T 2260) and service stations.")
 
 CODE = validate.Regexp(r"^\d{6}(\d{3}){0,2}$")
 
