@@ -3,6 +3,7 @@ from flask_babel import gettext
 from marshmallow import fields, validate
 
 from app.core.schemas import StrictSchema
+from app.core.clock import to_display
 from app.core.masking import mask_phone
 
 from .roles import Role
@@ -45,6 +46,8 @@ class StaffSchema(StrictSchema):
     station_id = fields.Integer(allow_none=True)
     active = fields.Boolean()
     totp_enabled = fields.Boolean()
+    # Stored in UTC, shown in Beijing time (ISO 8601 with +08:00).
+    last_login_at = fields.Function(lambda s: to_display(s.last_login_at), allow_none=True)
 
 
 class PersonAccountSchema(StrictSchema):

@@ -23,6 +23,7 @@ def test_staff_login_returns_tokens_and_profile(client):
     assert body["staff"]["role"] == "station_staff"
     assert body["staff"]["role_label"] == "服务站工作人员"
     assert "password" not in body["staff"] and "password_hash" not in body["staff"]
+    assert body["staff"]["last_login_at"].endswith("+08:00")
 
 
 def test_wrong_password_and_unknown_user_look_the_same(client):

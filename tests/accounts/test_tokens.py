@@ -10,7 +10,7 @@ from app.accounts.tokens import AUD_CODE, AUD_REFRESH, AUD_STAFF, TokenError, To
     decode_token, issue_token
 from tests.builders import auth, error_code, person_login, staff_login, staff_token
 
-SETTINGS = TokenSettings("s" * 40, ("HS256",), "issuer")
+SETTINGS = TokenSettings("s" * 64, ("HS256",), "issuer")
 
 
 def _b64(data):
@@ -176,3 +176,16 @@ def test_missing_or_malformed_authorization_header(client):
     assert error_code(client.get("/api/v1/auth/staff/me")) == "auth.required"
     response = client.get("/api/v1/auth/staff/me", headers={"Authorization": "Basic abc"})
     assert response.status_code == 401
+
+
+def test_idle_session_cannot_be_refreshed(client, fresh_app):
+    from app.accounts.models import AuthSession
+    from app.extensions import db
+    pair = staff_login(client, "station_xc")
+    with fresh_app.app_context():
+        session = db.session.get(AuthSession, _claims_of(pair["access_token"])["sid"])
+        session.idle_expires_at = session.idle_expires_at - timedelta(hours=1)
+        db.session.commit()
+    response = client.post("/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    assert response.status_code == 401
+    assert _me(client, pair["access_token"]).status_code == 401
