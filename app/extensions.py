@@ -18,6 +18,14 @@ NAMING_CONVENTION = {
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate(compare_type=True, render_as_batch=True)
-api = Api()
+
+
+class ServiceApi(Api):
+    """flask-smorest documents its own error body by default; ours is {"error": {...}}."""
+
+    from app.core.schemas import ErrorSchema as ERROR_SCHEMA  # noqa: N811
+
+
+api = ServiceApi()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address)

@@ -165,7 +165,7 @@ def create_staff(body):
     return account
 
 
-@bp.route("/staff/<int:staff_id>", methods=["PATCH"])
+@bp.route("/staff/<id:staff_id>", methods=["PATCH"])
 @access.staff("staff.manage")
 @bp.arguments(StaffUpdateSchema)
 @bp.response(200, StaffSchema)
