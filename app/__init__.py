@@ -68,8 +68,8 @@ def create_app(config=None, **overrides):
     app.config.from_object(config_class)
     app.config.update(overrides)
     config_class.check()
-    from app.core.converters import IdConverter
-    app.url_map.converters["id"] = IdConverter
+    from app.core.converters import CONVERTERS
+    app.url_map.converters.update(CONVERTERS)
     Path(app.instance_path).mkdir(exist_ok=True)
     if app.config.get("TRUSTED_PROXY_COUNT"):
         count = int(app.config["TRUSTED_PROXY_COUNT"])
