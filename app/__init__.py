@@ -37,12 +37,14 @@ def _install_services(app):
 
 def _register_blueprints(app):
     from app.accounts.api import bp as accounts_bp
+    from app.codes.landing import bp as landing_bp
     from app.directory.api import bp as directory_bp
     from app.health import bp as health_bp
 
     api.register_blueprint(accounts_bp)
     api.register_blueprint(directory_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(landing_bp)
 
 
 def _declare_framework_routes(app):
