@@ -32,6 +32,12 @@ test: $(STAMP)
 	  TEST_DATABASE_URL="$$TEST_DATABASE_URL" $(PY) -m pytest -q -p no:cacheprovider tests; \
 	fi
 
+# Generates the synthetic dataset on first use (BENCH_PERSONS, default 1,000,000), then loads
+# the service and the bare baseline with wrk; see BENCHMARKS.md.
+bench: $(STAMP)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(PY) -m bench.run
+
 messages: $(STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg -o translations/messages.pot .
 
