@@ -155,7 +155,7 @@ class Leaf(Node):
         gender = env.get("gender")
         if gender in self.value:
             return show(self.value[gender], self.spec) + self.unit
-        return "；".join(f"{GENDERS[g]}性{show(v, self.spec)}{self.unit}"
+        return "、".join(f"{GENDERS[g]}性{show(v, self.spec)}{self.unit}"
                         for g, v in self.value.items())
 
     def eval(self, env):
