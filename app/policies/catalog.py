@@ -98,6 +98,7 @@ class Catalog:
     pools: dict
     overrides: tuple  # ((prefix, policy, {key: value}), ...) longest prefix first
     by_code: dict = field(repr=False)
+    cache: dict = field(default_factory=dict, repr=False, compare=False)  # rendered texts
 
     def amounts_for(self, code, region_code=None):
         """The policy's amounts, with region overrides (longest matching prefix) applied."""

@@ -108,9 +108,23 @@ TESTS = {
 
 _EMPTY = ()
 
+# Key of the per-evaluation memo in the facts environment: named conditions (shared by
+# several policies, e.g. "certified") are evaluated once per person, not once per use.
+MEMO = object()
+
 
 class Node:
-    __slots__ = ("path", "met", "unmet", "unknown", "facts")
+    __slots__ = ("path", "met", "unmet", "unknown", "facts", "shared")
+
+    def eval(self, env):
+        if self.shared:
+            memo = env.get(MEMO)
+            if memo is not None:
+                found = memo.get(self)
+                if found is None:
+                    found = memo[self] = self._eval(env)
+                return found
+        return self._eval(env)
 
     def _override(self, state, met, unmet, unknown):
         if state is True and self.met:
@@ -124,7 +138,7 @@ class Node:
 
 class Leaf(Node):
     __slots__ = ("fact", "spec", "measure", "measure_func", "op", "test", "value",
-                 "by_gender", "unit")
+                 "by_gender", "unit", "thresholds_shown")
 
     def __init__(self, path, fact, measure, op, value, met, unmet, unknown):
         self.path, self.fact, self.spec = path, fact, FACTS[fact]
@@ -134,6 +148,14 @@ class Leaf(Node):
         self.met, self.unmet, self.unknown = met, unmet, unknown
         self.unit = MEASURE_UNITS[measure] if measure else self.spec.unit
         self.facts = (fact, "gender") if self.by_gender else (fact,)
+        self.shared = False
+        # Thresholds as shown to people, rendered once: per gender, and for unknown gender.
+        if self.by_gender:
+            shown = {g: show(v, self.spec) + self.unit for g, v in value.items()}
+            shown[None] = "、".join(f"{GENDERS[g]}性{text}" for g, text in shown.items())
+        else:
+            shown = {None: show(value, self.spec) + self.unit}
+        self.thresholds_shown = shown
 
     def _missing(self, env, missing):
         if self.unknown:
@@ -151,14 +173,17 @@ class Leaf(Node):
 
     def _show_threshold(self, env):
         if not self.by_gender:
-            return show(self.value, self.spec) + self.unit
-        gender = env.get("gender")
-        if gender in self.value:
-            return show(self.value[gender], self.spec) + self.unit
-        return "、".join(f"{GENDERS[g]}性{show(v, self.spec)}{self.unit}"
-                        for g, v in self.value.items())
+            return self.thresholds_shown[None]
+        return self.thresholds_shown.get(env.get("gender"), self.thresholds_shown[None])
 
-    def eval(self, env):
+    def _render(self, template, values, env):
+        if "{" not in template:
+            return template
+        shown = "或".join(dict.fromkeys(show(v, self.spec) for v in values))
+        return render(template, {"label": self.spec.label, "value": shown + self.unit,
+                                 "threshold": self._show_threshold(env)})
+
+    def _eval(self, env):
         raw = env.get(self.fact)
         if raw is None:
             return self._missing(env, (self.fact,))
@@ -181,18 +206,20 @@ class Leaf(Node):
             if self.measure_func is not None:
                 today = env["today"]
                 values = tuple(self.measure_func(v, today) for v in values)
-            results = {self.test(v, t) for v in values for t in thresholds}
+            test = self.test
+            if len(values) == 1 and len(thresholds) == 1:
+                result = bool(test(values[0], thresholds[0]))
+            else:
+                results = {bool(test(v, t)) for v in values for t in thresholds}
+                if len(results) != 1:
+                    return self._missing(env, missing)
+                result = results.pop()
         except (TypeError, ValueError, AttributeError, KeyError):
             # A value of the wrong type is treated like a missing one: never met, no crash.
             return self._missing(env, (self.fact,))
-        if len(results) != 1:
-            return self._missing(env, missing)
-        shown = "或".join(dict.fromkeys(show(v, self.spec) for v in values))
-        mapping = {"label": self.spec.label, "value": shown + self.unit,
-                   "threshold": self._show_threshold(env)}
-        if results.pop():
-            return True, (Item(render(self.met, mapping), self.facts),), _EMPTY, _EMPTY
-        return False, _EMPTY, (Item(render(self.unmet, mapping), self.facts),), _EMPTY
+        if result:
+            return True, (Item(self._render(self.met, values, env), self.facts),), _EMPTY, _EMPTY
+        return False, _EMPTY, (Item(self._render(self.unmet, values, env), self.facts),), _EMPTY
 
 
 class AllOf(Node):
@@ -202,8 +229,9 @@ class AllOf(Node):
         self.path, self.children = path, tuple(children)
         self.met, self.unmet, self.unknown = met, unmet, unknown
         self.facts = _facts_of(self.children)
+        self.shared = False
 
-    def eval(self, env):
+    def _eval(self, env):
         state, met, unmet, unknown = True, [], [], []
         for child in self.children:
             s, m, u, k = child.eval(env)
@@ -228,8 +256,9 @@ class AnyOf(Node):
         self.path, self.children = path, tuple(children)
         self.met, self.unmet, self.unknown = met, unmet, unknown
         self.facts = _facts_of(self.children)
+        self.shared = False
 
-    def eval(self, env):
+    def _eval(self, env):
         state, met, unmet, unknown = False, [], [], []
         for child in self.children:
             s, m, u, k = child.eval(env)
@@ -256,8 +285,9 @@ class NotOf(Node):
         self.path, self.child = path, child
         self.met, self.unmet, self.unknown = met, unmet, unknown
         self.facts = child.facts
+        self.shared = False
 
-    def eval(self, env):
+    def _eval(self, env):
         s, m, u, k = self.child.eval(env)
         if s is None:
             return self._override(None, _EMPTY, _EMPTY, k)

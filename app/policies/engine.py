@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from app.core.i18n import N_
 
 from .clock import own_clock, pool_clocks, read_benefits
-from .conditions import Candidates, Item, Unknown
+from .conditions import MEMO, Candidates, Item, Unknown
 from .dates import months_between
 from .retirement import candidate_groups
 from .vocabulary import AMOUNT_UNITS
@@ -44,6 +44,7 @@ def _one_or_candidates(values, missing):
 def derive(facts, retirements):
     """The facts plus the ones the engine computes (months_to_retirement, working_age)."""
     env = dict(facts)
+    env[MEMO] = {}
     today = facts["today"]
     if isinstance(retirements, Unknown):
         env["months_to_retirement"] = env["working_age"] = retirements
@@ -70,10 +71,17 @@ def show_amount(amount):
 
 
 def render_gives(catalog, policy, region_code):
-    amounts = catalog.amounts_for(policy.code, region_code)
-    text = policy.gives
-    for key, amount in amounts.items():
-        text = text.replace("{amount." + key + "}", show_amount(amount))
+    """What the policy gives, with the amounts of the person's region (cached per catalog
+    and per set of region overrides that apply)."""
+    applying = tuple(prefix for prefix, code, _ in catalog.overrides
+                     if code == policy.code and region_code and region_code.startswith(prefix))
+    key = ("gives", policy.code, applying)
+    text = catalog.cache.get(key)
+    if text is None:
+        text = policy.gives
+        for name, amount in catalog.amounts_for(policy.code, region_code).items():
+            text = text.replace("{amount." + name + "}", show_amount(amount))
+        catalog.cache[key] = text
     return text
 
 

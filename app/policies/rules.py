@@ -166,6 +166,8 @@ def ref(ctx, name, path):
     ctx.compiling.append(name)
     node = condition(ctx, ctx.named_raw[name], pointer("/conditions", name))
     ctx.compiling.pop()
+    if node is not None:
+        node.shared = True
     ctx.named[name] = node
     return node
 
