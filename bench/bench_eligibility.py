@@ -39,7 +39,8 @@ def synthetic_person(rng):
     unemployed = rng.random() < 0.6
     benefits = [{"policy": rng.choice(POLICIES),
                  "start": TODAY - timedelta(days=rng.randint(0, 1500)),
-                 "end": None if rng.random() < 0.7 else TODAY + timedelta(days=rng.randint(-400, 400))}
+                 "end": (None if rng.random() < 0.7
+                         else TODAY + timedelta(days=rng.randint(-400, 400)))}
                 for _ in range(rng.choice([0, 0, 1, 2]))]
     return {
         "today": TODAY, "birth_date": birth, "age": age, "gender": gender,
@@ -52,7 +53,8 @@ def synthetic_person(rng):
         "unemployed_months": maybe(rng, rng.randint(0, 36)) if unemployed else None,
         "social_insurance_months": maybe(rng, rng.randint(0, 300)),
         "unemployment_insured": maybe(rng, rng.random() < 0.3, 0.5),
-        "dibao": maybe(rng, rng.random() < 0.2), "disability_certificate": maybe(rng, rng.random() < 0.1),
+        "dibao": maybe(rng, rng.random() < 0.2),
+        "disability_certificate": maybe(rng, rng.random() < 0.1),
         "disability_level": rng.choice([None, 1, 2, 3, 4]), "disability_type": None,
         "land_lost": maybe(rng, False), "land_compensation_monthly": None,
         "household_size": maybe(rng, rng.randint(1, 6)),

@@ -66,6 +66,8 @@ class Checker:
         result = [()]
         for child in node.children:
             child_terms = self.terms(child, negate)
+            if len(result) * len(child_terms) > MAX_TERMS * 8:
+                raise TooComplex
             result = [a + b for a in result for b in child_terms if feasible(a + b)[0]]
             if len(result) > MAX_TERMS:
                 raise TooComplex

@@ -84,14 +84,16 @@ def load_source(text):
     """Parse YAML (or JSON, a subset) text -> (document, {json_pointer: line})."""
     try:
         root = yaml.compose(text, Loader=_Loader)
+        if root is None:
+            raise SourceError("", 1, "rules.empty", "文档为空")
+        lines = {}
+        return _build(root, "", lines, set()), lines
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise SourceError("", mark.line + 1 if mark else None, "rules.unreadable",
                           f"文档无法解析：{getattr(exc, 'problem', None) or exc}")
-    if root is None:
-        raise SourceError("", 1, "rules.empty", "文档为空")
-    lines = {}
-    return _build(root, "", lines, set()), lines
+    except RecursionError:
+        raise SourceError("", None, "rules.too_deep", "文档嵌套层数过多")
 
 
 def load_file(path):

@@ -36,6 +36,7 @@ class Context:
         self.named = {}
         self.compiling = []
         self.nodes = []
+        self.depth = 0
         self._seen_nodes = set()
 
     def fail(self, path, code, message, **extra):
@@ -113,8 +114,22 @@ def template(ctx, raw, path, allowed, what):
 # ---------------------------------------------------------------- conditions
 
 
+MAX_DEPTH = 24  # nesting of all/any/not and references: plenty for policy rules
+
+
 def condition(ctx, raw, path):
     """Compile one condition node; None (after recording issues) when it is malformed."""
+    if ctx.depth >= MAX_DEPTH:
+        ctx.fail(path, "rules.too_deep", f"条件嵌套超过 {MAX_DEPTH} 层")
+        return None
+    ctx.depth += 1
+    try:
+        return _condition(ctx, raw, path)
+    finally:
+        ctx.depth -= 1
+
+
+def _condition(ctx, raw, path):
     if not isinstance(raw, dict):
         ctx.fail(path, "rules.wrong_type", "条件应为对象")
         return None

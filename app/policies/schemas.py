@@ -1,6 +1,7 @@
 """Request and response schemas of the policies area (they also generate the OpenAPI)."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from app.core.clock import to_display
 from app.core.schemas import StrictSchema
 
 from .vocabulary import FACTS
@@ -165,7 +166,8 @@ class VersionSchema(Schema):
     effective_to = fields.Date(allow_none=True)
     checksum = fields.String()
     published_by = fields.String()
-    published_at = fields.DateTime()
+    published_at = fields.Function(lambda row: to_display(row.published_at),
+                                   metadata={"description": "Beijing time, ISO 8601"})
 
 
 class ItemSchema(Schema):

@@ -5,11 +5,12 @@ from threading import Lock
 
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.accounts.roles import has_permission
 from app.audit.services import record
 from app.core.clock import local_today
-from app.core.errors import Forbidden, NotFound, ValidationFailed
+from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.regions import get_region, region_path
 from app.core.stations import Station, StationKind
 from app.extensions import db
@@ -64,7 +65,7 @@ def list_versions():
 def _refuse(version, issues):
     """Audit the refusal (committed, so it survives the error) and answer 422."""
     record("policy.version_publish", "policy_version", None, result="refused",
-           details={"version": version if isinstance(version, str) else None,
+           details={"version": version[:32] if isinstance(version, str) else None,
                     "issues": len(issues), "codes": sorted({i["code"] for i in issues})})
     db.session.commit()
     raise ValidationFailed("policies.invalid_document", _l("政策规则文档有误，请按提示修改后重新发布"),
@@ -79,7 +80,9 @@ def _timeline_issues(catalog):
         issues.append({"path": "/effective_from", "line": None, "code": "rules.retroactive",
                        "message": "生效日期不能早于今天：已作出的评估不能被追溯改变"})
     new_end = catalog.effective_to
-    for row in list_versions():
+    rows = db.session.execute(select(PolicyVersion.version, PolicyVersion.effective_from,
+                                     PolicyVersion.effective_to)).all()
+    for row in rows:
         if row.version == catalog.version:
             issues.append({"path": "/version", "line": None, "code": "rules.duplicate_version",
                            "message": f"版本号“{row.version}”已经发布过"})
@@ -116,8 +119,13 @@ def publish_version(caller, document=None, source=None):
     row = PolicyVersion(version=catalog.version, effective_from=catalog.effective_from,
                         effective_to=catalog.effective_to, document=document,
                         checksum=catalog.checksum, published_by=f"staff:{caller.id}")
-    db.session.add(row)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError:
+        # Another admin published the same version or start day a moment ago.
+        raise Conflict("policies.version_conflict", _l("同一版本号或生效日期已被发布，请刷新后重试"))
     record("policy.version_publish", "policy_version", row.id,
            details={"version": row.version, "checksum": row.checksum,
                     "effective_from": row.effective_from.isoformat(),

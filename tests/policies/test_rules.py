@@ -237,3 +237,25 @@ def test_region_overrides_longest_prefix_wins():
     bad["region_overrides"][1]["amounts"] = {"nope": 1}
     bad["region_overrides"][0]["policy"] = "p_two"
     assert {i["code"] for i in refused(bad)} == {"rules.unknown_amount", "rules.unknown_policy"}
+
+
+def test_deep_nesting_is_refused_not_crashed():
+    node = AGE_50
+    for _ in range(200):
+        node = {"not": node}
+    issues = refused(document(policy(eligibility=node)))
+    assert [i["code"] for i in issues] == ["rules.too_deep"]
+    chain = {f"c{i:03d}": {"ref": f"c{i + 1:03d}"} for i in range(100)}
+    chain["c100"] = AGE_50
+    issues = refused(document(policy(eligibility={"ref": "c000"}), conditions=chain))
+    assert "rules.too_deep" in {i["code"] for i in issues}
+    with pytest.raises(CatalogError) as caught:
+        compile_source("a: " + "[" * 5000 + "]" * 5000)
+    assert only(caught.value.issues)["code"] in {"rules.too_deep", "rules.unreadable"}
+
+
+def test_a_yaml_alias_cannot_expand_a_small_text():
+    text = "a: &x [1, 2, 3]\nb: [*x, *x, *x]\n"
+    with pytest.raises(CatalogError) as caught:
+        compile_source(text)
+    assert only(caught.value.issues)["code"] == "rules.alias_not_allowed"
