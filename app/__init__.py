@@ -40,9 +40,11 @@ def _register_blueprints(app):
     from app.codes.landing import bp as landing_bp
     from app.directory.api import bp as directory_bp
     from app.health import bp as health_bp
+    from app.policies.api import bp as policies_bp
 
     api.register_blueprint(accounts_bp)
     api.register_blueprint(directory_bp)
+    api.register_blueprint(policies_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(landing_bp)
 

@@ -46,6 +46,8 @@ PERMISSIONS = {
     "region.manage": _ADMINS | {Role.SYSTEM_ADMIN},
     "station.manage": _ADMINS | {Role.SYSTEM_ADMIN},
     "person.read": set(_CASEWORKERS),
+    # Publishing a new policy catalog version changes what every person is told.
+    "policy.publish": {Role.REGION_ADMIN},
 }
 
 
