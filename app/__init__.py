@@ -37,11 +37,17 @@ def _install_services(app):
 
 def _register_blueprints(app):
     from app.accounts.api import bp as accounts_bp
+    from app.certification.api import bp as certification_bp
+    from app.certification.records_api import bp as certification_records_bp
     from app.directory.api import bp as directory_bp
     from app.health import bp as health_bp
+    from app.people.api import bp as people_bp
 
     api.register_blueprint(accounts_bp)
     api.register_blueprint(directory_bp)
+    api.register_blueprint(people_bp)
+    api.register_blueprint(certification_bp)
+    api.register_blueprint(certification_records_bp)
     app.register_blueprint(health_bp)
 
 
@@ -55,8 +61,10 @@ def _declare_framework_routes(app):
 
 def _register_cli(app):
     from app.audit.cli import audit_cli
+    from app.certification.cli import certification_cli
     from app.seed import seed_cli
     app.cli.add_command(audit_cli)
+    app.cli.add_command(certification_cli)
     app.cli.add_command(seed_cli)
 
 
