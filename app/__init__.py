@@ -1,7 +1,7 @@
 """Application factory."""
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import BASE_DIR, get_config
@@ -11,6 +11,8 @@ from .extensions import api, babel, db, limiter, migrate
 
 def _select_locale():
     from flask import current_app
+    if not has_request_context():  # CLI commands and batch jobs
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     return request.accept_languages.best_match(current_app.config["SUPPORTED_LOCALES"]) or "zh"
 
 

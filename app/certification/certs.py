@@ -4,10 +4,11 @@ from calendar import monthrange
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from app.audit.services import record
 from app.core.clock import local_today
+from app.core.concurrency import guarded_update
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.models import is_within, subtree_codes
 from app.extensions import db
@@ -73,13 +74,9 @@ def exit_certification(staff, certification, reason, exited_on, note=None):
                                {"reasons": sorted(reasons)})
     if exited_on > local_today() or exited_on < certification.starts_on:
         raise ValidationFailed("certification.exit_date", _l("退出日期应在认定日期和今天之间"))
-    changed = db.session.execute(
-        update(Certification).where(Certification.id == certification.id,
-                                    Certification.status == "active")
-        .values(status="exited", exit_reason=reason, exited_on=exited_on, exit_note=note,
-                exited_by_staff_id=staff.id)
-        .execution_options(synchronize_session="evaluate")).rowcount
-    if changed != 1:
+    changes = {"status": "exited", "exit_reason": reason, "exited_on": exited_on,
+               "exit_note": note, "exited_by_staff_id": staff.id}
+    if not guarded_update(certification, {"status": "active"}, changes):
         raise Conflict("certification.already_exited", _l("该认定已退出"))
     record("certification.exited", "certification", certification.id,
            details={"reason": reason, "exited_on": exited_on.isoformat()})

@@ -1,11 +1,12 @@
 """Staff steps of the review: one operation per transition, plus the public notice, its
 objections, and escalation of overdue steps to the next level."""
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from app.accounts.roles import has_permission
 from app.audit.services import SYSTEM, record
 from app.core.clock import local_today, utcnow
+from app.core.concurrency import guarded_update
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.idnumber import age_on
 from app.core.masking import mask_name
@@ -15,7 +16,7 @@ from app.extensions import db
 
 from .certs import create_certification
 from .models import Application, Objection
-from .rules import UNMET
+from .rules import MET
 from .services import (actor_label, assess, raise_transition_error, transition, write_event)
 from .settings import rules_for, settings_for
 from .workflow import (NEXT_LEVEL, STAFF_LEVELS, STEP_OF, Action, Status, TransitionError,
@@ -72,18 +73,22 @@ def return_application(staff, application, level, note):
 
 
 def _decided_categories(application, categories):
+    """Only categories the facts on record support (met) can be certified: a category that
+    is merely unknown needs its facts confirmed and entered first."""
     results = {r["code"]: r for r in assess(application.person, application)["categories"]}
     chosen = list(categories) if categories else \
-        [code for code in application.claimed_categories if results[code]["status"] != UNMET]
+        [code for code in application.claimed_categories if results[code]["status"] == MET]
     if not chosen:
-        raise ValidationFailed("certification.category_required", _l("请选择认定类别"))
-    unknown = [c for c in chosen if c not in results]
-    unmet = [c for c in chosen if c in results and results[c]["status"] == UNMET]
-    if unknown or unmet:
+        raise ValidationFailed("certification.category_required",
+                               _l("请选择认定类别（须先核实并录入相应情况）"))
+    refused = [c for c in chosen if c not in results or results[c]["status"] != MET]
+    if refused:
         raise ValidationFailed("certification.category_not_supported",
                                _l("所选认定类别不符合条件，请先核实更正人员信息"),
-                               {"categories": unknown + unmet,
-                                "unmet": {c: results[c]["unmet"] for c in unmet}})
+                               {"categories": refused,
+                                "unmet": {c: results[c]["unmet"] for c in refused if c in results},
+                                "missing": {c: results[c]["missing"] for c in refused
+                                            if c in results}})
     return sorted(chosen)
 
 
@@ -145,12 +150,9 @@ def decide_objection(staff, objection, upheld, note):
         _check(staff, application, action)
     elif not has_permission(staff.role, "application.county_decide"):
         raise_transition_error(TransitionError("not_permitted", application.status, "objection"))
-    changed = db.session.execute(
-        update(Objection).where(Objection.id == objection.id, Objection.status == "pending")
-        .values(status="upheld" if upheld else "dismissed", decided_by_staff_id=staff.id,
-                decided_at=utcnow(), decision_note=note)
-        .execution_options(synchronize_session="evaluate")).rowcount
-    if changed != 1:
+    changes = {"status": "upheld" if upheld else "dismissed", "decided_by_staff_id": staff.id,
+               "decided_at": utcnow(), "decision_note": note}
+    if not guarded_update(objection, {"status": "pending"}, changes):
         raise Conflict("certification.objection_decided", _l("该异议已处理"))
     record("certification.objection_decided", "application", application.id,
            details={"objection_id": objection.id, "upheld": upheld})
@@ -240,13 +242,8 @@ def escalate_overdue(today=None, scope_code="150000", actor=None):
     for application in rows:
         level = STEP_OF[Status(application.status)]
         target = NEXT_LEVEL[level]
-        changed = db.session.execute(
-            update(Application).where(Application.id == application.id,
-                                      Application.status == application.status,
-                                      Application.escalated_to.is_(None))
-            .values(escalated_to=target, updated_at=utcnow())
-            .execution_options(synchronize_session="evaluate")).rowcount
-        if changed != 1:
+        if not guarded_update(application, {"status": application.status, "escalated_to": None},
+                              {"escalated_to": target, "updated_at": utcnow()}):
             continue
         write_event(application, "escalate", application.status, application.status,
                     actor or f"{SYSTEM.type}:{SYSTEM.id}", level=level,

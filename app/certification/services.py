@@ -7,12 +7,13 @@ history, an audit entry and the applicant's notification, all in the caller's tr
 """
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, cast, func, select, update
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import PersonAccount, StaffAccount
 from app.audit.services import record
 from app.core.clock import local_today, utcnow
+from app.core.concurrency import guarded_update
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.models import RegionClosure, is_within, subtree_codes
 from app.core.regiontree import level_of
@@ -216,11 +217,7 @@ def transition(application, action, new_status, actor, *, level=None, note=None,
     changes = {"status": str(new_status), "updated_at": now, **(values or {}),
                **_step_fields(old_status, new_status, application.region_code, now,
                               today or local_today())}
-    result = db.session.execute(
-        update(Application)
-        .where(Application.id == application.id, Application.status == str(old_status))
-        .values(**changes).execution_options(synchronize_session="evaluate"))
-    if result.rowcount != 1:
+    if not guarded_update(application, {"status": str(old_status)}, changes):
         raise Conflict("certification.state_changed", _l("申请状态已变化，请刷新后重试"))
     notify_action = "notice_start" if new_status == Status.PUBLIC_NOTICE else None
     return write_event(application, action, old_status, new_status, actor, level=level,
@@ -300,7 +297,8 @@ def submit_application(caller, person, *, commitment, station_id=None, categorie
         raise ValidationFailed("certification.no_category", _l("根据所填情况，暂不符合任何认定类别"),
                                {"categories": [{"code": r["code"], "unmet": r["unmet"]}
                                                for r in results]})
-    claimed = list(categories or possible)
+    met = [r["code"] for r in results if r["status"] == MET]
+    claimed = list(categories or met or possible)
     refused = [code for code in claimed if code not in possible]
     if refused:
         raise ValidationFailed("certification.category_not_supported",
@@ -313,7 +311,7 @@ def submit_application(caller, person, *, commitment, station_id=None, categorie
         proxy_account_id=proxy_account_id, consent_id=consent.id,
         commitment_channel=commitment_channel, commitment_version=commitment["version"],
         commitment_signed_at=now, claimed_categories=claimed,
-        detected_categories=[r["code"] for r in results if r["status"] == MET],
+        detected_categories=met,
         rules_version=rules.version, submitted_at=now, updated_at=now, resubmissions=0,
         **_step_fields(None, Status.SUBMITTED, station.region_code, now, local_today()))
     db.session.add(application)
