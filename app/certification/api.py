@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 
 from app.accounts.access import access, current_person_account, current_staff
 from app.audit.services import record
+from app.core.concurrency import retrying
 from app.core.idempotency import idempotent
 from app.extensions import db
 from app.people import services as people
@@ -59,6 +60,7 @@ def my_assessment(args):
 @bp.route("/my/applications", methods=["POST"])
 @access.person
 @idempotent
+@retrying
 @bp.arguments(PersonApplySchema)
 @bp.response(201, ApplicationSchema)
 def apply_myself(body):
@@ -89,6 +91,7 @@ def my_application(application_id):
 @bp.route("/my/applications/<int:application_id>/resubmit", methods=["POST"])
 @access.person
 @idempotent
+@retrying
 @bp.arguments(NoteSchema)
 @bp.response(200, ApplicationSchema)
 def resubmit_mine(body, application_id):
@@ -102,6 +105,7 @@ def resubmit_mine(body, application_id):
 
 @bp.route("/my/applications/<int:application_id>/withdraw", methods=["POST"])
 @access.person
+@retrying
 @bp.arguments(NoteSchema)
 @bp.response(200, ApplicationSchema)
 def withdraw_mine(body, application_id):
@@ -133,6 +137,7 @@ def upload_mine(form, files, application_id):
 @bp.route("/applications", methods=["POST"])
 @access.staff("application.enter")
 @idempotent
+@retrying
 @bp.arguments(StaffApplySchema)
 @bp.response(201, ApplicationSchema)
 def apply_at_station(body):
@@ -177,6 +182,7 @@ def application_assessment(application_id):
 @bp.route("/applications/<int:application_id>/accept", methods=["POST"])
 @access.staff("application.review")
 @idempotent
+@retrying
 @bp.arguments(NoteSchema)
 @bp.response(200, ApplicationSchema)
 def accept(body, application_id):
@@ -198,6 +204,7 @@ def _step(staff, application, level, body, passing):
 @bp.route("/applications/<int:application_id>/station-check", methods=["POST"])
 @access.staff("application.review")
 @idempotent
+@retrying
 @bp.arguments(StepDecisionSchema)
 @bp.response(200, ApplicationSchema)
 def station_check(body, application_id):
@@ -212,6 +219,7 @@ def station_check(body, application_id):
 @bp.route("/applications/<int:application_id>/township-review", methods=["POST"])
 @access.staff("application.review")
 @idempotent
+@retrying
 @bp.arguments(StepDecisionSchema)
 @bp.response(200, ApplicationSchema)
 def township_review(body, application_id):
@@ -226,6 +234,7 @@ def township_review(body, application_id):
 @bp.route("/applications/<int:application_id>/county-decision", methods=["POST"])
 @access.staff("application.review")
 @idempotent
+@retrying
 @bp.arguments(CountyDecisionSchema)
 @bp.response(200, ApplicationSchema)
 def county_decision(body, application_id):
@@ -245,6 +254,7 @@ def county_decision(body, application_id):
 @bp.route("/applications/<int:application_id>/resubmit", methods=["POST"])
 @access.staff("application.enter")
 @idempotent
+@retrying
 @bp.arguments(NoteSchema)
 @bp.response(200, ApplicationSchema)
 def resubmit_at_station(body, application_id):
@@ -258,6 +268,7 @@ def resubmit_at_station(body, application_id):
 
 @bp.route("/applications/<int:application_id>/withdraw", methods=["POST"])
 @access.staff("application.enter")
+@retrying
 @bp.arguments(NoteSchema)
 @bp.response(200, ApplicationSchema)
 def withdraw_at_station(body, application_id):
@@ -317,6 +328,7 @@ def add_objection(body, application_id):
 @bp.route("/objections/<int:objection_id>/decision", methods=["POST"])
 @access.staff("application.review")
 @idempotent
+@retrying
 @bp.arguments(ObjectionDecisionSchema)
 @bp.response(200, ObjectionOutSchema)
 def decide_objection(body, objection_id):
@@ -331,6 +343,7 @@ def decide_objection(body, objection_id):
 @bp.route("/applications/<int:application_id>/finalize", methods=["POST"])
 @access.staff("application.review")
 @idempotent
+@retrying
 @bp.response(200, ApplicationSchema)
 def finalize(application_id):
     """公示期满且无待处理异议：认定生效"""

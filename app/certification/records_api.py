@@ -3,6 +3,7 @@ from flask_smorest import Blueprint
 
 from app.accounts.access import access, current_person_account, current_staff
 from app.core.clock import local_today
+from app.core.concurrency import retrying
 from app.core.regions import get_region
 from app.extensions import db, limiter
 from app.people import services as people
@@ -79,6 +80,7 @@ def show_certification(certification_id):
 
 @bp.route("/certifications/<int:certification_id>/exit", methods=["POST"])
 @access.staff("certification.exit")
+@retrying
 @bp.arguments(ExitSchema)
 @bp.response(200, CertificationSchema)
 def exit_certification(body, certification_id):

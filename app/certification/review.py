@@ -142,23 +142,26 @@ def get_objection_in_scope(staff, objection_id):
 
 
 def decide_objection(staff, objection, upheld, note):
-    """County: an upheld objection ends the application (rejected); a dismissed one does not."""
+    """County: an upheld objection ends the application (rejected); a dismissed one does not.
+
+    Rows are locked in the order every request uses (objection, application, audit head),
+    so two decisions cannot deadlock.
+    """
     _require_note(note)
     application = db.session.get(Application, objection.application_id)
-    action = Action.NOTICE_UPHOLD if upheld else None
-    if action:
-        _check(staff, application, action)
+    if upheld:
+        _check(staff, application, Action.NOTICE_UPHOLD)
     elif not has_permission(staff.role, "application.county_decide"):
         raise_transition_error(TransitionError("not_permitted", application.status, "objection"))
     changes = {"status": "upheld" if upheld else "dismissed", "decided_by_staff_id": staff.id,
                "decided_at": utcnow(), "decision_note": note}
     if not guarded_update(objection, {"status": "pending"}, changes):
         raise Conflict("certification.objection_decided", _l("该异议已处理"))
-    record("certification.objection_decided", "application", application.id,
-           details={"objection_id": objection.id, "upheld": upheld})
     if upheld:
         _act(staff, application, Action.NOTICE_UPHOLD, note,
              values={"reject_reason": "objection_upheld", "last_note": note})
+    record("certification.objection_decided", "application", application.id,
+           details={"objection_id": objection.id, "upheld": upheld})
     return objection
 
 
@@ -211,8 +214,11 @@ def public_notices(region_code, today=None):
 def finalize_due_notices(today=None):
     """Batch job: every notice that ended without pending objections takes effect."""
     today = today or local_today()
+    # Lock the rows first (skipping any a request holds right now): the same lock order as
+    # every request, application before the audit head, so the batch cannot deadlock.
     due = db.session.scalars(select(Application).where(
-        Application.status == Status.PUBLIC_NOTICE, Application.notice_ends_on < today)).all()
+        Application.status == Status.PUBLIC_NOTICE, Application.notice_ends_on < today)
+        .order_by(Application.id).with_for_update(skip_locked=True)).all()
     done = 0
     for application in due:
         try:
@@ -237,7 +243,9 @@ def escalate_overdue(today=None, scope_code="150000", actor=None):
     """Every overdue step not yet escalated goes to the next level up (also a batch job)."""
     today = today or local_today()
     rows = db.session.scalars(overdue_query(scope_code, today)
-                              .where(Application.escalated_to.is_(None))).all()
+                              .where(Application.escalated_to.is_(None))
+                              .order_by(Application.id)
+                              .with_for_update(skip_locked=True)).all()
     count = 0
     for application in rows:
         level = STEP_OF[Status(application.status)]

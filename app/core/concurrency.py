@@ -4,10 +4,18 @@ caller saw (SECURITY.md 22). Of two concurrent callers exactly one gets True.
 On PostgreSQL the second UPDATE waits for the first transaction's row lock and then finds
 the condition false, so no SELECT ... FOR UPDATE is needed.
 """
+import logging
+import random
+import time
+from functools import wraps
+
 from sqlalchemy import inspect, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
+
+log = logging.getLogger(__name__)
 
 
 def guarded_update(instance, expected, changes):
@@ -30,3 +38,33 @@ def guarded_update(instance, expected, changes):
     for name, value in changes.items():
         set_committed_value(instance, name, value)
     return True
+
+
+# PostgreSQL serialization failure and deadlock: the transaction was rolled back and can
+# simply run again (SECURITY.md 24).
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+ATTEMPTS = 3
+
+
+def is_retryable(exc):
+    orig = getattr(exc, "orig", None)
+    return getattr(orig, "sqlstate", None) in RETRYABLE_SQLSTATES
+
+
+def retrying(view):
+    """Run a state-changing view again, a bounded number of times, after a serialization
+    failure or deadlock. Place it under @idempotent: one key claim covers every attempt."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return view(*args, **kwargs)
+            except DBAPIError as exc:
+                if not is_retryable(exc) or attempt == ATTEMPTS:
+                    raise
+                db.session.rollback()
+                log.warning("transaction retried after sqlstate %s (attempt %d of %d)",
+                            exc.orig.sqlstate, attempt, ATTEMPTS)
+                time.sleep(random.uniform(0.005, 0.03) * attempt)
+        raise AssertionError("unreachable")
+    return wrapper
