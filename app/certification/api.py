@@ -6,7 +6,6 @@ from flask import current_app, request, send_file
 from flask_smorest import Blueprint
 
 from app.accounts.access import access, current_person_account, current_staff
-from app.audit.services import record
 from app.core.concurrency import retrying
 from app.core.idempotency import idempotent
 from app.extensions import db
@@ -164,8 +163,7 @@ def list_applications(args):
 @bp.response(200, ApplicationDetailSchema)
 def show_application(application_id):
     """申请详情（查看留痕）"""
-    application = services.get_application_in_scope(current_staff(), application_id)
-    record("certification.viewed", "application", application.id)
+    application = services.view_application(current_staff(), application_id)
     db.session.commit()
     return application
 

@@ -5,8 +5,11 @@ member unemployed 14 months, a disabled woman of 30 and a zero-employment househ
 numbers are valid (GB 11643 check character) with Inner Mongolia division codes; they are
 made up. Idempotent: a person whose ID number is already registered is left alone.
 
-The review steps are set directly by the seed (actor system:seed), not by the demo staff,
-so every demo staff member can still act on them without meeting maker-checker.
+Each person was registered and applied at their station (channel "station", entered by the
+station's demo staff member); the later review steps are set by the seed itself (actor
+system:seed). Maker-checker holds for them too: station_xc cannot check the applications
+station_xc entered (李秀英's waits at the station for another staff member, or for the
+township once the step is overdue and escalated).
 """
 from datetime import date
 

@@ -242,6 +242,8 @@ class CategoryResultSchema(Schema):
 class AssessmentSchema(Schema):
     rules_version = fields.String()
     categories = fields.List(fields.Nested(CategoryResultSchema))
+    application_evidence = fields.List(fields.Dict(), metadata={
+        "description": "按办理方式需要的材料：代办同意书、纸质承诺书"})
 
 
 class CertificationSchema(Schema):

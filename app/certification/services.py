@@ -72,6 +72,13 @@ def get_application_in_scope(staff, application_id):
     return application
 
 
+def view_application(staff, application_id):
+    """A staff read of an application with its history and evidence list: audited."""
+    application = get_application_in_scope(staff, application_id)
+    record("certification.viewed", "application", application.id)
+    return application
+
+
 def get_application_for_account(account, application_id):
     """The account's own application or one of a relative it holds proxy consent for."""
     application = db.session.get(Application, application_id)
@@ -233,12 +240,21 @@ def provided_kinds(application_id):
         Evidence.application_id == application_id)).all())
 
 
+# Papers an application needs because of how it was filed, whatever the category.
+CHANNEL_EVIDENCE = {"proxy": ("consent_form",), "station": ("commitment_paper",)}
+
+
 def assess(person, application=None, today=None):
     """Which categories the person's facts support and what each still needs."""
     rules = current_rules() if application is None else rules_for(application.rules_version)
     facts = build_facts(person, today or local_today())
-    results = detect_categories(rules, facts, provided_kinds(application and application.id))
-    return {"rules_version": rules.version, "categories": results}
+    provided = provided_kinds(application and application.id)
+    results = detect_categories(rules, facts, provided)
+    channel = application.channel if application is not None else None
+    return {"rules_version": rules.version, "categories": results,
+            "application_evidence": [
+                {"kind": kind, "label": rules.evidence_kinds[kind], "provided": kind in provided}
+                for kind in CHANNEL_EVIDENCE.get(channel, ())]}
 
 
 def _check_commitment(caller, commitment):

@@ -15,6 +15,7 @@ Place the decorator directly under the access decorator (the caller is known by 
 """
 import hashlib
 import re
+from copy import deepcopy
 from datetime import datetime
 from functools import wraps
 
@@ -32,6 +33,11 @@ from .types import UTCDateTime
 
 HEADER = "Idempotency-Key"
 _KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
+OPENAPI_PARAMETER = {
+    "in": "header", "name": HEADER, "required": False,
+    "description": "同一键和相同请求体重复提交时返回首次结果；键用于其他请求体时拒绝",
+    "schema": {"type": "string", "pattern": _KEY.pattern},
+}
 
 
 class IdempotencyRecord(db.Model):
@@ -121,4 +127,9 @@ def idempotent(view):
         record.response_body = response.get_data(as_text=True)
         db.session.commit()
         return response
+
+    # Documented in the OpenAPI operation like flask-smorest's own @bp.doc would.
+    wrapper._apidoc = deepcopy(getattr(wrapper, "_apidoc", {}))
+    manual = wrapper._apidoc.setdefault("manual_doc", {})
+    manual["parameters"] = [*manual.get("parameters", []), OPENAPI_PARAMETER]
     return wrapper

@@ -2,13 +2,12 @@
 from flask_smorest import Blueprint
 
 from app.accounts.access import access, current_person_account, current_staff
-from app.audit.services import record
 from app.extensions import db
 
 from . import services
-from .schemas import (FactsSchema, HouseholdInSchema, HouseholdOutSchema, IdentitySchema,
-                      LookupSchema, PersonSchema, RelativeCreateSchema, RevealResultSchema,
-                      RevealSchema, StaffPersonCreateSchema, ConsentSchema, household_view)
+from .schemas import (ConsentSchema, FactsSchema, HouseholdInSchema, HouseholdOutSchema,
+                      IdentitySchema, LookupSchema, PersonSchema, RelativeCreateSchema,
+                      RevealResultSchema, RevealSchema, StaffPersonCreateSchema, household_view)
 
 bp = Blueprint("people", __name__, url_prefix="/api/v1/people", description="人员信息")
 
@@ -140,8 +139,7 @@ def lookup_person(body):
 @bp.response(200, PersonSchema)
 def show_person(person_id):
     """本辖区人员详情（脱敏，查看留痕）"""
-    person = services.get_person_in_scope(current_staff(), person_id)
-    record("person.viewed", "person", person.id)
+    person = services.view_person(current_staff(), person_id)
     db.session.commit()
     return person
 
@@ -176,8 +174,7 @@ def record_person_consent(body, person_id):
 @bp.response(200, HouseholdOutSchema)
 def show_household(person_id):
     """家庭成员及就业状况（识别零就业家庭）"""
-    person = services.get_person_in_scope(current_staff(), person_id)
-    record("person.household_viewed", "person", person.id)
+    person = services.view_person(current_staff(), person_id, "person.household_viewed")
     db.session.commit()
     return household_view(person)
 

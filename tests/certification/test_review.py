@@ -53,6 +53,10 @@ def test_whoever_entered_an_application_cannot_approve_it(client, fresh_app):
     entered = station_entry(client)
     assert entered["channel"] == "station" and entered["commitment"]["channel"] == "paper"
     assert entered["station"]["name"].endswith("家门口就业服务站")
+    checklist = client.get(f"{BASE}/applications/{entered['id']}/assessment",
+                           headers=auth(staff_token(client, "township_xc"))).get_json()
+    assert checklist["application_evidence"] == [
+        {"kind": "commitment_paper", "label": "签字的承诺书（纸质）", "provided": False}]
     before = counts(fresh_app, entered["id"])
     for path, body in (("accept", {}), ("station-check", {"outcome": "pass"})):
         refused = step(client, "station_xc", entered["id"], path, body, expect=403)
