@@ -3,12 +3,13 @@ public notices that ended take effect. `flask certification calendar YEAR FILE` 
 year's official holiday schedule from JSON ({"holidays": [...], "workdays": [...],
 "source": "..."})."""
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import click
 from flask.cli import AppGroup
 
-from app.core.clock import local_today
+from app.core.clock import local_today, utcnow
+from app.core.idempotency import purge_idempotency_keys
 from app.core.errors import AppError
 from app.extensions import db
 
@@ -20,12 +21,15 @@ certification_cli = AppGroup("certification", help="就业困难人员认定")
 
 @certification_cli.command("tick")
 def tick_command():
-    """Escalate overdue steps; finalize ended public notices."""
+    """Escalate overdue steps; finalize ended public notices; forget day-old idempotency keys."""
     today = local_today()
     escalated = escalate_overdue(today)
+    db.session.commit()
     finalized = finalize_due_notices(today)
     db.session.commit()
-    click.echo(f"escalated {escalated}, notices finalized {finalized}")
+    purged = purge_idempotency_keys(utcnow() - timedelta(hours=24))
+    db.session.commit()
+    click.echo(f"escalated {escalated}, notices finalized {finalized}, keys purged {purged}")
 
 
 @certification_cli.command("calendar")

@@ -13,6 +13,7 @@ from app.core.errors import AppError, Conflict, NotFound, ValidationFailed
 from app.core.models import subtree_codes
 from app.core.types import field_cipher
 from app.extensions import db
+from app.people.services import require_basis
 
 from .models import Application, Evidence
 from .settings import rules_for
@@ -46,6 +47,7 @@ def add_evidence(caller_label, application, kind, filename, data, declared_type)
     """Check, clean, encrypt and store one file for an open application."""
     if Status(application.status) not in OPEN or application.status == Status.PUBLIC_NOTICE:
         raise Conflict("certification.closed", _l("该申请当前不能补充材料"))
+    require_basis(application.person)  # evidence images are sensitive data (SECURITY.md 1, 3)
     kinds = rules_for(application.rules_version).evidence_kinds
     if kind not in kinds:
         raise ValidationFailed("evidence.kind_unknown", _l("材料类型不正确"), {"kinds": sorted(kinds)})

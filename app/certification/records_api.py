@@ -9,7 +9,6 @@ from app.extensions import db, limiter
 from app.people import services as people
 
 from . import certs, review, services
-from .models import Certification
 from .schemas import (ApplicationPageSchema, ApplicationListArgs, CalendarOutSchema,
                       CalendarSchema, CertificationListArgs, CertificationPageSchema,
                       CertificationSchema, EscalationResultSchema, ExitSchema, NoteSchema,
@@ -52,12 +51,7 @@ def list_notices(args):
 @bp.response(200, CertificationSchema(many=True))
 def my_certifications():
     """本人及所代办亲属的认定记录（含已退出的历史）"""
-    account = current_person_account()
-    ids = [p.id for p in people.relatives_of(account)]
-    own = people.own_person(account, required=False)
-    ids += [own.id] if own else []
-    return db.session.scalars(db.select(Certification).where(Certification.person_id.in_(ids))
-                              .order_by(Certification.id.desc())).all() if ids else []
+    return services.certifications_for_account(current_person_account())
 
 
 @bp.route("/certifications", methods=["GET"])

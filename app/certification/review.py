@@ -13,11 +13,12 @@ from app.core.masking import mask_name
 from app.core.models import subtree_codes
 from app.core.stations import Station
 from app.extensions import db
+from app.people.services import who
 
 from .certs import create_certification
 from .models import Application, Objection
 from .rules import MET
-from .services import (actor_label, assess, raise_transition_error, transition, write_event)
+from .services import assess, raise_transition_error, transition, write_event
 from .settings import rules_for, settings_for
 from .workflow import (NEXT_LEVEL, STAFF_LEVELS, STEP_OF, Action, Status, TransitionError,
                        check_staff_action)
@@ -37,7 +38,7 @@ def _check(staff, application, action):
 def _act(staff, application, action, note=None, **kwargs):
     new_status = _check(staff, application, action)
     level = STEP_OF[Status(application.status)]
-    transition(application, action, new_status, actor_label(staff), level=level, note=note,
+    transition(application, action, new_status, who(staff), level=level, note=note,
                **kwargs)
     return application
 
@@ -97,7 +98,7 @@ def certify_application(staff, application, categories=None, note=None):
     chosen = _decided_categories(application, categories)
     new_status = _check(staff, application, Action.COUNTY_CERTIFY)
     values = {"decided_categories": chosen, "decided_by_staff_id": staff.id}
-    transition(application, Action.COUNTY_CERTIFY, new_status, actor_label(staff),
+    transition(application, Action.COUNTY_CERTIFY, new_status, who(staff),
                level="county", note=note, values=values, details={"categories": chosen})
     if new_status == Status.CERTIFIED:
         create_certification(application)
@@ -165,7 +166,7 @@ def decide_objection(staff, objection, upheld, note):
     return objection
 
 
-def finalize_notice(application, actor_label_=None, today=None):
+def finalize_notice(application, actor=None, today=None):
     """After the notice period with no objection pending, the certification takes effect."""
     today = today or local_today()
     if application.status != Status.PUBLIC_NOTICE:
@@ -178,7 +179,7 @@ def finalize_notice(application, actor_label_=None, today=None):
     if pending is not None:
         raise Conflict("certification.objections_pending", _l("公示期间的异议尚未处理"))
     transition(application, Action.NOTICE_CLEAR, Status.CERTIFIED,
-               actor_label_ or "system:notice", level="notice", today=today)
+               actor or "system:notice", level="notice", today=today)
     create_certification(application, today)
     return application
 
@@ -186,7 +187,7 @@ def finalize_notice(application, actor_label_=None, today=None):
 def finalize_notice_by(staff, application):
     """County: the notice ended without pending objections; the certification takes effect."""
     _check(staff, application, Action.NOTICE_CLEAR)
-    return finalize_notice(application, actor_label(staff))
+    return finalize_notice(application, who(staff))
 
 
 def public_notices(region_code, today=None):

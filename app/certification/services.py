@@ -55,10 +55,6 @@ def raise_transition_error(exc):
     raise cls(code, message, {"status": str(exc.status), "action": str(exc.action)})
 
 
-def actor_label(caller):
-    return people.who(caller)
-
-
 # ------------------------------------------------------------------ look-ups
 
 def get_application_in_scope(staff, application_id):
@@ -92,14 +88,16 @@ def get_application_for_account(account, application_id):
 
 
 def applications_for_account(account):
-    persons = [p.id for p in people.relatives_of(account)]
-    own = people.own_person(account, required=False)
-    if own is not None:
-        persons.append(own.id)
-    if not persons:
-        return []
+    persons = people.person_ids_for_account(account)
     return db.session.scalars(select(Application).where(Application.person_id.in_(persons))
                               .order_by(Application.id.desc())).all()
+
+
+def certifications_for_account(account):
+    """Certifications of the account's person and relatives, exited ones included."""
+    persons = people.person_ids_for_account(account)
+    return db.session.scalars(select(Certification).where(Certification.person_id.in_(persons))
+                              .order_by(Certification.id.desc())).all()
 
 
 def active_certification(person_id):
@@ -322,7 +320,7 @@ def submit_application(caller, person, *, commitment, station_id=None, categorie
     now = utcnow()
     application = Application(
         person_id=person.id, person=person, status=Status.SUBMITTED.value, channel=channel,
-        station_id=station.id, region_code=station.region_code, entered_by=actor_label(caller),
+        station_id=station.id, region_code=station.region_code, entered_by=people.who(caller),
         entered_by_staff_id=caller.id if isinstance(caller, StaffAccount) else None,
         proxy_account_id=proxy_account_id, consent_id=consent.id,
         commitment_channel=commitment_channel, commitment_version=commitment["version"],
@@ -336,7 +334,7 @@ def submit_application(caller, person, *, commitment, station_id=None, categorie
             db.session.flush()
     except IntegrityError:
         raise Conflict("certification.duplicate_open", _l("已有未办结的申请")) from None
-    write_event(application, "submit", None, Status.SUBMITTED, actor_label(caller),
+    write_event(application, "submit", None, Status.SUBMITTED, people.who(caller),
                 level="applicant" if channel != "station" else "station",
                 details={"channel": channel, "station_id": station.id,
                          "categories": claimed, "rules_version": rules.version})
@@ -353,7 +351,7 @@ def resubmit_application(caller, application, note=None):
     results = assess(application.person)["categories"]
     values = {"resubmissions": application.resubmissions + 1,
               "detected_categories": [r["code"] for r in results if r["status"] == MET]}
-    transition(application, Action.RESUBMIT, new_status, actor_label(caller),
+    transition(application, Action.RESUBMIT, new_status, people.who(caller),
                level="applicant", note=note, values=values)
     return application
 
@@ -364,7 +362,7 @@ def withdraw_application(caller, application, note=None):
         new_status = check_applicant_action(Action.WITHDRAW, application.status)
     except TransitionError as exc:
         raise_transition_error(exc)
-    transition(application, Action.WITHDRAW, new_status, actor_label(caller),
+    transition(application, Action.WITHDRAW, new_status, people.who(caller),
                level="applicant", note=note)
     return application
 

@@ -133,3 +133,10 @@ def idempotent(view):
     manual = wrapper._apidoc.setdefault("manual_doc", {})
     manual["parameters"] = [*manual.get("parameters", []), OPENAPI_PARAMETER]
     return wrapper
+
+
+def purge_idempotency_keys(before):
+    """Forget keys claimed before `before` (24 hours is the usual replay window)."""
+    result = db.session.execute(delete(IdempotencyRecord).where(
+        IdempotencyRecord.created_at < before))
+    return result.rowcount

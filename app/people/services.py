@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.accounts.models import PersonAccount, StaffAccount
+from app.accounts.models import StaffAccount
 from app.audit.services import record
 from app.core.clock import local_today, utcnow
 from app.core.crypto import blind_index, normalize_for_index
@@ -194,6 +194,8 @@ def register_self(account, *, name, id_number, residence_region_code, consent, f
         if consent:
             record_consent(account, own, consent)
         own.residence_region_code = residence_region_code
+        if account.phone and own.phone != account.phone:  # bound in WeChat after registering
+            own.phone, own.phone_index = account.phone, account.phone_index
         apply_facts(own, facts or {})
         record("person.updated", "person", own.id, details={"fields": sorted(facts or {})})
         return own, False
@@ -373,6 +375,12 @@ def relatives_of(account):
                                      LegalBasis.withdrawn_at.is_(None))
                               .order_by(Person.id)).unique().all()
     return rows
+
+
+def person_ids_for_account(account):
+    """The account's own person and every relative it may act for."""
+    own = own_person(account, required=False)
+    return [p.id for p in relatives_of(account)] + ([own.id] if own else [])
 
 
 REVEALABLE = ("id_number", "phone", "name")

@@ -172,3 +172,23 @@ def test_evidence_is_readable_only_by_staff_in_scope(client, fresh_app):
         stored = db.session.get(Evidence, evidence_id).stored_name
     on_disk = next(Path(fresh_app.config["EVIDENCE_DIR"]).rglob(stored)).read_bytes()
     assert on_disk.startswith(b"v1.") and b"JFIF" not in on_disk
+
+
+def test_no_evidence_after_consent_is_withdrawn(client):
+    token = applicant(client)
+    app_id = apply_self(client, token)["id"]
+    assert client.delete("/api/v1/people/me/consent", headers=auth(token)).status_code == 204
+    refused = upload(client, token, app_id)
+    assert refused.status_code == 422 and error_code(refused) == "people.legal_basis_required"
+
+
+def test_day_old_idempotency_keys_are_purged(client, db_session):
+    from datetime import timedelta
+    from app.core.clock import utcnow
+    from app.core.idempotency import IdempotencyRecord, purge_idempotency_keys
+    token = applicant(client)
+    apply_self(client, token, headers={"Idempotency-Key": "apply-0003-zhangsan"})
+    assert db_session.scalar(db.select(db.func.count()).select_from(IdempotencyRecord)) == 1
+    assert purge_idempotency_keys(utcnow() - timedelta(hours=24)) == 0
+    assert purge_idempotency_keys(utcnow() + timedelta(seconds=1)) == 1
+    db_session.commit()

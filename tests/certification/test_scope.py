@@ -2,7 +2,7 @@
 from datetime import date
 
 from tests.builders import DEMO_PASSWORD, auth, staff_token
-from tests.flows import applicant, apply_self, step
+from tests.flows import applicant, apply_self
 
 BASE = "/api/v1/certification"
 POST_STATION = 2  # 新城区就业驿站, at township level (150102001)
