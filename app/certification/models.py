@@ -7,6 +7,7 @@ from sqlalchemy import (JSON, BigInteger, Boolean, Date, ForeignKey, Index, Inte
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from app.core.clock import utcnow
+from app.core.stations import Station
 from app.core.types import EncryptedText, UTCDateTime
 from app.extensions import db
 from app.people.models import Person
@@ -56,6 +57,7 @@ class Application(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     person: Mapped[Person] = relationship()
+    station: Mapped[Station] = relationship()
     events: Mapped[list["ApplicationEvent"]] = relationship(
         order_by="ApplicationEvent.id", back_populates="application")
     evidence: Mapped[list["Evidence"]] = relationship(order_by="Evidence.id")

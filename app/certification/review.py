@@ -11,7 +11,6 @@ from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.idnumber import age_on
 from app.core.masking import mask_name
 from app.core.models import subtree_codes
-from app.core.stations import Station
 from app.extensions import db
 from app.people.services import who
 
@@ -200,7 +199,7 @@ def public_notices(region_code, today=None):
         .order_by(Application.notice_starts_on, Application.id).limit(500)).all()
     entries = []
     for application in rows:
-        person, station = application.person, db.session.get(Station, application.station_id)
+        person, station = application.person, application.station
         labels = {c["code"]: c["label"] for c in rules_for(application.rules_version).categories}
         entries.append({
             "name": mask_name(person.name), "gender": person.gender,

@@ -6,8 +6,6 @@ from app.core.clock import local_today, to_display
 from app.core.idnumber import age_on
 from app.core.masking import mask_name
 from app.core.schemas import StrictSchema
-from app.core.stations import Station
-from app.extensions import db
 
 from .notify import application_number
 from .services import STATUS_LABELS, current_step
@@ -152,6 +150,9 @@ class StepSchema(Schema):
     escalated = fields.Boolean()
 
 
+STEP_SCHEMA = StepSchema()
+
+
 class StationBriefSchema(Schema):
     id = fields.Integer()
     name = fields.String()
@@ -193,8 +194,8 @@ class ApplicationSchema(Schema):
     status_label = fields.Function(lambda a: str(STATUS_LABELS[Status(a.status)]))
     channel = fields.String()
     region_code = fields.String()
-    station = fields.Function(lambda a: StationBriefSchema().dump(db.session.get(Station, a.station_id)))
-    person = fields.Function(lambda a: PersonBriefSchema().dump(a.person))
+    station = fields.Nested(StationBriefSchema)
+    person = fields.Nested(PersonBriefSchema)
     claimed_categories = fields.List(fields.String())
     detected_categories = fields.List(fields.String())
     decided_categories = fields.List(fields.String(), allow_none=True)
@@ -215,7 +216,7 @@ class ApplicationSchema(Schema):
 
     def _step(self, application):
         step = current_step(application)
-        return StepSchema().dump(step) if step else None
+        return STEP_SCHEMA.dump(step) if step else None
 
 
 class ApplicationDetailSchema(ApplicationSchema):
@@ -248,7 +249,7 @@ class AssessmentSchema(Schema):
 
 class CertificationSchema(Schema):
     id = fields.Integer()
-    person = fields.Function(lambda c: PersonBriefSchema().dump(c.person))
+    person = fields.Nested(PersonBriefSchema)
     application_id = fields.Integer()
     region_code = fields.String()
     categories = fields.List(fields.String())

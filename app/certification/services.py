@@ -5,10 +5,11 @@ Every transition goes through `transition()`: a conditional UPDATE on the status
 saw (exactly one of two concurrent decisions wins, the other gets 409), an event row for the
 history, an audit entry and the applicant's notification, all in the caller's transaction.
 """
-from flask import current_app
+from flask import current_app, g
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from app.accounts.models import PersonAccount, StaffAccount
 from app.audit.services import record
@@ -141,8 +142,12 @@ def office_code(region_code, level):
 
 
 def _office_phone(code):
-    return db.session.scalar(select(Station.phone).where(Station.region_code == code)
-                             .order_by(Station.id).limit(1))
+    """A public phone of the office at `code` (memoised per request: lists show many)."""
+    cache = g.setdefault("office_phones", {})
+    if code not in cache:
+        cache[code] = db.session.scalar(select(Station.phone).where(Station.region_code == code)
+                                        .order_by(Station.id).limit(1))
+    return cache[code]
 
 
 def current_step(application, today=None):
@@ -153,7 +158,7 @@ def current_step(application, today=None):
     today = today or local_today()
     level = STEP_OF[status]
     holder_level = application.escalated_to or level
-    station = db.session.get(Station, application.station_id)
+    station = application.station
     if holder_level == "station":
         holder, phone = station.name, station.phone
     elif holder_level == "applicant":
@@ -398,6 +403,8 @@ def list_applications(staff, *, status=None, region_code=None, channel=None, cat
                             .like(f'%"{category}"%'))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     items = db.session.scalars(query.order_by(Application.id.desc())
+                               .options(selectinload(Application.person),
+                                        selectinload(Application.station))
                                .limit(per_page).offset((page - 1) * per_page)).all()
     return items, total
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from flask import current_app
+from flask import current_app, g
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -141,5 +141,9 @@ def calendar_view(year):
 
 
 def region_name(code):
-    region = db.session.get(Region, code)
-    return region.name if region else code
+    """A region's name, memoised per request (lists name the same offices many times)."""
+    cache = g.setdefault("region_names", {})
+    if code not in cache:
+        region = db.session.get(Region, code)
+        cache[code] = region.name if region else code
+    return cache[code]

@@ -147,6 +147,9 @@ def test_evidence_that_lies_about_its_type_is_refused_and_nothing_is_kept(client
     for name, data, content_type, status, code in cases:
         response = upload(client, token, app_id, name=name, data=data, content_type=content_type)
         assert response.status_code == status and error_code(response) == code, name
+    huge = upload(client, token, app_id, data=jpeg_bytes() + b"\0" * (5 * 1024 * 1024))
+    assert huge.status_code == 413 and error_code(huge) in ("evidence.too_large",
+                                                            "request.too_large")
     unknown = upload(client, token, app_id, kind="selfie")
     assert unknown.status_code == 422 and error_code(unknown) == "evidence.kind_unknown"
     detail = client.get(f"{BASE}/my/applications/{app_id}", headers=auth(token)).get_json()
