@@ -115,7 +115,8 @@ def list_overdue(args):
 @bp.response(200, EscalationResultSchema)
 def escalate():
     """将本辖区超时未办的环节提级督办（也由定时任务执行）"""
-    count = review.escalate_overdue(local_today(), current_staff().region_code)
+    staff = current_staff()
+    count = review.escalate_overdue(local_today(), staff.region_code, people.who(staff))
     db.session.commit()
     return {"escalated": count}
 

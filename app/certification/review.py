@@ -19,7 +19,7 @@ from .models import Application, Objection
 from .rules import MET
 from .services import assess, raise_transition_error, transition, write_event
 from .settings import rules_for, settings_for
-from .workflow import (NEXT_LEVEL, STAFF_LEVELS, STEP_OF, Action, Status, TransitionError,
+from .workflow import (NEXT_LEVEL, STAFF_STEPS, STEP_OF, Action, Status, TransitionError,
                        check_staff_action)
 
 
@@ -232,18 +232,13 @@ def finalize_due_notices(today=None):
 
 # ------------------------------------------------------------------ deadlines
 
-def overdue_query(scope_code, today):
-    levels = [s.value for s, lvl in STEP_OF.items() if lvl in STAFF_LEVELS]
-    return select(Application).where(
-        Application.region_code.in_(subtree_codes(scope_code)),
-        Application.status.in_(levels), Application.step_deadline < today)
-
-
 def escalate_overdue(today=None, scope_code="150000", actor=None):
     """Every overdue step not yet escalated goes to the next level up (also a batch job)."""
     today = today or local_today()
-    rows = db.session.scalars(overdue_query(scope_code, today)
-                              .where(Application.escalated_to.is_(None))
+    rows = db.session.scalars(select(Application).where(
+        Application.region_code.in_(subtree_codes(scope_code)),
+        Application.status.in_([s.value for s in STAFF_STEPS]),
+        Application.step_deadline < today, Application.escalated_to.is_(None))
                               .order_by(Application.id)
                               .with_for_update(skip_locked=True)).all()
     count = 0

@@ -28,8 +28,8 @@ from . import notify
 from .models import Application, ApplicationEvent, Certification, Evidence
 from .rules import MET, UNKNOWN, detect_categories
 from .settings import current_rules, region_name, rules_for, settings_for, step_deadline
-from .workflow import (CLOSED, OPEN, STAFF_LEVELS, STEP_OF, Action, Status, TransitionError,
-                       check_applicant_action)
+from .workflow import (CLOSED, OPEN, STAFF_LEVELS, STAFF_STEPS, STEP_OF, Action, Status,
+                       TransitionError, check_applicant_action)
 
 LEVEL_LABELS = {"station": _l("服务站初审"), "township": _l("苏木乡镇（街道）审核"),
                 "county": _l("旗县区人社部门认定"), "city": _l("盟市督办"),
@@ -395,8 +395,7 @@ def list_applications(staff, *, status=None, region_code=None, channel=None, cat
     if channel:
         query = query.where(Application.channel == channel)
     if overdue:
-        levels = [s.value for s, lvl in STEP_OF.items() if lvl in STAFF_LEVELS]
-        query = query.where(Application.status.in_(levels),
+        query = query.where(Application.status.in_([s.value for s in STAFF_STEPS]),
                             Application.step_deadline < (today or local_today()))
     if category:  # codes come from a fixed list: the JSON text match is exact and safe
         query = query.where(cast(Application.claimed_categories, String)

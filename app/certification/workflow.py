@@ -65,6 +65,8 @@ TRANSITIONS = {
 STEP_OF = {S.SUBMITTED: "station", S.STATION_CHECK: "station", S.TOWNSHIP_REVIEW: "township",
            S.COUNTY_DECISION: "county", S.PUBLIC_NOTICE: "notice", S.RETURNED: "applicant"}
 STAFF_LEVELS = ("station", "township", "county")
+# Statuses in which staff hold the application against a working-day deadline.
+STAFF_STEPS = frozenset(status for status, level in STEP_OF.items() if level in STAFF_LEVELS)
 NEXT_LEVEL = {"station": "township", "township": "county", "county": "city"}
 
 ACTION_LEVEL = {
