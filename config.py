@@ -91,6 +91,21 @@ class Config:
     OPENAPI_JSON_PATH = "openapi.json"
 
     PAGE_SIZE_MAX = 100
+
+    # Certification (issue 4): rule data version, commitment text version, default working-
+    # day deadlines per step (regions may override), public notice, yearly re-check.
+    CERT_RULES_VERSION = _env("CERT_RULES_VERSION", "nm-2019.1")
+    CERT_COMMITMENT_VERSION = _env("CERT_COMMITMENT_VERSION", "2025-01")
+    CERT_STATION_DAYS = int(_env("CERT_STATION_DAYS", 2))
+    CERT_TOWNSHIP_DAYS = int(_env("CERT_TOWNSHIP_DAYS", 3))
+    CERT_COUNTY_DAYS = int(_env("CERT_COUNTY_DAYS", 3))
+    CERT_NOTICE_ENABLED = _env("CERT_NOTICE_ENABLED", "0") == "1"
+    CERT_NOTICE_DAYS = int(_env("CERT_NOTICE_DAYS", 3))
+    CERT_RECHECK_MONTHS = int(_env("CERT_RECHECK_MONTHS", 12))
+    # Evidence files: stored encrypted outside any served folder (default instance/evidence).
+    EVIDENCE_DIR = _env("EVIDENCE_DIR")
+    EVIDENCE_MAX_BYTES = int(_env("EVIDENCE_MAX_BYTES", 5 * 1024 * 1024))
+    EVIDENCE_MAX_PIXELS = int(_env("EVIDENCE_MAX_PIXELS", 50_000_000))
     TRUSTED_PROXY_COUNT = int(_env("TRUSTED_PROXY_COUNT", 0))
 
     @classmethod

@@ -1,7 +1,7 @@
 """Application factory."""
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import BASE_DIR, get_config
@@ -11,6 +11,8 @@ from .extensions import api, babel, db, limiter, migrate
 
 def _select_locale():
     from flask import current_app
+    if not has_request_context():  # CLI commands and batch jobs
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     return request.accept_languages.best_match(current_app.config["SUPPORTED_LOCALES"]) or "zh"
 
 
@@ -37,13 +39,19 @@ def _install_services(app):
 
 def _register_blueprints(app):
     from app.accounts.api import bp as accounts_bp
+    from app.certification.api import bp as certification_bp
+    from app.certification.records_api import bp as certification_records_bp
     from app.codes.landing import bp as landing_bp
     from app.directory.api import bp as directory_bp
     from app.health import bp as health_bp
+    from app.people.api import bp as people_bp
     from app.policies.api import bp as policies_bp
 
     api.register_blueprint(accounts_bp)
     api.register_blueprint(directory_bp)
+    api.register_blueprint(people_bp)
+    api.register_blueprint(certification_bp)
+    api.register_blueprint(certification_records_bp)
     api.register_blueprint(policies_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(landing_bp)
@@ -59,8 +67,10 @@ def _declare_framework_routes(app):
 
 def _register_cli(app):
     from app.audit.cli import audit_cli
+    from app.certification.cli import certification_cli
     from app.seed import seed_cli
     app.cli.add_command(audit_cli)
+    app.cli.add_command(certification_cli)
     app.cli.add_command(seed_cli)
 
 

@@ -3,4 +3,9 @@ from app.accounts.models import AuthSession, PersonAccount, StaffAccount  # noqa
 from app.audit.models import AuditEntry, AuditHead  # noqa: F401
 from app.core.models import Region, RegionClosure  # noqa: F401
 from app.core.stations import Station  # noqa: F401
+from app.certification.models import (Application, ApplicationEvent, Certification,  # noqa: F401
+                                      Evidence, Objection, RegionSettings)
+from app.core.calendar import CalendarYear  # noqa: F401
+from app.core.idempotency import IdempotencyRecord  # noqa: F401
+from app.people.models import Household, HouseholdMember, LegalBasis, Person  # noqa: F401
 from app.policies.models import PolicyVersion  # noqa: F401

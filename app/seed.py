@@ -1,4 +1,5 @@
-"""`flask seed demo`: demo townships, communities, stations and staff. Idempotent.
+"""`flask seed demo`: demo townships, communities, stations, staff, and people with
+applications in different states (app.certification.demo). Idempotent.
 
 Refused outside demo configurations: production gets no default accounts.
 """
@@ -9,6 +10,7 @@ from sqlalchemy import select
 
 from app.accounts.models import StaffAccount
 from app.audit.services import record
+from app.certification.demo import seed_certification_demo
 from app.core.regions import add_region
 from app.core.stations import Station
 from app.extensions import db
@@ -78,8 +80,11 @@ def seed_demo():
             password_hash=hasher.hash(DEMO_PASSWORD), active=True, token_version=1,
             failed_logins=0))
         created += 1
-    if created:
-        record("seed.demo", "seed", None, details={"staff_created": created})
+    db.session.flush()
+    people = seed_certification_demo()
+    if created or people:
+        record("seed.demo", "seed", None,
+               details={"staff_created": created, "people_created": people})
     db.session.commit()
     return created
 

@@ -62,7 +62,8 @@ def fake_wechat_url():
 def app(tmp_path_factory, fake_wechat_url):
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=_database_url(tmp_path_factory),
                      WECHAT_API_BASE=fake_wechat_url, WECHAT_APPID=APPID,
-                     WECHAT_SECRET=SECRET)
+                     WECHAT_SECRET=SECRET,
+                     EVIDENCE_DIR=str(tmp_path_factory.mktemp("evidence")))
     app.test_client_class = MaskCheckingClient
     prepare_database(app)
     return app

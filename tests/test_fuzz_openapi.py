@@ -38,4 +38,7 @@ def test_generated_requests_never_break_the_api(fresh_app):
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 15
     for operation in operations:
-        _exercise(fresh_app, operation)
+        try:
+            _exercise(fresh_app, operation)
+        except Exception as exc:
+            raise AssertionError(f"{operation.label}: {exc}") from exc

@@ -48,6 +48,24 @@ PERMISSIONS = {
     "person.read": set(_CASEWORKERS),
     # Publishing a new policy catalog version changes what every person is told.
     "policy.publish": {Role.REGION_ADMIN},
+    "person.reveal": {Role.STATION_STAFF, Role.TOWNSHIP_REVIEWER, Role.COUNTY_OFFICER},
+    # Certification (issue 4). Review steps are checked per level by the workflow:
+    # application.review lets a caseworker reach the step views at all.
+    "application.enter": {Role.STATION_STAFF, Role.TOWNSHIP_REVIEWER, Role.COUNTY_OFFICER},
+    "application.read": set(_CASEWORKERS),
+    "application.review": {Role.STATION_STAFF, Role.TOWNSHIP_REVIEWER, Role.COUNTY_OFFICER,
+                           Role.CITY_ADMIN},
+    "application.station_check": {Role.STATION_STAFF},
+    "application.township_review": {Role.TOWNSHIP_REVIEWER},
+    "application.county_decide": {Role.COUNTY_OFFICER},
+    "application.supervise": {Role.CITY_ADMIN},  # acts on county steps escalated to the city
+    "application.escalate": _ADMINS | {Role.SYSTEM_ADMIN},
+    "evidence.read": {Role.STATION_STAFF, Role.TOWNSHIP_REVIEWER, Role.COUNTY_OFFICER,
+                      Role.CITY_ADMIN},
+    "certification.exit": {Role.COUNTY_OFFICER, Role.CITY_ADMIN},
+    "certification.recheck": {Role.STATION_STAFF, Role.COUNTY_OFFICER},
+    "certification.configure": set(_ADMINS),
+    "calendar.manage": {Role.REGION_ADMIN, Role.SYSTEM_ADMIN},
 }
 
 

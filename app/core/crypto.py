@@ -20,6 +20,7 @@ MIN_INDEX_KEY_BYTES = 16
 
 _KEY_ID = re.compile(r"[A-Za-z0-9_-]{1,16}")
 _TOKEN = re.compile(r"v1\.([A-Za-z0-9_-]{1,16})\.([A-Za-z0-9_-]+)")
+_BLOB_HEADER = re.compile(rb"v1\.([A-Za-z0-9_-]{1,16})\.")
 _B64_ANY = re.compile(r"[A-Za-z0-9+/_-]+={0,2}")
 
 
@@ -81,6 +82,33 @@ class FieldCipher:
             return plain.decode("utf-8")
         except (InvalidTag, UnicodeDecodeError):
             raise DecryptionError("token failed authentication") from None
+
+    def seal_bytes(self, data: bytes) -> bytes:
+        """Encrypt a file's bytes: `v1.<key id>.` + nonce + ciphertext + tag (no base64)."""
+        if not isinstance(data, (bytes, bytearray)):
+            raise TypeError("data must be bytes")
+        key_id = self.active_key_id
+        nonce = os.urandom(NONCE_BYTES)
+        header = f"v1.{key_id}.".encode("ascii")
+        return header + nonce + self._aead[key_id].encrypt(
+            nonce, bytes(data), _associated_data(key_id) + b".bytes")
+
+    def open_bytes(self, blob: bytes) -> bytes:
+        match = _BLOB_HEADER.match(blob) if isinstance(blob, (bytes, bytearray)) else None
+        if match is None:
+            raise DecryptionError("malformed blob")
+        key_id = match.group(1).decode("ascii")
+        aead = self._aead.get(key_id)
+        if aead is None:
+            raise DecryptionError("unknown key id")
+        raw = bytes(blob[match.end():])
+        if len(raw) < NONCE_BYTES + TAG_BYTES:
+            raise DecryptionError("malformed blob")
+        try:
+            return aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:],
+                                _associated_data(key_id) + b".bytes")
+        except InvalidTag:
+            raise DecryptionError("blob failed authentication") from None
 
 
 def _decode_key(text: str, key_id: str) -> bytes:

@@ -157,3 +157,21 @@ def test_generate_key_is_usable_and_random():
     assert a != b
     keys, _ = parse_key_ring(f"k1:{a}")
     assert keys["k1"] == base64.b64decode(a) and len(keys["k1"]) == 32
+
+
+def test_file_bytes_round_trip_and_tampering_is_detected():
+    import os
+    from app.core.crypto import DecryptionError, FieldCipher
+    cipher = FieldCipher({"k1": os.urandom(32)}, "k1")
+    data = os.urandom(1000) + b"\xff\xd8"
+    sealed = cipher.seal_bytes(data)
+    assert sealed.startswith(b"v1.k1.") and data not in sealed
+    assert cipher.open_bytes(sealed) == data
+    tampered = sealed[:-1] + bytes([sealed[-1] ^ 1])
+    with pytest.raises(DecryptionError):
+        cipher.open_bytes(tampered)
+    with pytest.raises(DecryptionError):
+        cipher.open_bytes(b"v1.other." + sealed[6:])
+    # A text token is not a file blob and vice versa.
+    with pytest.raises(DecryptionError):
+        cipher.open_bytes(cipher.encrypt("x").encode())

@@ -1,7 +1,7 @@
 """policies: published catalog versions, seeded with the shipped catalog 2025.1
 
-Revision ID: 0004_policies
-Revises: 0001_foundation
+Revision ID: 0003_policies
+Revises: 0002_people_certification
 Create Date: 2026-11-28 01:33:10.408240
 
 """
@@ -15,8 +15,8 @@ from app.policies.loader import load_file
 
 
 # revision identifiers, used by Alembic.
-revision = '0004_policies'
-down_revision = '0001_foundation'
+revision = '0003_policies'
+down_revision = '0002_people_certification'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,70 @@
+"""Conditional updates: the state change happens only if the row is still in the state the
+caller saw (SECURITY.md 22). Of two concurrent callers exactly one gets True.
+
+On PostgreSQL the second UPDATE waits for the first transaction's row lock and then finds
+the condition false, so no SELECT ... FOR UPDATE is needed.
+"""
+import logging
+import random
+import time
+from functools import wraps
+
+from sqlalchemy import inspect, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm.attributes import set_committed_value
+
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def guarded_update(instance, expected, changes):
+    """UPDATE instance's row SET changes WHERE its key and every `expected` column match.
+
+    `expected` maps column names to the value seen (None means IS NULL). On success the
+    instance is given the new values without an extra SELECT; returns whether it won.
+    """
+    mapper = inspect(instance).mapper
+    model = mapper.class_
+    criteria = [column == value for column, value in
+                zip(mapper.primary_key, mapper.primary_key_from_instance(instance))]
+    for name, value in expected.items():
+        column = getattr(model, name)
+        criteria.append(column.is_(None) if value is None else column == value)
+    result = db.session.execute(update(model).where(*criteria).values(**changes)
+                                .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        return False
+    for name, value in changes.items():
+        set_committed_value(instance, name, value)
+    return True
+
+
+# PostgreSQL serialization failure and deadlock: the transaction was rolled back and can
+# simply run again (SECURITY.md 24).
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+ATTEMPTS = 3
+
+
+def is_retryable(exc):
+    orig = getattr(exc, "orig", None)
+    return getattr(orig, "sqlstate", None) in RETRYABLE_SQLSTATES
+
+
+def retrying(view):
+    """Run a state-changing view again, a bounded number of times, after a serialization
+    failure or deadlock. Place it under @idempotent: one key claim covers every attempt."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return view(*args, **kwargs)
+            except DBAPIError as exc:
+                if not is_retryable(exc) or attempt == ATTEMPTS:
+                    raise
+                db.session.rollback()
+                log.warning("transaction retried after sqlstate %s (attempt %d of %d)",
+                            exc.orig.sqlstate, attempt, ATTEMPTS)
+                time.sleep(random.uniform(0.005, 0.03) * attempt)
+        raise AssertionError("unreachable")
+    return wrapper

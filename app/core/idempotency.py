@@ -1,0 +1,142 @@
+"""Idempotency-Key for POSTs that create or decide something (SECURITY.md 23).
+
+The same key with the same request replays the first successful answer; the same key with
+another request is refused. A key is claimed by inserting a row before the view runs, so
+two concurrent requests with one key cannot both act: the second gets 409.
+
+Place the decorator directly under the access decorator (the caller is known by then):
+
+    @bp.route(...)
+    @access.staff("application.county_decide")
+    @idempotent
+    @bp.arguments(...)
+    @bp.response(...)
+    def view(...): ...
+"""
+import hashlib
+import re
+from copy import deepcopy
+from datetime import datetime
+from functools import wraps
+
+from flask import Response, g, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import BigInteger, Integer, SmallInteger, String, Text, UniqueConstraint, delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+
+from .clock import utcnow
+from .errors import Conflict, ValidationFailed
+from .types import UTCDateTime
+
+HEADER = "Idempotency-Key"
+_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
+OPENAPI_PARAMETER = {
+    "in": "header", "name": HEADER, "required": False,
+    "description": "同一键和相同请求体重复提交时返回首次结果；键用于其他请求体时拒绝",
+    "schema": {"type": "string", "pattern": _KEY.pattern},
+}
+
+
+class IdempotencyRecord(db.Model):
+    __tablename__ = "idempotency_records"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True)
+    actor: Mapped[str] = mapped_column(String(48))
+    key: Mapped[str] = mapped_column(String(128))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None] = mapped_column(SmallInteger)
+    response_body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+    __table_args__ = (UniqueConstraint("actor", "key"),)
+
+
+def _request_hash():
+    digest = hashlib.sha256()
+    for part in (request.method, request.path, request.get_data(cache=True)):
+        digest.update(part if isinstance(part, bytes) else part.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _replay(record):
+    response = Response(record.response_body, status=record.status_code,
+                        mimetype="application/json")
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _claim(actor, key, request_hash):
+    """Insert the key in its own commit; return the existing row instead when there is one."""
+    existing = db.session.scalar(select(IdempotencyRecord).where(
+        IdempotencyRecord.actor == actor, IdempotencyRecord.key == key))
+    if existing is not None:
+        return existing
+    db.session.add(IdempotencyRecord(actor=actor, key=key, request_hash=request_hash,
+                                     created_at=utcnow()))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("idempotency.in_progress", _l("相同的请求正在处理，请稍后查看结果"))
+    return None
+
+
+def _release(actor, key):
+    db.session.rollback()
+    db.session.execute(delete(IdempotencyRecord).where(
+        IdempotencyRecord.actor == actor, IdempotencyRecord.key == key))
+    db.session.commit()
+
+
+def idempotent(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        key = request.headers.get(HEADER)
+        if key is None:
+            return view(*args, **kwargs)
+        if not _KEY.match(key):
+            raise ValidationFailed("idempotency.key_invalid",
+                                   _l("Idempotency-Key 格式不正确（8-128 位字母、数字或 _.:-）"))
+        actor = f"{g.actor.type}:{g.actor.id}"
+        request_hash = _request_hash()
+        existing = _claim(actor, key, request_hash)
+        if existing is not None:
+            if existing.request_hash != request_hash:
+                raise ValidationFailed("idempotency.key_reused",
+                                       _l("该 Idempotency-Key 已用于另一个请求"))
+            if existing.status_code is None:
+                raise Conflict("idempotency.in_progress", _l("相同的请求正在处理，请稍后查看结果"))
+            return _replay(existing)
+        try:
+            response = view(*args, **kwargs)
+        except BaseException:
+            # Only successes are remembered: a refused request may be corrected and retried.
+            _release(actor, key)
+            raise
+        if not isinstance(response, Response) or not 200 <= response.status_code < 300:
+            _release(actor, key)
+            return response
+        record = db.session.scalar(select(IdempotencyRecord).where(
+            IdempotencyRecord.actor == actor, IdempotencyRecord.key == key))
+        record.status_code = response.status_code
+        record.response_body = response.get_data(as_text=True)
+        db.session.commit()
+        return response
+
+    # Documented in the OpenAPI operation like flask-smorest's own @bp.doc would.
+    wrapper._apidoc = deepcopy(getattr(wrapper, "_apidoc", {}))
+    manual = wrapper._apidoc.setdefault("manual_doc", {})
+    manual["parameters"] = [*manual.get("parameters", []), OPENAPI_PARAMETER]
+    return wrapper
+
+
+def purge_idempotency_keys(before):
+    """Forget keys claimed before `before` (24 hours is the usual replay window)."""
+    result = db.session.execute(delete(IdempotencyRecord).where(
+        IdempotencyRecord.created_at < before))
+    return result.rowcount

@@ -1,0 +1,1 @@
+"""People: persons, households, identity, and the legal basis (consent) for their data."""

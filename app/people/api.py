@@ -1,0 +1,205 @@
+"""People: the job seeker's own profile and relatives, and staff views within their region."""
+from flask_smorest import Blueprint
+
+from app.accounts.access import access, current_person_account, current_staff
+from app.extensions import db
+
+from . import services
+from .schemas import (ConsentSchema, FactsSchema, HouseholdInSchema, HouseholdOutSchema,
+                      IdentitySchema, LookupSchema, PersonSchema, RelativeCreateSchema,
+                      RevealResultSchema, RevealSchema, StaffPersonCreateSchema, household_view)
+
+bp = Blueprint("people", __name__, url_prefix="/api/v1/people", description="人员信息")
+
+
+# ------------------------------------------------------------------ the job seeker
+
+@bp.route("/me", methods=["GET"])
+@access.person
+@bp.response(200, PersonSchema)
+def show_me():
+    """本人信息（脱敏）"""
+    return services.own_person(current_person_account())
+
+
+@bp.route("/me", methods=["PUT"])
+@access.person
+@bp.arguments(IdentitySchema)
+@bp.response(200, PersonSchema)
+def register_me(body):
+    """登记或更新本人信息（首次登记须同意个人信息保护告知书）"""
+    person, _ = services.register_self(current_person_account(), **body)
+    db.session.commit()
+    return person
+
+
+@bp.route("/me/household", methods=["GET"])
+@access.person
+@bp.response(200, HouseholdOutSchema)
+def show_my_household():
+    """本人家庭成员及就业状况"""
+    return household_view(services.own_person(current_person_account()))
+
+
+@bp.route("/me/household", methods=["PUT"])
+@access.person
+@bp.arguments(HouseholdInSchema)
+@bp.response(200, HouseholdOutSchema)
+def set_my_household(body):
+    """登记家庭成员（14周岁以下须记录监护人同意）"""
+    account = current_person_account()
+    person = services.own_person(account)
+    services.set_household(account, person, **body)
+    db.session.commit()
+    return household_view(person)
+
+
+@bp.route("/me/consent", methods=["DELETE"])
+@access.person
+@bp.response(204)
+def withdraw_my_consent():
+    """撤回本人同意（此后不再保存新的个人信息）"""
+    account = current_person_account()
+    services.withdraw_consent(account, services.own_person(account))
+    db.session.commit()
+    return "", 204
+
+
+@bp.route("/me/relatives", methods=["GET"])
+@access.person
+@bp.response(200, PersonSchema(many=True))
+def list_my_relatives():
+    """我代办的亲属（亲情服务）"""
+    return services.relatives_of(current_person_account())
+
+
+@bp.route("/me/relatives", methods=["POST"])
+@access.person
+@bp.arguments(RelativeCreateSchema)
+@bp.response(201, PersonSchema)
+def add_relative(body):
+    """登记亲属并记录其同意，以便代为申请和查询（亲情服务）"""
+    person = services.register_relative(current_person_account(), **body)
+    db.session.commit()
+    return person
+
+
+@bp.route("/me/relatives/<int:person_id>", methods=["PATCH"])
+@access.person
+@bp.arguments(FactsSchema)
+@bp.response(200, PersonSchema)
+def update_relative(body, person_id):
+    """更新亲属的就业等情况"""
+    account = current_person_account()
+    person = services.person_for_account(account, person_id)
+    services.update_facts(account, person, body)
+    db.session.commit()
+    return person
+
+
+@bp.route("/me/relatives/<int:person_id>/household", methods=["PUT"])
+@access.person
+@bp.arguments(HouseholdInSchema)
+@bp.response(200, HouseholdOutSchema)
+def set_relative_household(body, person_id):
+    """登记亲属的家庭成员"""
+    account = current_person_account()
+    person = services.person_for_account(account, person_id)
+    services.set_household(account, person, **body)
+    db.session.commit()
+    return household_view(person)
+
+
+# ------------------------------------------------------------------ staff
+
+@bp.route("", methods=["POST"])
+@access.staff("application.enter")
+@bp.arguments(StaffPersonCreateSchema)
+@bp.response(201, PersonSchema)
+def create_person(body):
+    """服务站登记人员（须记录本人签字同意）"""
+    person = services.create_person(current_staff(), **body)
+    db.session.commit()
+    return person
+
+
+@bp.route("/lookup", methods=["POST"])
+@access.staff("person.read")
+@bp.arguments(LookupSchema)
+@bp.response(200, PersonSchema)
+def lookup_person(body):
+    """按身份证号查找本辖区人员（号码放在请求体中，不进日志）"""
+    person = services.find_by_id_number(current_staff(), body["id_number"])
+    db.session.commit()
+    return person
+
+
+@bp.route("/<int:person_id>", methods=["GET"])
+@access.staff("person.read")
+@bp.response(200, PersonSchema)
+def show_person(person_id):
+    """本辖区人员详情（脱敏，查看留痕）"""
+    person = services.view_person(current_staff(), person_id)
+    db.session.commit()
+    return person
+
+
+@bp.route("/<int:person_id>", methods=["PATCH"])
+@access.staff("application.enter")
+@bp.arguments(FactsSchema)
+@bp.response(200, PersonSchema)
+def update_person(body, person_id):
+    """更新人员就业、技能、需求等情况"""
+    staff = current_staff()
+    person = services.get_person_in_scope(staff, person_id)
+    services.update_facts(staff, person, body)
+    db.session.commit()
+    return person
+
+
+@bp.route("/<int:person_id>/consents", methods=["POST"])
+@access.staff("application.enter")
+@bp.arguments(ConsentSchema)
+@bp.response(204)
+def record_person_consent(body, person_id):
+    """记录本人在服务站签署的同意书"""
+    staff = current_staff()
+    services.record_consent(staff, services.get_person_in_scope(staff, person_id), body)
+    db.session.commit()
+    return "", 204
+
+
+@bp.route("/<int:person_id>/household", methods=["GET"])
+@access.staff("person.read")
+@bp.response(200, HouseholdOutSchema)
+def show_household(person_id):
+    """家庭成员及就业状况（识别零就业家庭）"""
+    person = services.view_person(current_staff(), person_id, "person.household_viewed")
+    db.session.commit()
+    return household_view(person)
+
+
+@bp.route("/<int:person_id>/household", methods=["PUT"])
+@access.staff("application.enter")
+@bp.arguments(HouseholdInSchema)
+@bp.response(200, HouseholdOutSchema)
+def set_household(body, person_id):
+    """登记家庭成员"""
+    staff = current_staff()
+    person = services.get_person_in_scope(staff, person_id)
+    services.set_household(staff, person, **body)
+    db.session.commit()
+    return household_view(person)
+
+
+@bp.route("/<int:person_id>/reveal", methods=["POST"])
+@access.staff("person.reveal")
+@bp.arguments(RevealSchema)
+@bp.response(200, RevealResultSchema)
+def reveal_person(body, person_id):
+    """查看完整身份证号、手机号或姓名（须说明用途，留痕）"""
+    staff = current_staff()
+    person = services.get_person_in_scope(staff, person_id)
+    value = services.reveal_field(staff, person, body["field"], body["purpose"])
+    db.session.commit()
+    return {"field": body["field"], "value": value}
