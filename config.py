@@ -39,7 +39,7 @@ class Config:
     SQLALCHEMY_DATABASE_URI = normalize_database_url(_env("DATABASE_URL", _default_sqlite_url()))
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     MAX_CONTENT_LENGTH = int(_env("MAX_CONTENT_LENGTH", 64 * 1024))
-    JSON_AS_ASCII = False
+
 
     # Tokens: algorithms are pinned here and never read from a token header.
     JWT_SECRET = _env("JWT_SECRET", DEMO_JWT_SECRET)

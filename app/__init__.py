@@ -82,6 +82,7 @@ def create_app(config=None, **overrides):
     app.config.from_object(config_class)
     app.config.update(overrides)
     config_class.check()
+    app.json.ensure_ascii = False  # Chinese stays readable in responses and smaller on the wire
     from app.core.converters import CONVERTERS
     app.url_map.converters.update(CONVERTERS)
     Path(app.instance_path).mkdir(exist_ok=True)

@@ -20,7 +20,7 @@ from .schemas import (ApplicationDetailSchema, ApplicationListArgs, ApplicationP
                       PersonApplySchema, StaffApplySchema, StepDecisionSchema)
 
 bp = Blueprint("certification", __name__, url_prefix="/api/v1/certification",
-               description="就业困难人员认定申请与审核")
+               description="Certification applications and their review.")
 
 
 def evidence_body(view):

@@ -16,7 +16,7 @@ from app.extensions import db
 from .review import escalate_overdue, finalize_due_notices
 from .settings import load_calendar_year
 
-certification_cli = AppGroup("certification", help="就业困难人员认定")
+certification_cli = AppGroup("certification", help="Certification: deadlines, escalation, public notices.")
 
 
 @certification_cli.command("tick")

@@ -12,6 +12,8 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
+from app.core.i18n import N_
+
 log = logging.getLogger(__name__)
 
 PROGRESS, RESULT = "application_progress", "application_result"
@@ -19,21 +21,21 @@ PAGE = "pages/certification/detail"
 
 # action -> (kind, status phrase shown to the applicant)
 MESSAGES = {
-    "submit": (PROGRESS, "已提交"),
-    "accept": (PROGRESS, "服务站已受理"),
-    "station_pass": (PROGRESS, "街道审核中"),
-    "township_pass": (PROGRESS, "旗县区审核中"),
-    "station_return": (PROGRESS, "需补充材料"),
-    "township_return": (PROGRESS, "需补充材料"),
-    "county_return": (PROGRESS, "需补充材料"),
-    "resubmit": (PROGRESS, "已重新提交"),
-    "withdraw": (PROGRESS, "已撤回"),
-    "escalate": (PROGRESS, "已提级督办"),
-    "notice_start": (PROGRESS, "公示中"),
-    "county_certify": (RESULT, "认定通过"),
-    "notice_clear": (RESULT, "认定通过"),
-    "county_reject": (RESULT, "未通过认定"),
-    "notice_uphold": (RESULT, "未通过认定"),
+    "submit": (PROGRESS, N_("已提交")),
+    "accept": (PROGRESS, N_("服务站已受理")),
+    "station_pass": (PROGRESS, N_("街道审核中")),
+    "township_pass": (PROGRESS, N_("旗县区审核中")),
+    "station_return": (PROGRESS, N_("需补充材料")),
+    "township_return": (PROGRESS, N_("需补充材料")),
+    "county_return": (PROGRESS, N_("需补充材料")),
+    "resubmit": (PROGRESS, N_("已重新提交")),
+    "withdraw": (PROGRESS, N_("已撤回")),
+    "escalate": (PROGRESS, N_("已提级督办")),
+    "notice_start": (PROGRESS, N_("公示中")),
+    "county_certify": (RESULT, N_("认定通过")),
+    "notice_clear": (RESULT, N_("认定通过")),
+    "county_reject": (RESULT, N_("未通过认定")),
+    "notice_uphold": (RESULT, N_("未通过认定")),
 }
 
 
@@ -51,7 +53,9 @@ def application_number(application_id):
 
 
 def _date(value):
-    return f"{value.year}年{value.month}月{value.day}日" if isinstance(value, date) else None
+    if not isinstance(value, date):
+        return None
+    return N_("{year}年{month}月{day}日").format(year=value.year, month=value.month, day=value.day)
 
 
 def notifications_for(action, subject, event_id):

@@ -18,7 +18,7 @@ from .settings import (calendar_view, current_rules, load_calendar_year, setting
                        update_settings)
 
 bp = Blueprint("certification_records", __name__, url_prefix="/api/v1/certification",
-               description="认定记录、公示、时限与节假日")
+               description="Certifications, public notices, deadlines and holiday schedules.")
 
 
 @bp.route("/rules", methods=["GET"])

@@ -22,7 +22,7 @@ class CommitmentSchema(StrictSchema):
 
 
 class PersonApplySchema(StrictSchema):
-    person_id = fields.Integer(load_default=None, metadata={"description": "代亲属申请时填写"})
+    person_id = fields.Integer(load_default=None, metadata={"description": "set when applying on behalf of a relative"})
     station_id = fields.Integer(load_default=None)
     categories = fields.List(CATEGORY, load_default=None, validate=validate.Length(1, 6))
     commitment = fields.Nested(CommitmentSchema, required=True)
@@ -83,7 +83,7 @@ class SettingsOutSchema(Schema):
     notice_enabled = fields.Boolean()
     notice_days = fields.Integer()
     recheck_months = fields.Integer()
-    region_code = fields.String(allow_none=True, metadata={"description": "配置所在的行政区划"})
+    region_code = fields.String(allow_none=True, metadata={"description": "region the settings apply to"})
 
 
 class CalendarSchema(StrictSchema):
@@ -146,7 +146,7 @@ class StepSchema(Schema):
     phone = fields.String(allow_none=True)
     deadline = fields.Date(allow_none=True)
     overdue = fields.Boolean()
-    deadline_estimated = fields.Boolean(metadata={"description": "节假日安排未载入，按周末推算"})
+    deadline_estimated = fields.Boolean(metadata={"description": "the holiday schedule of that year is not loaded: weekends-only estimate"})
     escalated = fields.Boolean()
 
 
@@ -236,7 +236,7 @@ class CategoryResultSchema(Schema):
     label = fields.String()
     status = fields.String(metadata={"description": "met | unmet | unknown"})
     unmet = fields.List(fields.String())
-    missing = fields.List(fields.String(), metadata={"description": "补充这些情况后可再判断"})
+    missing = fields.List(fields.String(), metadata={"description": "facts to add before the rule can decide"})
     evidence = fields.List(fields.Dict())
 
 
@@ -244,7 +244,7 @@ class AssessmentSchema(Schema):
     rules_version = fields.String()
     categories = fields.List(fields.Nested(CategoryResultSchema))
     application_evidence = fields.List(fields.Dict(), metadata={
-        "description": "按办理方式需要的材料：代办同意书、纸质承诺书"})
+        "description": "documents the channel needs: proxy consent form, paper commitment"})
 
 
 class CertificationSchema(Schema):

@@ -35,7 +35,7 @@ HEADER = "Idempotency-Key"
 _KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
 OPENAPI_PARAMETER = {
     "in": "header", "name": HEADER, "required": False,
-    "description": "同一键和相同请求体重复提交时返回首次结果；键用于其他请求体时拒绝",
+    "description": "same key and body replays the first answer; the same key with another body is refused",
     "schema": {"type": "string", "pattern": _KEY.pattern},
 }
 

@@ -9,7 +9,7 @@ from .schemas import (ConsentSchema, FactsSchema, HouseholdInSchema, HouseholdOu
                       IdentitySchema, LookupSchema, PersonSchema, RelativeCreateSchema,
                       RevealResultSchema, RevealSchema, StaffPersonCreateSchema, household_view)
 
-bp = Blueprint("people", __name__, url_prefix="/api/v1/people", description="人员信息")
+bp = Blueprint("people", __name__, url_prefix="/api/v1/people", description="Persons, households and consent records.")
 
 
 # ------------------------------------------------------------------ the job seeker

@@ -1,4 +1,5 @@
 """People schemas. Responses mask name, ID number and phone; only /reveal returns them."""
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.core.clock import local_today
@@ -13,7 +14,7 @@ from .services import REVEALABLE
 
 REGION_CODE = validate.Regexp(r"^\d{6}(\d{3}){0,2}$")
 NAME = validate.Regexp(r"^[\u3400-\u9fffA-Za-z·.\- ]{1,32}$",
-                       error="姓名只能包含汉字、字母和间隔号")
+                       error=_l("姓名只能包含汉字、字母和间隔号"))
 TAG = fields.String(validate=validate.Length(1, 50))
 GENDERS = ("male", "female")
 
@@ -63,7 +64,7 @@ class FactsSchema(StrictSchema):
         late = [name for name, value in data.items()
                 if name.endswith(("_on", "_since")) and value is not None and value > today]
         if late:
-            raise ValidationError("日期不能晚于今天", late[0])
+            raise ValidationError(_l("日期不能晚于今天"), late[0])
 
 
 class IdentitySchema(StrictSchema):
