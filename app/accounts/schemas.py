@@ -2,7 +2,7 @@
 from flask_babel import gettext
 from marshmallow import fields, validate
 
-from app.core.schemas import StrictSchema
+from app.core.schemas import PageArgs, StrictSchema
 from app.core.clock import to_display
 from app.core.masking import mask_phone
 
@@ -100,6 +100,5 @@ class TotpCodeSchema(StrictSchema):
     code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
 
 
-class StaffListArgs(StrictSchema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(1, 100))
+class StaffListArgs(PageArgs):
+    pass

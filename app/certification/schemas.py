@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 from app.core.clock import local_today, to_display
 from app.core.idnumber import age_on
 from app.core.masking import mask_name
-from app.core.schemas import StrictSchema
+from app.core.schemas import PageArgs, StrictSchema
 
 from .notify import application_number
 from .services import STATUS_LABELS, current_step
@@ -99,11 +99,6 @@ class CalendarOutSchema(Schema):
     holidays = fields.List(fields.String())
     workdays = fields.List(fields.String())
     document = fields.String(allow_none=True)
-
-
-class PageArgs(StrictSchema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(1, 100))
 
 
 class ApplicationListArgs(PageArgs):

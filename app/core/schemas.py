@@ -1,5 +1,5 @@
 """Shared schema pieces: the error shape (documented in OpenAPI) and strict input bases."""
-from marshmallow import RAISE, Schema, fields
+from marshmallow import RAISE, Schema, fields, validate
 
 from .i18n import N_
 
@@ -19,3 +19,13 @@ class ErrorBodySchema(Schema):
 
 class ErrorSchema(Schema):
     error = fields.Nested(ErrorBodySchema, required=True)
+
+
+MAX_PAGE = 10_000
+
+
+class PageArgs(StrictSchema):
+    """Paging for every list: page size capped (SECURITY.md 15) and the page number bounded,
+    so no offset can overflow a database integer."""
+    page = fields.Integer(load_default=1, validate=validate.Range(1, MAX_PAGE))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(1, 100))

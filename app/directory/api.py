@@ -7,7 +7,7 @@ from sqlalchemy import select
 from app.accounts.access import access, current_staff
 from app.core.models import subtree_codes
 from app.core.regions import get_region, list_children, region_path
-from app.core.schemas import StrictSchema
+from app.core.schemas import PageArgs, StrictSchema
 from app.core.stations import STATION_KIND_LABELS, Station
 from app.extensions import db
 
@@ -41,9 +41,8 @@ class StationSchema(Schema):
     phone = fields.String()
 
 
-class StationQuerySchema(StrictSchema):
+class StationQuerySchema(PageArgs):
     region_code = fields.String(required=True, validate=CODE)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=50, validate=validate.Range(1, 100))
 
 
