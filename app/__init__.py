@@ -20,11 +20,10 @@ def _install_services(app):
     """Objects built once from configuration and shared by every request."""
     from app.accounts.passwords import Hasher
     from app.core.crypto import FieldCipher, parse_key_ring
-    from app.core.types import set_field_cipher
     from app.core.wechat import WeChatGateway
 
     keys, active = parse_key_ring(app.config["DATA_ENCRYPTION_KEYS"])
-    set_field_cipher(FieldCipher(keys, active))
+    app.extensions["field_cipher"] = FieldCipher(keys, active)
     app.extensions["password_hasher"] = Hasher(app.config["ARGON2_TIME_COST"],
                                                app.config["ARGON2_MEMORY_COST"])
     storage = None

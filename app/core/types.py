@@ -4,19 +4,13 @@ from sqlalchemy.types import TypeDecorator
 
 from .clock import as_utc
 
-_cipher = None
-
-
-def set_field_cipher(cipher):
-    """Installed once by create_app(); the key never reaches the database."""
-    global _cipher
-    _cipher = cipher
+from flask import current_app
 
 
 def field_cipher():
-    if _cipher is None:
-        raise RuntimeError("field cipher not configured")
-    return _cipher
+    """The running app's cipher (create_app installs it; the key never reaches the
+    database). Per app, not per process, so two apps with different keys never mix."""
+    return current_app.extensions["field_cipher"]
 
 
 class UTCDateTime(TypeDecorator):
