@@ -8,6 +8,7 @@ import yaml
 
 from app.policies.catalog import (CatalogError, compile_document, compile_source,
                                   document_checksum, shipped_catalog, shipped_document)
+from tests.policies.people import in_chinese
 
 # Every policy the notice names (§2.3, §2.5, §3), by catalog code.
 NOTICE_POLICIES = {
@@ -44,7 +45,7 @@ def document(*policies, **extra):
 def refused(doc, lines=None):
     with pytest.raises(CatalogError) as caught:
         compile_document(doc, lines)
-    return caught.value.issues
+    return in_chinese(caught.value.issues)
 
 
 def only(issues):
