@@ -21,8 +21,8 @@ from app.core.i18n import N_, Text
 
 from .consistency import never_true
 from .loader import SourceError, load_file, load_source, pointer
-from .rules import (CatalogError, Context, condition, date_field, expect, keys, one_of, ref,
-                    template)
+from .rules import (CatalogError, Context, condition, date_field, expect, keys, known, one_of,
+                    ref, template)
 from .vocabulary import (AMOUNT_BASES, AMOUNT_UNITS, BENEFICIARIES, CHANNELS, DEPARTMENTS,
                          FACTS, NUMERIC_TYPES, PLACES)
 
@@ -232,7 +232,8 @@ def _policies(ctx, raw, pools):
         if not keys(ctx, body, path, POLICY_REQUIRED, POLICY_OPTIONAL):
             continue
         code = body["code"]
-        if not isinstance(code, str) or not CODE.match(code) or code in RESERVED_CODES:
+        good_code = isinstance(code, str) and CODE.match(code) and code not in RESERVED_CODES
+        if not good_code:
             ctx.fail(pointer(path, "code"), "rules.bad_code",
                      Text(N_("政策代码应为 3-64 位小写字母、数字和下划线，且不能是保留字")))
         elif code in seen:
@@ -240,15 +241,15 @@ def _policies(ctx, raw, pools):
                      Text(N_("政策代码“{code}”与 {other} 重复"), code=code, other=seen[code]))
         else:
             seen[code] = path
-        policy = _policy(ctx, body, path, pools)
-        if policy is not None:
+        policy = _policy(ctx, body, path, pools)  # its other problems are reported too
+        if policy is not None and good_code:
             policies.append(policy)
     return policies
 
 
 def _policy(ctx, body, path, pools):
     ok = all([expect(ctx, body[k], pointer(path, k), "str", k) for k in ("name", "summary", "who")])
-    if body["beneficiary"] not in BENEFICIARIES:
+    if not known(body["beneficiary"], BENEFICIARIES):
         ctx.fail(pointer(path, "beneficiary"), "rules.unknown_value",
                  Text(N_("beneficiary 应为 {allowed} 之一"), allowed=one_of(BENEFICIARIES)))
         ok = False
@@ -274,7 +275,7 @@ def _department(ctx, raw, path):
     if not keys(ctx, raw, path, ("lead",), ("partners",)):
         return None, ()
     lead = raw["lead"]
-    if lead not in DEPARTMENTS:
+    if not known(lead, DEPARTMENTS):
         ctx.fail(pointer(path, "lead"), "rules.unknown_value",
                  Text(N_("未知的部门“{department}”"), department=lead))
         lead = None
@@ -282,7 +283,7 @@ def _department(ctx, raw, path):
     if not expect(ctx, partners, pointer(path, "partners"), "list", "partners"):
         return None, ()
     for i, dept in enumerate(partners):
-        if dept not in DEPARTMENTS:
+        if not known(dept, DEPARTMENTS):
             ctx.fail(pointer(pointer(path, "partners"), i), "rules.unknown_value",
                      Text(N_("未知的部门“{department}”"), department=dept))
             lead = None
@@ -304,11 +305,11 @@ def _amounts(ctx, raw, path):
         if value is not None and (not expect(ctx, value, pointer(sub, "value"), "number", AMOUNT)
                                   or value < 0):
             ok = False
-        if body["unit"] not in AMOUNT_UNITS:
+        if not known(body["unit"], AMOUNT_UNITS):
             ctx.fail(pointer(sub, "unit"), "rules.unknown_value",
                      Text(N_("unit 应为 {allowed} 之一"), allowed=one_of(AMOUNT_UNITS)))
             ok = False
-        if body["basis"] not in AMOUNT_BASES:
+        if not known(body["basis"], AMOUNT_BASES):
             ctx.fail(pointer(sub, "basis"), "rules.unknown_value",
                      Text(N_("basis 应为 {allowed} 之一"), allowed=one_of(AMOUNT_BASES)))
             ok = False
@@ -329,7 +330,7 @@ def _duration(ctx, raw, path, pools):
                                           Text(N_("月数"))) or months <= 0):
         ok = False
     pool = raw.get("clock")
-    if pool is not None and pool not in pools:
+    if pool is not None and not known(pool, pools):
         ctx.fail(pointer(path, "clock"), "rules.unknown_value",
                  Text(N_("未定义的期限池“{pool}”"), pool=pool))
         ok = False
@@ -348,7 +349,7 @@ def _months_by(ctx, raw, path):
     if not keys(ctx, raw, path, ("fact", "steps")):
         return (), None
     fact = raw["fact"]
-    if fact not in FACTS or FACTS[fact].type not in NUMERIC_TYPES or FACTS[fact].derived:
+    if not known(fact, FACTS) or FACTS[fact].type not in NUMERIC_TYPES or FACTS[fact].derived:
         ctx.fail(pointer(path, "fact"), "rules.unknown_fact",
                  Text(N_("“{fact}”不是可用的数值事实"), fact=fact))
         return (), None
@@ -394,14 +395,14 @@ def _steps(ctx, raw, path):
             good = False
         if expect(ctx, where, pointer(sub, "where"), "list", Text(N_("办理地点"))) and where:
             for j, place in enumerate(where):
-                if place not in PLACES:
+                if not known(place, PLACES):
                     ctx.fail(pointer(pointer(sub, "where"), j), "rules.unknown_value",
                              Text(N_("未知的办理地点“{place}”"), place=place))
                     good = False
         else:
             ctx.fail(pointer(sub, "where"), "rules.empty", Text(N_("办理地点不能为空")))
             good = False
-        if body["channel"] not in CHANNELS:
+        if not known(body["channel"], CHANNELS):
             ctx.fail(pointer(sub, "channel"), "rules.unknown_value",
                      Text(N_("channel 应为 {allowed} 之一"), allowed=one_of(CHANNELS)))
             good = False
@@ -432,7 +433,7 @@ def _overrides(ctx, raw, policies):
             ctx.fail(pointer(path, "region"), "rules.bad_region",
                      Text(N_("region 应为以 15 开头的行政区划代码前缀（2、4、6、9 或 12 位）")))
             continue
-        if code not in by_code:
+        if not known(code, by_code):
             ctx.fail(pointer(path, "policy"), "rules.unknown_policy",
                      Text(N_("未知的政策“{policy}”"), policy=code))
             continue

@@ -27,6 +27,12 @@ VALUE_NAMES = {"int": N_("整数"), "number": N_("数字"), "bool": N_("true 或
 EXPLANATION = Text(N_("说明文字"))
 
 
+def known(value, table):
+    """Whether a value from the document names an entry of `table` (a list or an object in
+    the document is never a name, and must not crash the lookup)."""
+    return isinstance(value, str) and value in table
+
+
 def one_of(names):
     """A list of codes, read as "a、b、c"."""
     return Join(names, LIST_SEPARATOR)
@@ -212,7 +218,7 @@ def _leaf(ctx, raw, path):
     spec = FACTS.get(fact) if isinstance(fact, str) else None
     if spec is None:
         message = (N_("未知的事实名称“{fact}”（benefits 由引擎用于计算期限，不能直接比较）")
-                   if fact in ENGINE_ONLY else N_("未知的事实名称“{fact}”"))
+                   if known(fact, ENGINE_ONLY) else N_("未知的事实名称“{fact}”"))
         ctx.fail(pointer(path, "fact"), "rules.unknown_fact", Text(message, fact=fact))
         return None
     ops = [k for k in raw if k in OPERATORS]
@@ -228,7 +234,7 @@ def _leaf(ctx, raw, path):
     kind = spec.type
     measure = raw.get("measure")
     if measure is not None:
-        if MEASURES.get(measure) != kind:
+        if not known(measure, MEASURES) or MEASURES[measure] != kind:
             ctx.fail(pointer(path, "measure"), "rules.bad_measure",
                      Text(N_("“{fact}”不能使用度量“{measure}”"), fact=fact, measure=measure))
             return None
@@ -298,7 +304,7 @@ def _scalar(ctx, raw, path, kind, spec, fact):
                      Text(N_("“{fact}”是日期，取值应为 YYYY-MM-DD"), fact=fact))
             return _BAD
     if kind in ("enum", "member") and spec.values:
-        if raw in spec.values:
+        if known(raw, spec.values):
             return raw
         ctx.fail(path, "rules.unknown_value",
                  Text(N_("“{fact}”没有取值“{value}”，可用：{allowed}"), fact=fact, value=raw,
