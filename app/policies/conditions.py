@@ -180,6 +180,9 @@ class Leaf(Node):
     def __init__(self, path, fact, measure, op, value, met, unmet, unknown):
         self.path, self.fact, self.spec = path, fact, FACTS[fact]
         self.measure, self.measure_func = measure, MEASURE_FUNCS.get(measure)
+        written = value
+        if op in ("in", "not_in"):
+            value = frozenset(value)  # tested by membership, shown in the order written
         self.op, self.test, self.value = op, TESTS[op], value
         self.by_gender = isinstance(value, dict)
         # Templates from the data: {label}, {value} and {threshold} are filled per person.
@@ -198,7 +201,7 @@ class Leaf(Node):
             shown[None] = Join([Text(FOR_GENDER[g], threshold=text)
                                 for g, text in shown.items()], LIST_SEPARATOR)
         else:
-            shown = {None: with_unit(show(value, self.spec), self.unit)}
+            shown = {None: with_unit(show(written, self.spec), self.unit)}
         self.thresholds_shown = shown
 
     def _missing(self, env, missing):

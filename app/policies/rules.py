@@ -283,7 +283,7 @@ def _operand(ctx, raw, path, op, kind, spec, fact):
             ctx.fail(path, "rules.wrong_type", Text(N_("运算符“{op}”的取值应为非空列表"), op=op))
             return _BAD
         values = [_scalar(ctx, v, pointer(path, i), kind, spec, fact) for i, v in enumerate(raw)]
-        return _BAD if _BAD in values else frozenset(values)
+        return _BAD if _BAD in values else tuple(dict.fromkeys(values))  # as written
     if op in LIST_OPS:
         return _scalar(ctx, raw, path, "member", spec, fact)
     return _scalar(ctx, raw, path, kind, spec, fact)

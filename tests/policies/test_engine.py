@@ -199,3 +199,16 @@ def test_region_overrides_change_what_a_person_is_told():
 def test_malformed_benefit_records_are_ignored(benefits):
     found = results(facts(benefits=benefits))
     assert all(r["clocks"] == [] for r in found.values())
+
+
+@pytest.mark.parametrize("written", [["flexible", "unemployed", "employed", "student"],
+                                     ["student", "employed", "unemployed", "flexible"]])
+def test_a_set_of_values_is_shown_in_the_order_written(written):
+    from tests.policies.test_rules import document, policy
+    catalog = compile_document(document(policy(eligibility={
+        "fact": "employment_status", "in": written, "met": "{value}属于{threshold}",
+        "unmet": "{value}不属于{threshold}"})))
+    [result] = in_chinese(evaluate(catalog, facts(employment_status="retired")))
+    labels = {"flexible": "灵活就业", "unemployed": "失业", "employed": "单位就业",
+              "student": "在校学生"}
+    assert texts(result, "failing") == ["已退休不属于" + "、".join(labels[w] for w in written)]
