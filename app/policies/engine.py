@@ -8,7 +8,7 @@ A missing fact (None) never crashes and never counts as met: the policy is then
 "would_be_eligible_if" with what is missing. Every result names the catalog version.
 
 Texts a person reads (name, reasons, failing, missing, gives) are app.core.i18n.Text: the
-HTTP layer renders them in the reader's language (`render_all(results, gettext)`).
+response schemas render them in the reader's language (app.core.schemas.Translated).
 """
 from datetime import date, timedelta
 
