@@ -1,7 +1,14 @@
-"""Shared schema pieces: the error shape (documented in OpenAPI) and strict input bases."""
+"""Shared schema pieces: the error shape (documented in OpenAPI), strict input bases and
+product text rendered in the caller's language."""
+from contextvars import ContextVar
+
+from flask_babel import get_translations
 from marshmallow import RAISE, Schema, fields, validate
 
-from .i18n import N_
+from .i18n import N_, Renderable
+
+# The caller's gettext while a RendersText schema writes a response.
+_translate = ContextVar("translate", default=None)
 
 
 class StrictSchema(Schema):
@@ -9,6 +16,34 @@ class StrictSchema(Schema):
 
     class Meta:
         unknown = RAISE
+
+
+def caller_translate():
+    """gettext in the caller's locale, resolved once: flask_babel.gettext looks the locale
+    and the catalog up again on every call, too slow for the many parts of a result."""
+    return get_translations().gettext
+
+
+class Translated(fields.String):
+    """Text a person reads: app.core.i18n.Text (or Join) built by a pure module is rendered
+    here, in the caller's locale; a plain string is written as is."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if isinstance(value, Renderable):
+            value = value.render(_translate.get() or caller_translate())
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+class RendersText(Schema):
+    """Base of response schemas whose data carries many app.core.i18n.Text: the caller's
+    gettext is looked up once per response and used by every Translated field inside."""
+
+    def dump(self, obj, *args, **kwargs):
+        token = _translate.set(caller_translate())
+        try:
+            return super().dump(obj, *args, **kwargs)
+        finally:
+            _translate.reset(token)
 
 
 class ErrorBodySchema(Schema):

@@ -9,7 +9,8 @@ from . import services
 from .schemas import (CatalogQuerySchema, CatalogSchema, EvaluateSchema, EvaluationSchema,
                       PolicyDetailSchema, PublishSchema, VersionSchema)
 
-bp = Blueprint("policies", __name__, url_prefix="/api/v1/policies", description="就业援助政策")
+bp = Blueprint("policies", __name__, url_prefix="/api/v1/policies",
+               description="Employment-assistance policies: catalog, steps, evaluation, versions.")
 
 # A whole catalog is larger than the app-wide body limit; only this view accepts it, and
 # only after the caller's token and permission were checked.

@@ -5,7 +5,8 @@
     shipped_catalog() -> Catalog                      data/catalog-<SHIPPED_VERSION>.yaml
 
 Every problem is reported with its JSON Pointer path and, for text, its line, all at once,
-so a region admin can fix a version in one go. Compiling is pure and deterministic; the
+so a region admin can fix a version in one go (messages are app.core.i18n.Text, rendered in
+the reader's language by the HTTP layer). Compiling is pure and deterministic; the
 service layer caches compiled catalogs per checksum.
 """
 import hashlib
@@ -16,9 +17,12 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
+from app.core.i18n import N_, Text
+
 from .consistency import never_true
 from .loader import SourceError, load_file, load_source, pointer
-from .rules import CatalogError, Context, condition, date_field, expect, keys, ref, template
+from .rules import (CatalogError, Context, condition, date_field, expect, keys, known, one_of,
+                    ref, template)
 from .vocabulary import (AMOUNT_BASES, AMOUNT_UNITS, BENEFICIARIES, CHANNELS, DEPARTMENTS,
                          FACTS, NUMERIC_TYPES, PLACES)
 
@@ -29,6 +33,7 @@ CODE = re.compile(r"^[a-z][a-z0-9_]{2,63}$")
 VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,31}$")
 REGION_PREFIX = re.compile(r"^15(\d{2}){0,2}(\d{3}){0,2}$")
 RESERVED_CODES = {"versions", "evaluate"}
+NAME, AMOUNT = Text(N_("名称")), Text(N_("金额"))
 
 # ---------------------------------------------------------------- compiled catalog
 
@@ -147,25 +152,29 @@ def compile_document(document, lines=None):
     if not isinstance(document, dict):
         raise CatalogError(ctx.issues)
     if document.get("format") != FORMAT:
-        ctx.fail("/format", "rules.unsupported_format", f"format 应为 {FORMAT}")
+        ctx.fail("/format", "rules.unsupported_format", Text(N_("format 应为 {format}"),
+                                                                 format=FORMAT))
     version = document.get("version")
     if not isinstance(version, str) or not VERSION.match(version):
         ctx.fail("/version", "rules.bad_version",
-                 "版本号应为 1-32 位字母、数字、点、下划线或连字符")
-    expect(ctx, document.get("title"), "/title", "str", "标题")
-    start = date_field(ctx, document.get("effective_from"), "/effective_from", "生效日期")
+                 Text(N_("版本号应为 1-32 位字母、数字、点、下划线或连字符")))
+    expect(ctx, document.get("title"), "/title", "str", Text(N_("标题")))
+    start = date_field(ctx, document.get("effective_from"), "/effective_from",
+                       Text(N_("生效日期")))
     end = None
     if document.get("effective_to") is not None:
-        end = date_field(ctx, document["effective_to"], "/effective_to", "失效日期")
+        end = date_field(ctx, document["effective_to"], "/effective_to", Text(N_("失效日期")))
         if start and end and end < start:
-            ctx.fail("/effective_to", "rules.bad_dates", "失效日期早于生效日期")
+            ctx.fail("/effective_to", "rules.bad_dates", Text(N_("失效日期早于生效日期")))
     pools = _pools(ctx, document.get("clock_pools", {}))
     _named_conditions(ctx, document.get("conditions", {}))
     policies = _policies(ctx, document.get("policies"), pools) if top_ok else []
     overrides = _overrides(ctx, document.get("region_overrides", []), policies)
     for node, clash in never_true(ctx.nodes):
-        related = "；相互矛盾的条件：" + "、".join(clash) if clash else ""
-        ctx.fail(node.path, "rules.never_true", f"此条件永远不可能成立{related}",
+        message = (Text(N_("此条件永远不可能成立；相互矛盾的条件：{conditions}"),
+                        conditions=one_of(clash)) if clash
+                   else Text(N_("此条件永远不可能成立")))
+        ctx.fail(node.path, "rules.never_true", message,
                  related=clash)
     if ctx.issues:
         raise CatalogError(sorted(ctx.issues, key=lambda i: (i["line"] or 0, i["path"])))
@@ -183,10 +192,10 @@ def _pools(ctx, raw):
     for code, body in raw.items():
         path = pointer("/clock_pools", code)
         if not CODE.match(code):
-            ctx.fail(path, "rules.bad_code", "期限池代码应为小写字母、数字和下划线")
+            ctx.fail(path, "rules.bad_code", Text(N_("期限池代码应为小写字母、数字和下划线")))
         if not keys(ctx, body, path, ("label", "cap_months", "extend_to_retirement_within_months")):
             continue
-        ok = expect(ctx, body["label"], pointer(path, "label"), "str", "名称")
+        ok = expect(ctx, body["label"], pointer(path, "label"), "str", NAME)
         for key in ("cap_months", "extend_to_retirement_within_months"):
             if not expect(ctx, body[key], pointer(path, key), "int", key) or body[key] < 0:
                 ok = False
@@ -203,7 +212,7 @@ def _named_conditions(ctx, raw):
     for name in raw:
         if not CODE.match(name):
             ctx.fail(pointer("/conditions", name), "rules.bad_code",
-                     "条件名称应为小写字母、数字和下划线")
+                     Text(N_("条件名称应为小写字母、数字和下划线")))
         ref(ctx, name, pointer("/conditions", name))
 
 
@@ -215,7 +224,7 @@ POLICY_OPTIONAL = ("notice_ref", "amounts")
 def _policies(ctx, raw, pools):
     if not expect(ctx, raw, "/policies", "list", "policies") or not raw:
         if isinstance(raw, list):
-            ctx.fail("/policies", "rules.empty", "政策目录不能为空")
+            ctx.fail("/policies", "rules.empty", Text(N_("政策目录不能为空")))
         return []
     policies, seen = [], {}
     for index, body in enumerate(raw):
@@ -223,32 +232,33 @@ def _policies(ctx, raw, pools):
         if not keys(ctx, body, path, POLICY_REQUIRED, POLICY_OPTIONAL):
             continue
         code = body["code"]
-        if not isinstance(code, str) or not CODE.match(code) or code in RESERVED_CODES:
+        good_code = isinstance(code, str) and CODE.match(code) and code not in RESERVED_CODES
+        if not good_code:
             ctx.fail(pointer(path, "code"), "rules.bad_code",
-                     "政策代码应为 3-64 位小写字母、数字和下划线，且不能是保留字")
+                     Text(N_("政策代码应为 3-64 位小写字母、数字和下划线，且不能是保留字")))
         elif code in seen:
             ctx.fail(pointer(path, "code"), "rules.duplicate_code",
-                     f"政策代码“{code}”与 {seen[code]} 重复")
+                     Text(N_("政策代码“{code}”与 {other} 重复"), code=code, other=seen[code]))
         else:
             seen[code] = path
-        policy = _policy(ctx, body, path, pools)
-        if policy is not None:
+        policy = _policy(ctx, body, path, pools)  # its other problems are reported too
+        if policy is not None and good_code:
             policies.append(policy)
     return policies
 
 
 def _policy(ctx, body, path, pools):
     ok = all([expect(ctx, body[k], pointer(path, k), "str", k) for k in ("name", "summary", "who")])
-    if body["beneficiary"] not in BENEFICIARIES:
+    if not known(body["beneficiary"], BENEFICIARIES):
         ctx.fail(pointer(path, "beneficiary"), "rules.unknown_value",
-                 f"beneficiary 应为 {'、'.join(BENEFICIARIES)} 之一")
+                 Text(N_("beneficiary 应为 {allowed} 之一"), allowed=one_of(BENEFICIARIES)))
         ok = False
     if "notice_ref" in body:
         ok &= expect(ctx, body["notice_ref"], pointer(path, "notice_ref"), "str", "notice_ref")
     lead, partners = _department(ctx, body["department"], pointer(path, "department"))
     amounts = _amounts(ctx, body.get("amounts", {}), pointer(path, "amounts"))
     gives = template(ctx, body["gives"], pointer(path, "gives"),
-                     {f"amount.{k}" for k in amounts}, "享受内容")
+                     {f"amount.{k}" for k in amounts}, Text(N_("享受内容")))
     duration = _duration(ctx, body["duration"], pointer(path, "duration"), pools)
     steps = _steps(ctx, body["steps"], pointer(path, "steps"))
     eligibility = condition(ctx, body["eligibility"], pointer(path, "eligibility"))
@@ -265,16 +275,17 @@ def _department(ctx, raw, path):
     if not keys(ctx, raw, path, ("lead",), ("partners",)):
         return None, ()
     lead = raw["lead"]
-    if lead not in DEPARTMENTS:
-        ctx.fail(pointer(path, "lead"), "rules.unknown_value", f"未知的部门“{lead}”")
+    if not known(lead, DEPARTMENTS):
+        ctx.fail(pointer(path, "lead"), "rules.unknown_value",
+                 Text(N_("未知的部门“{department}”"), department=lead))
         lead = None
     partners = raw.get("partners", [])
     if not expect(ctx, partners, pointer(path, "partners"), "list", "partners"):
         return None, ()
     for i, dept in enumerate(partners):
-        if dept not in DEPARTMENTS:
+        if not known(dept, DEPARTMENTS):
             ctx.fail(pointer(pointer(path, "partners"), i), "rules.unknown_value",
-                     f"未知的部门“{dept}”")
+                     Text(N_("未知的部门“{department}”"), department=dept))
             lead = None
     return lead, tuple(partners)
 
@@ -286,24 +297,24 @@ def _amounts(ctx, raw, path):
     for key, body in raw.items():
         sub = pointer(path, key)
         if not CODE.match(key):
-            ctx.fail(sub, "rules.bad_code", "金额代码应为小写字母、数字和下划线")
+            ctx.fail(sub, "rules.bad_code", Text(N_("金额代码应为小写字母、数字和下划线")))
         if not keys(ctx, body, sub, ("label", "value", "unit", "basis"), ("note",)):
             continue
-        ok = expect(ctx, body["label"], pointer(sub, "label"), "str", "名称")
+        ok = expect(ctx, body["label"], pointer(sub, "label"), "str", NAME)
         value = body["value"]
-        if value is not None and (not expect(ctx, value, pointer(sub, "value"), "number", "金额")
+        if value is not None and (not expect(ctx, value, pointer(sub, "value"), "number", AMOUNT)
                                   or value < 0):
             ok = False
-        if body["unit"] not in AMOUNT_UNITS:
+        if not known(body["unit"], AMOUNT_UNITS):
             ctx.fail(pointer(sub, "unit"), "rules.unknown_value",
-                     f"unit 应为 {'、'.join(AMOUNT_UNITS)} 之一")
+                     Text(N_("unit 应为 {allowed} 之一"), allowed=one_of(AMOUNT_UNITS)))
             ok = False
-        if body["basis"] not in AMOUNT_BASES:
+        if not known(body["basis"], AMOUNT_BASES):
             ctx.fail(pointer(sub, "basis"), "rules.unknown_value",
-                     f"basis 应为 {'、'.join(AMOUNT_BASES)} 之一")
+                     Text(N_("basis 应为 {allowed} 之一"), allowed=one_of(AMOUNT_BASES)))
             ok = False
         if "note" in body:
-            ok &= expect(ctx, body["note"], pointer(sub, "note"), "str", "说明")
+            ok &= expect(ctx, body["note"], pointer(sub, "note"), "str", Text(N_("说明")))
         if ok:
             amounts[key] = Amount(key, body["label"], value, body["unit"], body["basis"],
                                   body.get("note", ""))
@@ -313,21 +324,23 @@ def _amounts(ctx, raw, path):
 def _duration(ctx, raw, path, pools):
     if not keys(ctx, raw, path, ("text",), ("months", "clock", "months_by")):
         return None
-    ok = expect(ctx, raw["text"], pointer(path, "text"), "str", "期限说明")
+    ok = expect(ctx, raw["text"], pointer(path, "text"), "str", Text(N_("期限说明")))
     months = raw.get("months")
-    if months is not None and (not expect(ctx, months, pointer(path, "months"), "int", "月数")
-                               or months <= 0):
+    if months is not None and (not expect(ctx, months, pointer(path, "months"), "int",
+                                          Text(N_("月数"))) or months <= 0):
         ok = False
     pool = raw.get("clock")
-    if pool is not None and pool not in pools:
-        ctx.fail(pointer(path, "clock"), "rules.unknown_value", f"未定义的期限池“{pool}”")
+    if pool is not None and not known(pool, pools):
+        ctx.fail(pointer(path, "clock"), "rules.unknown_value",
+                 Text(N_("未定义的期限池“{pool}”"), pool=pool))
         ok = False
     table, fact = (), None
     if "months_by" in raw:
         table, fact = _months_by(ctx, raw["months_by"], pointer(path, "months_by"))
         ok &= fact is not None
     if sum(x is not None and x != () for x in (months, pool, table or None)) > 1:
-        ctx.fail(path, "rules.bad_duration", "months、clock、months_by 只能填写其中一项")
+        ctx.fail(path, "rules.bad_duration",
+                 Text(N_("months、clock、months_by 只能填写其中一项")))
         ok = False
     return Duration(raw["text"], months, pool, table, fact) if ok else None
 
@@ -336,8 +349,9 @@ def _months_by(ctx, raw, path):
     if not keys(ctx, raw, path, ("fact", "steps")):
         return (), None
     fact = raw["fact"]
-    if fact not in FACTS or FACTS[fact].type not in NUMERIC_TYPES or FACTS[fact].derived:
-        ctx.fail(pointer(path, "fact"), "rules.unknown_fact", f"“{fact}”不是可用的数值事实")
+    if not known(fact, FACTS) or FACTS[fact].type not in NUMERIC_TYPES or FACTS[fact].derived:
+        ctx.fail(pointer(path, "fact"), "rules.unknown_fact",
+                 Text(N_("“{fact}”不是可用的数值事实"), fact=fact))
         return (), None
     rows, previous = [], None
     if not expect(ctx, raw["steps"], pointer(path, "steps"), "list", "steps") or not raw["steps"]:
@@ -350,7 +364,8 @@ def _months_by(ctx, raw, path):
                 and expect(ctx, step["months"], pointer(sub, "months"), "int", "months")):
             return (), None
         if previous is not None and step["at_least"] <= previous:
-            ctx.fail(pointer(sub, "at_least"), "rules.bad_duration", "at_least 应逐级递增")
+            ctx.fail(pointer(sub, "at_least"), "rules.bad_duration",
+                     Text(N_("at_least 应逐级递增")))
             return (), None
         previous = step["at_least"]
         rows.append((step["at_least"], step["months"]))
@@ -360,7 +375,7 @@ def _months_by(ctx, raw, path):
 def _steps(ctx, raw, path):
     if not expect(ctx, raw, path, "list", "steps") or not raw:
         if isinstance(raw, list):
-            ctx.fail(path, "rules.empty", "办理步骤不能为空")
+            ctx.fail(path, "rules.empty", Text(N_("办理步骤不能为空")))
         return None
     steps, ok = [], True
     for i, body in enumerate(raw):
@@ -368,26 +383,28 @@ def _steps(ctx, raw, path):
         if not keys(ctx, body, sub, ("title", "materials", "where", "channel", "time_limit")):
             ok = False
             continue
-        good = expect(ctx, body["title"], pointer(sub, "title"), "str", "步骤名称")
-        good &= expect(ctx, body["time_limit"], pointer(sub, "time_limit"), "str", "办理时限")
+        good = expect(ctx, body["title"], pointer(sub, "title"), "str", Text(N_("步骤名称")))
+        good &= expect(ctx, body["time_limit"], pointer(sub, "time_limit"), "str",
+                       Text(N_("办理时限")))
         materials, where = body["materials"], body["where"]
-        if expect(ctx, materials, pointer(sub, "materials"), "list", "所需材料"):
+        if expect(ctx, materials, pointer(sub, "materials"), "list", Text(N_("所需材料"))):
             for j, item in enumerate(materials):
-                good &= expect(ctx, item, pointer(pointer(sub, "materials"), j), "str", "材料")
+                good &= expect(ctx, item, pointer(pointer(sub, "materials"), j), "str",
+                               Text(N_("材料")))
         else:
             good = False
-        if expect(ctx, where, pointer(sub, "where"), "list", "办理地点") and where:
+        if expect(ctx, where, pointer(sub, "where"), "list", Text(N_("办理地点"))) and where:
             for j, place in enumerate(where):
-                if place not in PLACES:
+                if not known(place, PLACES):
                     ctx.fail(pointer(pointer(sub, "where"), j), "rules.unknown_value",
-                             f"未知的办理地点“{place}”")
+                             Text(N_("未知的办理地点“{place}”"), place=place))
                     good = False
         else:
-            ctx.fail(pointer(sub, "where"), "rules.empty", "办理地点不能为空")
+            ctx.fail(pointer(sub, "where"), "rules.empty", Text(N_("办理地点不能为空")))
             good = False
-        if body["channel"] not in CHANNELS:
+        if not known(body["channel"], CHANNELS):
             ctx.fail(pointer(sub, "channel"), "rules.unknown_value",
-                     f"channel 应为 {'、'.join(CHANNELS)} 之一")
+                     Text(N_("channel 应为 {allowed} 之一"), allowed=one_of(CHANNELS)))
             good = False
         if good:
             steps.append(Step(body["title"], tuple(materials), tuple(where), body["channel"],
@@ -397,7 +414,7 @@ def _steps(ctx, raw, path):
     # person is sent to is always their own station.
     if ok and steps[0].where[0] != "own_station":
         ctx.fail(pointer(pointer(path, 0), "where"), "rules.own_station_first",
-                 "第一步的第一个办理地点应为 own_station（本人所在的家门口就业服务站）")
+                 Text(N_("第一步的第一个办理地点应为 own_station（本人所在的家门口就业服务站）")))
         ok = False
     return tuple(steps) if ok else None
 
@@ -414,13 +431,15 @@ def _overrides(ctx, raw, policies):
         region, code = body["region"], body["policy"]
         if not isinstance(region, str) or not REGION_PREFIX.match(region):
             ctx.fail(pointer(path, "region"), "rules.bad_region",
-                     "region 应为以 15 开头的行政区划代码前缀（2、4、6、9 或 12 位）")
+                     Text(N_("region 应为以 15 开头的行政区划代码前缀（2、4、6、9 或 12 位）")))
             continue
-        if code not in by_code:
-            ctx.fail(pointer(path, "policy"), "rules.unknown_policy", f"未知的政策“{code}”")
+        if not known(code, by_code):
+            ctx.fail(pointer(path, "policy"), "rules.unknown_policy",
+                     Text(N_("未知的政策“{policy}”"), policy=code))
             continue
         if (region, code) in seen:
-            ctx.fail(path, "rules.duplicate_override", f"“{region}”对“{code}”的设置重复")
+            ctx.fail(path, "rules.duplicate_override",
+                     Text(N_("“{region}”对“{policy}”的设置重复"), region=region, policy=code))
             continue
         seen.add((region, code))
         values = {}
@@ -428,8 +447,9 @@ def _overrides(ctx, raw, policies):
             for key, value in body["amounts"].items():
                 sub = pointer(pointer(path, "amounts"), key)
                 if key not in by_code[code].amounts:
-                    ctx.fail(sub, "rules.unknown_amount", f"政策“{code}”没有金额项“{key}”")
-                elif value is None or expect(ctx, value, sub, "number", "金额"):
+                    ctx.fail(sub, "rules.unknown_amount",
+                             Text(N_("政策“{policy}”没有金额项“{key}”"), policy=code, key=key))
+                elif value is None or expect(ctx, value, sub, "number", AMOUNT):
                     values[key] = value
         result.append((region, code, values))
     result.sort(key=lambda row: -len(row[0]))

@@ -2,7 +2,8 @@
 
 Three-valued: a node answers True (met), False (not met) or None (cannot tell: a fact is
 missing). Unknown never counts as met. Every answer carries the explanations that justify
-it, rendered from the Chinese templates in the data:
+it, as app.core.i18n.Text built from the templates in the data (rendered in the reader's
+language at the HTTP edge, never here):
 
     all  - True when every child is; False when one is False; otherwise None
     any  - True when one child is; False when every child is; otherwise None
@@ -12,19 +13,22 @@ it, rendered from the Chinese templates in the data:
 Templates may use {label} (the fact's name), {value} (the person's value) and {threshold}
 (the value compared with, the one for the person's gender when it depends on gender).
 """
-import re
 from collections import namedtuple
 from datetime import date
 
-from app.core.i18n import N_
+from app.core.i18n import N_, Join, Text
 
 from .dates import months_between
-from .vocabulary import FACTS, GENDERS, MEASURE_UNITS
+from .vocabulary import FACTS, FOR_GENDER, MEASURE_UNITS
 
 Item = namedtuple("Item", "text facts")
 
-PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 LEAF_PLACEHOLDERS = {"label", "value", "threshold"}
+
+YES, NO, UNKNOWN, NOTHING = Text(N_("是")), Text(N_("否")), Text(N_("未知")), Text(N_("无"))
+LIST_SEPARATOR = N_("、")
+ITEM_SEPARATOR = N_("；")
+ALTERNATIVES = N_("或")
 
 
 class Unknown:
@@ -44,25 +48,52 @@ class Candidates:
         self.missing = tuple(missing)
 
 
-def render(template, mapping):
-    return PLACEHOLDER.sub(lambda m: mapping.get(m.group(1), m.group(0)), template)
-
-
 def show(value, spec):
-    """A value as a person reads it."""
+    """A value as a person reads it: a Text, a Join of values, or a number as a string."""
     if value is None:
-        return N_("未知")
+        return UNKNOWN
     if isinstance(value, bool):
-        return N_("是") if value else N_("否")
+        return YES if value else NO
     if isinstance(value, date):
-        return f"{value.year}年{value.month}月{value.day}日"
+        return Text(N_("{year}年{month}月{day}日"), year=value.year, month=value.month,
+                    day=value.day)
     if isinstance(value, (list, tuple, set, frozenset)):
-        return "、".join(show(v, spec) for v in value) or "无"
+        return Join([show(v, spec) for v in value], LIST_SEPARATOR) if value else NOTHING
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, str) and spec is not None and value in spec.values:
-        return spec.values[value]
+        return Text(spec.values[value])
     return str(value)
+
+
+def with_unit(shown, template):
+    """A shown value in its unit (template such as N_("{value}个月")), or as is."""
+    return Text(template, value=shown) if template else shown
+
+
+def _needed(missing):
+    """"需核实：…" naming each missing fact and what proves it."""
+    parts = []
+    for name in missing:
+        spec = FACTS.get(name)
+        if spec is None:
+            parts.append(name)
+        elif spec.evidence:
+            parts.append(Text(N_("{label}，请提供{evidence}"), label=Text(spec.label),
+                              evidence=Text(spec.evidence)))
+        else:
+            parts.append(Text(spec.label))
+    return Text(N_("需核实：{facts}"), facts=Join(parts, ITEM_SEPARATOR))
+
+
+_NEEDED = {}  # missing fact names -> Text; names come from the vocabulary, so few
+
+
+def needed(missing):
+    text = _NEEDED.get(missing)
+    if text is None:
+        text = _NEEDED[missing] = _needed(missing)
+    return text
 
 
 def _measure_months(value, today):
@@ -136,39 +167,50 @@ class Node:
         return state, met, unmet, unknown
 
 
+def _static(template):
+    """The explanation of an all / any / not node (no placeholders) as a Text."""
+    return Text(template) if template else None
+
+
 class Leaf(Node):
     __slots__ = ("fact", "spec", "measure", "measure_func", "op", "test", "value",
-                 "by_gender", "unit", "thresholds_shown")
+                 "by_gender", "unit", "label", "thresholds_shown", "met_items",
+                 "unmet_items", "unknown_text")
 
     def __init__(self, path, fact, measure, op, value, met, unmet, unknown):
         self.path, self.fact, self.spec = path, fact, FACTS[fact]
         self.measure, self.measure_func = measure, MEASURE_FUNCS.get(measure)
+        written = value
+        if op in ("in", "not_in"):
+            value = frozenset(value)  # tested by membership, shown in the order written
         self.op, self.test, self.value = op, TESTS[op], value
         self.by_gender = isinstance(value, dict)
+        # Templates from the data: {label}, {value} and {threshold} are filled per person.
         self.met, self.unmet, self.unknown = met, unmet, unknown
-        self.unit = MEASURE_UNITS[measure] if measure else self.spec.unit
+        self.unit = MEASURE_UNITS[measure] if measure else self.spec.with_unit
+        self.label = Text(self.spec.label)
         self.facts = (fact, "gender") if self.by_gender else (fact,)
         self.shared = False
-        # Thresholds as shown to people, rendered once: per gender, and for unknown gender.
+        # Explanations without placeholders are the same for everyone: built once.
+        self.met_items = (Item(Text(met), self.facts),) if "{" not in met else None
+        self.unmet_items = (Item(Text(unmet), self.facts),) if "{" not in unmet else None
+        self.unknown_text = Text(unknown) if unknown and "{" not in unknown else None
+        # Thresholds as shown to people, built once: per gender, and for unknown gender.
         if self.by_gender:
-            shown = {g: show(v, self.spec) + self.unit for g, v in value.items()}
-            shown[None] = "、".join(f"{GENDERS[g]}性{text}" for g, text in shown.items())
+            shown = {g: with_unit(show(v, self.spec), self.unit) for g, v in value.items()}
+            shown[None] = Join([Text(FOR_GENDER[g], threshold=text)
+                                for g, text in shown.items()], LIST_SEPARATOR)
         else:
-            shown = {None: show(value, self.spec) + self.unit}
+            shown = {None: with_unit(show(written, self.spec), self.unit)}
         self.thresholds_shown = shown
 
     def _missing(self, env, missing):
-        if self.unknown:
-            text = self.unknown
+        if self.unknown_text:
+            text = self.unknown_text
+        elif self.unknown:
+            text = Text(self.unknown, label=self.label, threshold=self._show_threshold(env))
         else:
-            parts = []
-            for name in missing:
-                spec = FACTS.get(name)
-                label = spec.label if spec else name
-                parts.append(f"{label}，{N_('请提供')}{spec.evidence}" if spec and spec.evidence
-                             else label)
-            text = N_("需核实：") + "；".join(parts)
-        text = render(text, {"label": self.spec.label, "threshold": self._show_threshold(env)})
+            text = needed(tuple(missing))
         return None, _EMPTY, _EMPTY, (Item(text, tuple(missing)),)
 
     def _show_threshold(self, env):
@@ -177,11 +219,10 @@ class Leaf(Node):
         return self.thresholds_shown.get(env.get("gender"), self.thresholds_shown[None])
 
     def _render(self, template, values, env):
-        if "{" not in template:
-            return template
-        shown = "或".join(dict.fromkeys(show(v, self.spec) for v in values))
-        return render(template, {"label": self.spec.label, "value": shown + self.unit,
-                                 "threshold": self._show_threshold(env)})
+        shown = tuple(dict.fromkeys(show(v, self.spec) for v in values))
+        value = shown[0] if len(shown) == 1 else Join(shown, ALTERNATIVES)
+        return Text(template, label=self.label, value=with_unit(value, self.unit),
+                    threshold=self._show_threshold(env))
 
     def _eval(self, env):
         raw = env.get(self.fact)
@@ -218,8 +259,10 @@ class Leaf(Node):
             # A value of the wrong type is treated like a missing one: never met, no crash.
             return self._missing(env, (self.fact,))
         if result:
-            return True, (Item(self._render(self.met, values, env), self.facts),), _EMPTY, _EMPTY
-        return False, _EMPTY, (Item(self._render(self.unmet, values, env), self.facts),), _EMPTY
+            items = self.met_items or (Item(self._render(self.met, values, env), self.facts),)
+            return True, items, _EMPTY, _EMPTY
+        items = self.unmet_items or (Item(self._render(self.unmet, values, env), self.facts),)
+        return False, _EMPTY, items, _EMPTY
 
 
 class AllOf(Node):
@@ -227,7 +270,7 @@ class AllOf(Node):
 
     def __init__(self, path, children, met=None, unmet=None, unknown=None):
         self.path, self.children = path, tuple(children)
-        self.met, self.unmet, self.unknown = met, unmet, unknown
+        self.met, self.unmet, self.unknown = _static(met), _static(unmet), _static(unknown)
         self.facts = _facts_of(self.children)
         self.shared = False
 
@@ -254,7 +297,7 @@ class AnyOf(Node):
 
     def __init__(self, path, children, met=None, unmet=None, unknown=None):
         self.path, self.children = path, tuple(children)
-        self.met, self.unmet, self.unknown = met, unmet, unknown
+        self.met, self.unmet, self.unknown = _static(met), _static(unmet), _static(unknown)
         self.facts = _facts_of(self.children)
         self.shared = False
 
@@ -273,7 +316,9 @@ class AnyOf(Node):
         if state is None:
             if len(unknown) > 1:
                 facts = tuple(dict.fromkeys(f for item in unknown for f in item.facts))
-                unknown = [Item(N_("以下条件满足其一即可：") + "；".join(i.text for i in unknown), facts)]
+                either = Text(N_("以下条件满足其一即可：{conditions}"),
+                              conditions=Join([item.text for item in unknown], ITEM_SEPARATOR))
+                unknown = [Item(either, facts)]
             return self._override(None, tuple(met), _EMPTY, tuple(unknown))
         return self._override(False, _EMPTY, tuple(unmet), _EMPTY)
 
@@ -283,7 +328,7 @@ class NotOf(Node):
 
     def __init__(self, path, child, met=None, unmet=None, unknown=None):
         self.path, self.child = path, child
-        self.met, self.unmet, self.unknown = met, unmet, unknown
+        self.met, self.unmet, self.unknown = _static(met), _static(unmet), _static(unknown)
         self.facts = child.facts
         self.shared = False
 

@@ -6,10 +6,13 @@
 Pure and fast: no Flask, no database, no clock (facts["today"] is the evaluation date).
 A missing fact (None) never crashes and never counts as met: the policy is then
 "would_be_eligible_if" with what is missing. Every result names the catalog version.
+
+Texts a person reads (name, reasons, failing, missing, gives) are app.core.i18n.Text: the
+response schemas render them in the reader's language (app.core.schemas.Translated).
 """
 from datetime import date, timedelta
 
-from app.core.i18n import N_
+from app.core.i18n import N_, Text
 
 from .clock import own_clock, pool_clocks, read_benefits
 from .conditions import MEMO, Candidates, Item, Unknown
@@ -61,27 +64,39 @@ def derive(facts, retirements):
     return env
 
 
+TO_CONFIRM = Text(N_("以当地标准为准"))
+
+
 def show_amount(amount):
+    """An amount as a person reads it (Text)."""
     if amount.value is None:
-        return N_("以当地标准为准")
+        return TO_CONFIRM
     value = int(amount.value) if float(amount.value).is_integer() else amount.value
     if amount.unit == "yuan" and isinstance(value, int) and value >= 10000 and value % 10000 == 0:
-        return f"{value // 10000}万元"
-    return f"{value}{AMOUNT_UNITS[amount.unit]}"
+        return Text(N_("{value}万元"), value=value // 10000)
+    return Text(AMOUNT_UNITS[amount.unit], value=value)
 
 
-def render_gives(catalog, policy, region_code):
-    """What the policy gives, with the amounts of the person's region (cached per catalog
-    and per set of region overrides that apply)."""
+def gives_text(catalog, policy, region_code):
+    """What the policy gives (Text), with the amounts of the person's region (built once
+    per catalog and per set of region overrides that apply)."""
     applying = tuple(prefix for prefix, code, _ in catalog.overrides
                      if code == policy.code and region_code and region_code.startswith(prefix))
     key = ("gives", policy.code, applying)
     text = catalog.cache.get(key)
     if text is None:
-        text = policy.gives
-        for name, amount in catalog.amounts_for(policy.code, region_code).items():
-            text = text.replace("{amount." + name + "}", show_amount(amount))
-        catalog.cache[key] = text
+        amounts = catalog.amounts_for(policy.code, region_code)
+        text = catalog.cache[key] = Text(policy.gives, {
+            "amount." + name: show_amount(amount) for name, amount in amounts.items()})
+    return text
+
+
+def policy_name(catalog, policy):
+    """The policy's name (catalog data) as a Text, built once per catalog."""
+    key = ("name", policy.code)
+    text = catalog.cache.get(key)
+    if text is None:
+        text = catalog.cache[key] = Text(policy.name)
     return text
 
 
@@ -126,21 +141,24 @@ def evaluate(catalog, facts):
             state, unmet = False, unmet + (_exhausted(pool),)
         status = ELIGIBLE if state is True else NOT_ELIGIBLE if state is False else WOULD_BE
         results.append({
-            "policy": policy.code, "name": policy.name, "beneficiary": policy.beneficiary,
+            "policy": policy.code, "name": policy_name(catalog, policy),
+            "beneficiary": policy.beneficiary,
             "catalog_version": catalog.version, "status": status,
             "reasons": _items(met), "failing": _items(unmet) if state is False else [],
             "missing": _items(unknown) if state is None else [],
-            "gives": render_gives(catalog, policy, region), "enjoying": enjoying,
+            "gives": gives_text(catalog, policy, region), "enjoying": enjoying,
             "clocks": own,
         })
     return results
 
 
 def _exhausted(pool):
+    label = Text(pool["label"])
     if pool["rule"] == "extend_to_retirement":
-        return Item(f"{pool['label']}已享受至法定退休年龄", ("benefits",))
-    return Item(f"{pool['label']}已累计享受{pool['months_used']}个月，"
-                f"达到{pool['cap_months']}个月上限", ("benefits",))
+        return Item(Text(N_("{label}已享受至法定退休年龄"), label=label), ("benefits",))
+    return Item(Text(N_("{label}已累计享受{months_used}个月，达到{cap_months}个月上限"),
+                     label=label, months_used=pool["months_used"],
+                     cap_months=pool["cap_months"]), ("benefits",))
 
 
 def benefits_ending_within(catalog, facts, days=60):

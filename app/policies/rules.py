@@ -2,12 +2,15 @@
 
 Nothing in a rule document is executed: each condition is validated (fact names, operators,
 value types, explanation templates, references between named conditions) and compiled into
-the node objects of conditions.py. Problems are collected, each with its JSON Pointer path;
+the node objects of conditions.py. Problems are collected, each with its JSON Pointer path
+and a message (app.core.i18n.Text, rendered in the reader's language by the HTTP layer);
 catalog.py adds the source line and refuses the document.
 """
 import json
 
-from .conditions import LEAF_PLACEHOLDERS, PLACEHOLDER, AllOf, AnyOf, Leaf, NotOf
+from app.core.i18n import N_, PLACEHOLDER, Join, Text
+
+from .conditions import LEAF_PLACEHOLDERS, LIST_SEPARATOR, AllOf, AnyOf, Leaf, NotOf
 from .dates import parse_date
 from .loader import pointer
 from .vocabulary import (COMPARISONS, ENGINE_ONLY, FACTS, LIST_OPS, MEASURES, NUMERIC_TYPES,
@@ -15,6 +18,24 @@ from .vocabulary import (COMPARISONS, ENGINE_ONLY, FACTS, LIST_OPS, MEASURES, NU
 
 STRUCTURAL = ("all", "any", "not", "ref")
 TEXTS = ("met", "unmet", "unknown")
+
+# What a value should have been, said to the person who wrote the document.
+TYPE_NAMES = {"str": N_("非空文字"), "int": N_("整数"), "number": N_("数字"), "list": N_("列表"),
+              "dict": N_("对象")}
+VALUE_NAMES = {"int": N_("整数"), "number": N_("数字"), "bool": N_("true 或 false"),
+               "str": N_("文字"), "member": N_("文字")}
+EXPLANATION = Text(N_("说明文字"))
+
+
+def known(value, table):
+    """Whether a value from the document names an entry of `table` (a list or an object in
+    the document is never a name, and must not crash the lookup)."""
+    return isinstance(value, str) and value in table
+
+
+def one_of(names):
+    """A list of codes, read as "a、b、c"."""
+    return Join(names, LIST_SEPARATOR)
 
 
 class CatalogError(ValueError):
@@ -40,6 +61,7 @@ class Context:
         self._seen_nodes = set()
 
     def fail(self, path, code, message, **extra):
+        """Record a problem; `message` is a Text."""
         line = None
         probe = path
         while line is None:
@@ -71,23 +93,23 @@ def expect(ctx, raw, path, kind, what):
     else:  # pragma: no cover
         raise ValueError(kind)
     if not ok:
-        names = {"str": "非空文字", "int": "整数", "number": "数字", "list": "列表",
-                 "dict": "对象"}
-        ctx.fail(path, "rules.wrong_type", f"{what}应为{names[kind]}")
+        ctx.fail(path, "rules.wrong_type", Text(N_("{what}应为{expected}"), what=what,
+                                                expected=Text(TYPE_NAMES[kind])))
     return ok
 
 
 def keys(ctx, raw, path, required, optional=()):
     """Check an object's keys; False when it is not an object or misses a required key."""
-    if not expect(ctx, raw, path, "dict", "此处"):
+    if not expect(ctx, raw, path, "dict", Text(N_("此处"))):
         return False
     ok = True
     for key in raw:
         if key not in required and key not in optional:
-            ctx.fail(pointer(path, key), "rules.unknown_field", f"未知的字段“{key}”")
+            ctx.fail(pointer(path, key), "rules.unknown_field",
+                     Text(N_("未知的字段“{key}”"), key=key))
     for key in required:
         if key not in raw:
-            ctx.fail(path, "rules.missing_field", f"缺少必填字段“{key}”")
+            ctx.fail(path, "rules.missing_field", Text(N_("缺少必填字段“{key}”"), key=key))
             ok = False
     return ok
 
@@ -96,7 +118,7 @@ def date_field(ctx, raw, path, what):
     try:
         return parse_date(raw)
     except (ValueError, TypeError):
-        ctx.fail(path, "rules.wrong_type", f"{what}应为 YYYY-MM-DD 格式的日期")
+        ctx.fail(path, "rules.wrong_type", Text(N_("{what}应为 YYYY-MM-DD 格式的日期"), what=what))
         return None
 
 
@@ -105,9 +127,11 @@ def template(ctx, raw, path, allowed, what):
         return None
     for name in PLACEHOLDER.findall(raw):
         if name not in allowed:
-            ctx.fail(path, "rules.bad_placeholder", f"{what}中的占位符“{{{name}}}”无效")
+            ctx.fail(path, "rules.bad_placeholder",
+                     Text(N_("{what}中的占位符“{placeholder}”无效"), what=what,
+                          placeholder="{" + name + "}"))
     if "{" in PLACEHOLDER.sub("", raw) or "}" in PLACEHOLDER.sub("", raw):
-        ctx.fail(path, "rules.bad_placeholder", f"{what}中的花括号不成对")
+        ctx.fail(path, "rules.bad_placeholder", Text(N_("{what}中的花括号不成对"), what=what))
     return raw
 
 
@@ -120,7 +144,7 @@ MAX_DEPTH = 24  # nesting of all/any/not and references: plenty for policy rules
 def condition(ctx, raw, path):
     """Compile one condition node; None (after recording issues) when it is malformed."""
     if ctx.depth >= MAX_DEPTH:
-        ctx.fail(path, "rules.too_deep", f"条件嵌套超过 {MAX_DEPTH} 层")
+        ctx.fail(path, "rules.too_deep", Text(N_("条件嵌套超过 {limit} 层"), limit=MAX_DEPTH))
         return None
     ctx.depth += 1
     try:
@@ -131,13 +155,13 @@ def condition(ctx, raw, path):
 
 def _condition(ctx, raw, path):
     if not isinstance(raw, dict):
-        ctx.fail(path, "rules.wrong_type", "条件应为对象")
+        ctx.fail(path, "rules.wrong_type", Text(N_("条件应为对象")))
         return None
     kinds = [k for k in (*STRUCTURAL, "fact") if k in raw]
     if len(kinds) != 1:
         ctx.fail(path, "rules.bad_condition",
-                 "条件必须且只能包含 all、any、not、ref、fact 之一" if not kinds
-                 else f"条件同时包含{'、'.join(kinds)}，只能有一个")
+                 Text(N_("条件必须且只能包含 all、any、not、ref、fact 之一")) if not kinds
+                 else Text(N_("条件同时包含{kinds}，只能有一个"), kinds=one_of(kinds)))
         return None
     kind = kinds[0]
     if kind == "fact":
@@ -147,19 +171,21 @@ def _condition(ctx, raw, path):
         if key == kind:
             continue
         if key in TEXTS:
-            texts[key] = template(ctx, raw[key], pointer(path, key), set(), "说明文字")
+            texts[key] = template(ctx, raw[key], pointer(path, key), set(), EXPLANATION)
         else:
-            ctx.fail(pointer(path, key), "rules.unknown_field", f"未知的字段“{key}”")
+            ctx.fail(pointer(path, key), "rules.unknown_field",
+                     Text(N_("未知的字段“{key}”"), key=key))
     body, body_path = raw[kind], pointer(path, kind)
     if kind == "ref":
         if texts:
-            ctx.fail(path, "rules.unknown_field", "引用条件不能带说明文字，请写在被引用的条件中")
+            ctx.fail(path, "rules.unknown_field",
+                     Text(N_("引用条件不能带说明文字，请写在被引用的条件中")))
         return ref(ctx, body, body_path)
     if kind == "not":
         child = condition(ctx, body, body_path)
         return ctx.keep(NotOf(path, child, **texts)) if child else None
     if not isinstance(body, list) or not body:
-        ctx.fail(body_path, "rules.wrong_type", f"{kind} 应为非空的条件列表")
+        ctx.fail(body_path, "rules.wrong_type", Text(N_("{kind} 应为非空的条件列表"), kind=kind))
         return None
     children = [condition(ctx, item, pointer(body_path, i)) for i, item in enumerate(body)]
     if any(c is None for c in children):
@@ -170,13 +196,13 @@ def _condition(ctx, raw, path):
 
 def ref(ctx, name, path):
     if not isinstance(name, str) or name not in ctx.named_raw:
-        ctx.fail(path, "rules.unknown_condition", f"引用了不存在的条件“{name}”")
+        ctx.fail(path, "rules.unknown_condition", Text(N_("引用了不存在的条件“{name}”"), name=name))
         return None
     if name in ctx.named:
         return ctx.named[name]
     if name in ctx.compiling:
         ctx.fail(path, "rules.circular_condition",
-                 "条件循环引用：" + " → ".join([*ctx.compiling, name]))
+                 Text(N_("条件循环引用：{chain}"), chain=Join([*ctx.compiling, name], N_(" → "))))
         return None
     ctx.compiling.append(name)
     node = condition(ctx, ctx.named_raw[name], pointer("/conditions", name))
@@ -191,37 +217,41 @@ def _leaf(ctx, raw, path):
     fact = raw["fact"]
     spec = FACTS.get(fact) if isinstance(fact, str) else None
     if spec is None:
-        hint = "（benefits 由引擎用于计算期限，不能直接比较）" if fact in ENGINE_ONLY else ""
-        ctx.fail(pointer(path, "fact"), "rules.unknown_fact", f"未知的事实名称“{fact}”{hint}")
+        message = (N_("未知的事实名称“{fact}”（benefits 由引擎用于计算期限，不能直接比较）")
+                   if known(fact, ENGINE_ONLY) else N_("未知的事实名称“{fact}”"))
+        ctx.fail(pointer(path, "fact"), "rules.unknown_fact", Text(message, fact=fact))
         return None
     ops = [k for k in raw if k in OPERATORS]
     for key in raw:
         if key not in OPERATORS and key not in ("fact", "measure", *TEXTS):
-            ctx.fail(pointer(path, key), "rules.unknown_operator", f"未知的运算符或字段“{key}”")
+            ctx.fail(pointer(path, key), "rules.unknown_operator",
+                     Text(N_("未知的运算符或字段“{key}”"), key=key))
     if len(ops) != 1:
-        ctx.fail(path, "rules.bad_condition", "条件必须且只能有一个运算符" if not ops
-                 else f"条件有多个运算符：{'、'.join(ops)}")
+        ctx.fail(path, "rules.bad_condition", Text(N_("条件必须且只能有一个运算符")) if not ops
+                 else Text(N_("条件有多个运算符：{operators}"), operators=one_of(ops)))
         return None
     op = ops[0]
     kind = spec.type
     measure = raw.get("measure")
     if measure is not None:
-        if MEASURES.get(measure) != kind:
+        if not known(measure, MEASURES) or MEASURES[measure] != kind:
             ctx.fail(pointer(path, "measure"), "rules.bad_measure",
-                     f"“{fact}”不能使用度量“{measure}”")
+                     Text(N_("“{fact}”不能使用度量“{measure}”"), fact=fact, measure=measure))
             return None
         kind = "int"
     value = _operand(ctx, raw[op], pointer(path, op), op, kind, spec, fact)
     texts = {}
     for key in ("met", "unmet"):
         if key not in raw:
-            ctx.fail(path, "rules.missing_field", f"缺少必填字段“{key}”（满足/不满足时的中文说明）")
+            ctx.fail(path, "rules.missing_field",
+                     Text(N_("缺少必填字段“{key}”（满足/不满足时的中文说明）"), key=key))
         else:
-            texts[key] = template(ctx, raw[key], pointer(path, key), LEAF_PLACEHOLDERS, "说明文字")
+            texts[key] = template(ctx, raw[key], pointer(path, key), LEAF_PLACEHOLDERS,
+                                  EXPLANATION)
     unknown = None
     if "unknown" in raw:
         unknown = template(ctx, raw["unknown"], pointer(path, "unknown"),
-                            {"label", "threshold"}, "说明文字")
+                           {"label", "threshold"}, EXPLANATION)
     if value is _BAD or None in texts.values() or len(texts) < 2 \
             or ("unknown" in raw and unknown is None):
         return None
@@ -238,20 +268,22 @@ def _operand(ctx, raw, path, op, kind, spec, fact):
                    "str": {"eq", "ne"} | SET_OPS, "list": LIST_OPS}[kind]
     if op not in allowed_ops:
         ctx.fail(path, "rules.bad_operator",
-                 f"“{fact}”不能使用运算符“{op}”，可用：{'、'.join(sorted(allowed_ops))}")
+                 Text(N_("“{fact}”不能使用运算符“{op}”，可用：{allowed}"), fact=fact, op=op,
+                      allowed=one_of(sorted(allowed_ops))))
         return _BAD
     if isinstance(raw, dict) and op in COMPARISONS and kind in (*NUMERIC_TYPES, "date"):
         if set(raw) != {"male", "female"}:
-            ctx.fail(path, "rules.wrong_type", "按性别区分的取值必须且只能包含 male 和 female")
+            ctx.fail(path, "rules.wrong_type",
+                     Text(N_("按性别区分的取值必须且只能包含 male 和 female")))
             return _BAD
         values = {g: _scalar(ctx, raw[g], pointer(path, g), kind, spec, fact) for g in raw}
         return _BAD if _BAD in values.values() else values
     if op in SET_OPS:
         if not isinstance(raw, list) or not raw:
-            ctx.fail(path, "rules.wrong_type", f"运算符“{op}”的取值应为非空列表")
+            ctx.fail(path, "rules.wrong_type", Text(N_("运算符“{op}”的取值应为非空列表"), op=op))
             return _BAD
         values = [_scalar(ctx, v, pointer(path, i), kind, spec, fact) for i, v in enumerate(raw)]
-        return _BAD if _BAD in values else frozenset(values)
+        return _BAD if _BAD in values else tuple(dict.fromkeys(values))  # as written
     if op in LIST_OPS:
         return _scalar(ctx, raw, path, "member", spec, fact)
     return _scalar(ctx, raw, path, kind, spec, fact)
@@ -268,18 +300,20 @@ def _scalar(ctx, raw, path, kind, spec, fact):
         try:
             return parse_date(raw)
         except (ValueError, TypeError):
-            ctx.fail(path, "rules.wrong_type", f"“{fact}”是日期，取值应为 YYYY-MM-DD")
+            ctx.fail(path, "rules.wrong_type",
+                     Text(N_("“{fact}”是日期，取值应为 YYYY-MM-DD"), fact=fact))
             return _BAD
     if kind in ("enum", "member") and spec.values:
-        if raw in spec.values:
+        if known(raw, spec.values):
             return raw
         ctx.fail(path, "rules.unknown_value",
-                 f"“{fact}”没有取值“{raw}”，可用：{'、'.join(spec.values)}")
+                 Text(N_("“{fact}”没有取值“{value}”，可用：{allowed}"), fact=fact, value=raw,
+                      allowed=one_of(spec.values)))
         return _BAD
     if kind in ("str", "member") and isinstance(raw, str):
         return raw
-    names = {"int": "整数", "number": "数字", "bool": "true 或 false", "str": "文字",
-             "member": "文字"}
-    ctx.fail(path, "rules.wrong_type", f"“{fact}”的取值应为{names.get(kind, kind)}，"
-             f"而不是 {json.dumps(raw, ensure_ascii=False)}")
+    expected = Text(VALUE_NAMES[kind]) if kind in VALUE_NAMES else kind
+    ctx.fail(path, "rules.wrong_type",
+             Text(N_("“{fact}”的取值应为{expected}，而不是 {value}"), fact=fact, expected=expected,
+                  value=json.dumps(raw, ensure_ascii=False)))
     return _BAD

@@ -1,8 +1,9 @@
 """Request and response schemas of the policies area (they also generate the OpenAPI)."""
+from flask_babel import gettext
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.core.clock import to_display
-from app.core.schemas import StrictSchema
+from app.core.schemas import RendersText, StrictSchema, Translated
 
 from .vocabulary import FACTS
 
@@ -71,7 +72,7 @@ class PublishSchema(StrictSchema):
     @validates_schema
     def _exactly_one(self, data, **kwargs):
         if ("document" in data) == ("source" in data):
-            raise ValidationError("请提供 document 或 source 其中之一", "_schema")
+            raise ValidationError(gettext("请提供 document 或 source 其中之一"), "_schema")
 
 
 class CatalogQuerySchema(StrictSchema):
@@ -92,7 +93,7 @@ class AmountSchema(Schema):
     label = fields.String()
     value = fields.Float(allow_none=True)
     unit = fields.String()
-    display = fields.String()
+    display = Translated()
     basis = fields.String()
     basis_label = fields.String()
     note = fields.String()
@@ -141,17 +142,17 @@ class PolicySummarySchema(Schema):
     notice_ref = fields.String()
     department = fields.Nested(LabelSchema)
     partners = fields.List(fields.Nested(LabelSchema))
-    gives = fields.String()
+    gives = Translated()
     amounts = fields.List(fields.Nested(AmountSchema))
     duration = fields.Nested(DurationSchema)
 
 
-class PolicyDetailSchema(PolicySummarySchema):
+class PolicyDetailSchema(PolicySummarySchema, RendersText):
     catalog_version = fields.String()
     steps = fields.List(fields.Nested(StepSchema))
 
 
-class CatalogSchema(Schema):
+class CatalogSchema(RendersText):
     version = fields.String()
     title = fields.String()
     effective_from = fields.Date()
@@ -171,7 +172,7 @@ class VersionSchema(Schema):
 
 
 class ItemSchema(Schema):
-    text = fields.String()
+    text = Translated()
     facts = fields.List(fields.String())
 
 
@@ -196,8 +197,9 @@ class ClockSchema(Schema):
 
 
 class ResultSchema(Schema):
+    """One policy evaluated for one person; its texts are rendered in the caller's language."""
     policy = fields.String()
-    name = fields.String()
+    name = Translated()
     beneficiary = fields.String()
     catalog_version = fields.String()
     status = fields.String(metadata={"description": "eligible | not_eligible | "
@@ -205,12 +207,12 @@ class ResultSchema(Schema):
     reasons = fields.List(fields.Nested(ItemSchema))
     failing = fields.List(fields.Nested(ItemSchema))
     missing = fields.List(fields.Nested(ItemSchema))
-    gives = fields.String()
+    gives = Translated()
     enjoying = fields.Boolean()
     clocks = fields.List(fields.Nested(ClockSchema))
 
 
-class EvaluationSchema(Schema):
+class EvaluationSchema(RendersText):
     catalog_version = fields.String()
     evaluated_on = fields.Date()
     results = fields.List(fields.Nested(ResultSchema))

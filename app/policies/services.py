@@ -11,12 +11,13 @@ from app.accounts.roles import has_permission
 from app.audit.services import record
 from app.core.clock import local_today
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.core.i18n import N_, Text, render_all
 from app.core.regions import get_region, region_path
 from app.core.stations import Station, StationKind
 from app.extensions import db
 
 from .catalog import CatalogError, compile_document
-from .engine import benefits_ending_within, evaluate, render_gives, show_amount
+from .engine import benefits_ending_within, evaluate, gives_text, show_amount
 from .loader import SourceError, load_source
 from .models import PolicyVersion
 from .vocabulary import AMOUNT_BASES, BENEFICIARIES, CHANNELS, DEPARTMENTS, PLACES
@@ -63,13 +64,14 @@ def list_versions():
 
 
 def _refuse(version, issues):
-    """Audit the refusal (committed, so it survives the error) and answer 422."""
+    """Audit the refusal (committed, so it survives the error) and answer 422 with every
+    issue, its message in the caller's language."""
     record("policy.version_publish", "policy_version", None, result="refused",
            details={"version": version[:32] if isinstance(version, str) else None,
                     "issues": len(issues), "codes": sorted({i["code"] for i in issues})})
     db.session.commit()
     raise ValidationFailed("policies.invalid_document", _l("政策规则文档有误，请按提示修改后重新发布"),
-                           {"issues": issues})
+                           {"issues": render_all(issues, gettext)})
 
 
 def _timeline_issues(catalog):
@@ -78,14 +80,15 @@ def _timeline_issues(catalog):
     issues = []
     if catalog.effective_from < local_today():
         issues.append({"path": "/effective_from", "line": None, "code": "rules.retroactive",
-                       "message": "生效日期不能早于今天：已作出的评估不能被追溯改变"})
+                       "message": Text(N_("生效日期不能早于今天：已作出的评估不能被追溯改变"))})
     new_end = catalog.effective_to
     rows = db.session.execute(select(PolicyVersion.version, PolicyVersion.effective_from,
                                      PolicyVersion.effective_to)).all()
     for row in rows:
         if row.version == catalog.version:
             issues.append({"path": "/version", "line": None, "code": "rules.duplicate_version",
-                           "message": f"版本号“{row.version}”已经发布过"})
+                           "message": Text(N_("版本号“{version}”已经发布过"),
+                                           version=row.version)})
         starts_inside_old = row.effective_from <= catalog.effective_from and \
             row.effective_to is not None and catalog.effective_from <= row.effective_to
         old_starts_inside = catalog.effective_from <= row.effective_from and \
@@ -94,8 +97,9 @@ def _timeline_issues(catalog):
         if starts_inside_old or old_starts_inside:
             issues.append({"path": "/effective_from", "line": None,
                            "code": "rules.overlapping_dates",
-                           "message": f"生效期与已发布的版本“{row.version}”"
-                                      f"（{row.effective_from} 至 {row.effective_to or '长期'}）重叠"})
+                           "message": Text(N_("生效期与已发布的版本“{version}”（{start} 至 {end}）重叠"),
+                                           version=row.version, start=row.effective_from,
+                                           end=row.effective_to or Text(N_("长期")))})
     return issues
 
 
@@ -161,7 +165,9 @@ def stations_near(region_code):
 
 
 def evaluate_facts(facts):
-    """Evaluate a facts document (FACTS.md) against the catalog in force on facts.today."""
+    """Evaluate a facts document (FACTS.md) against the catalog in force on facts.today.
+    The results' texts are app.core.i18n.Text: EvaluationSchema writes them in the caller's
+    language."""
     facts = dict(facts)
     if facts.get("today") is None:
         facts["today"] = local_today()
@@ -183,8 +189,9 @@ def _label(table, code):
 
 
 def describe_policy(catalog, policy, region_code=None, with_steps=False):
-    """A policy as shown to people: amounts for their region, labels in their language and,
-    with steps, the real stations near `region_code` (their own station first)."""
+    """A policy as shown to people: amounts for their region, labels in their language (gives
+    and amounts as Text, written by the response schema) and, with steps, the real stations
+    near `region_code` (their own station first)."""
     amounts = catalog.amounts_for(policy.code, region_code)
     described = {
         "code": policy.code, "name": policy.name, "summary": policy.summary,
@@ -192,9 +199,9 @@ def describe_policy(catalog, policy, region_code=None, with_steps=False):
         "beneficiary_label": gettext(BENEFICIARIES[policy.beneficiary]),
         "notice_ref": policy.notice_ref, "department": _label(DEPARTMENTS, policy.department),
         "partners": [_label(DEPARTMENTS, p) for p in policy.partners],
-        "gives": render_gives(catalog, policy, region_code),
+        "gives": gives_text(catalog, policy, region_code),
         "amounts": [{"key": a.key, "label": a.label, "value": a.value, "unit": a.unit,
-                     "display": gettext(show_amount(a)) if a.value is None else show_amount(a),
+                     "display": show_amount(a),
                      "basis": a.basis, "basis_label": gettext(AMOUNT_BASES[a.basis]),
                      "note": a.note, "region": a.region} for a in amounts.values()],
         "duration": {"text": policy.duration.text, "months": policy.duration.months,

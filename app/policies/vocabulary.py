@@ -14,7 +14,7 @@ class Fact:
     type: str                 # int | number | bool | date | enum | str | list
     label: str
     evidence: str = ""        # what proves it, said to a person when it is unknown
-    unit: str = ""
+    with_unit: str = ""       # template putting a number in its unit, e.g. N_("{value}岁")
     values: dict = field(default_factory=dict)  # enum / list members -> Chinese label
     low: float | None = None  # domain bounds, used to spot conditions that can never hold
     high: float | None = None
@@ -36,36 +36,40 @@ EDUCATION = {"none": N_("未上学"), "primary": N_("小学"), "junior": N_("初
 WANTS = {"job": N_("求职"), "startup": N_("创业"), "training": N_("培训")}
 BUSINESS_KINDS = {"sole_proprietor": N_("个体工商户"), "small_firm": N_("小微企业")}
 GENDERS = {"male": N_("男"), "female": N_("女")}
+# A threshold that depends on gender, said for one gender ("男性50岁").
+FOR_GENDER = {"male": N_("男性{threshold}"), "female": N_("女性{threshold}")}
 
 FACTS = {
     "today": Fact("date", N_("评估日期")),
     "birth_date": Fact("date", N_("出生日期"), N_("居民身份证")),
-    "age": Fact("int", N_("年龄"), N_("居民身份证"), N_("岁"), low=0, high=150),
+    "age": Fact("int", N_("年龄"), N_("居民身份证"), N_("{value}岁"), low=0, high=150),
     "gender": Fact("enum", N_("性别"), N_("居民身份证"), values=GENDERS),
     "residence_region": Fact("str", N_("常住地"), N_("户口簿或居住证")),
     "in_inner_mongolia": Fact("bool", N_("在自治区内常住"), N_("户口簿或居住证")),
     "urban_resident": Fact("bool", N_("城镇常住人员"), N_("户口簿或居住证")),
-    "residence_months": Fact("int", N_("在常住地连续居住时间"), N_("居住证明"), N_("个月"), low=0),
+    "residence_months": Fact("int", N_("在常住地连续居住时间"), N_("居住证明"), N_("{value}个月"),
+                             low=0),
     "employment_status": Fact("enum", N_("就业状态"), N_("就业失业登记信息"), values=EMPLOYMENT),
     "registered_unemployed": Fact("bool", N_("已办理失业登记"),
                                   N_("失业登记（可在所在社区家门口就业服务站办理）")),
     "unemployment_registered_on": Fact("date", N_("失业登记日期"), N_("失业登记信息")),
-    "unemployed_months": Fact("int", N_("连续登记失业时间"), N_("失业登记信息"), N_("个月"), low=0),
+    "unemployed_months": Fact("int", N_("连续登记失业时间"), N_("失业登记信息"), N_("{value}个月"),
+                              low=0),
     "social_insurance_months": Fact("int", N_("城镇职工社会保险累计缴费时间"),
-                                    N_("社会保险缴费记录"), N_("个月"), low=0),
+                                    N_("社会保险缴费记录"), N_("{value}个月"), low=0),
     "unemployment_insured": Fact("bool", N_("符合失业保险金领取条件"),
                                  N_("失业保险缴费记录和非因本人意愿中断就业的证明")),
     "dibao": Fact("bool", N_("家庭享受最低生活保障（低保）"), N_("民政部门的低保认定信息")),
     "disability_certificate": Fact("bool", N_("持有《中华人民共和国残疾人证》"),
                                    N_("《中华人民共和国残疾人证》")),
-    "disability_level": Fact("int", N_("残疾等级"), N_("《中华人民共和国残疾人证》"), N_("级"),
-                             low=1, high=4),
+    "disability_level": Fact("int", N_("残疾等级"), N_("《中华人民共和国残疾人证》"),
+                             N_("{value}级"), low=1, high=4),
     "disability_type": Fact("enum", N_("残疾类别"), N_("《中华人民共和国残疾人证》"),
                             values=DISABILITY_TYPES),
     "land_lost": Fact("bool", N_("因征收失去全部承包耕地或草原"), N_("旗县级以上征地部门的证明")),
-    "land_compensation_monthly": Fact("number", N_("每月征地补偿"), N_("征地补偿协议"), N_("元"),
-                                      low=0),
-    "household_size": Fact("int", N_("户籍家庭人数"), N_("户口簿"), N_("人"), low=1),
+    "land_compensation_monthly": Fact("number", N_("每月征地补偿"), N_("征地补偿协议"),
+                                      N_("{value}元"), low=0),
+    "household_size": Fact("int", N_("户籍家庭人数"), N_("户口簿"), N_("{value}人"), low=1),
     "zero_employment_household": Fact("bool", N_("零就业家庭"), N_("户口簿和家庭成员失业登记信息")),
     "graduate_left_on": Fact("date", N_("高校毕业离校日期"), N_("毕业证书")),
     "ever_employed": Fact("bool", N_("曾经就业"), N_("就业登记或社会保险缴费记录")),
@@ -86,13 +90,13 @@ FACTS = {
                        values=CATEGORIES),
     "certified_on": Fact("date", N_("认定日期"), N_("就业困难人员认定信息")),
     "public_welfare_placements": Fact("int", N_("已安置公益性岗位次数"), N_("公益性岗位安置记录"),
-                                      N_("次"), low=0),
+                                      N_("{value}次"), low=0),
     # Not in FACTS.md yet: a woman's original statutory retirement age (50 or 55) decides
     # which reform schedule applies; without it both are considered.
     "retirement_base_age": Fact("int", N_("原法定退休年龄"), N_("档案或参保信息中的人员身份"),
-                                N_("岁"), low=50, high=60),
+                                N_("{value}岁"), low=50, high=60),
     # Derived by the engine from birth_date, gender and retirement_base_age.
-    "months_to_retirement": Fact("int", N_("距法定退休年龄"), N_("居民身份证"), N_("个月"),
+    "months_to_retirement": Fact("int", N_("距法定退休年龄"), N_("居民身份证"), N_("{value}个月"),
                                  derived=True),
     "working_age": Fact("bool", N_("处于法定劳动年龄内"), N_("居民身份证"), derived=True),
 }
@@ -112,8 +116,8 @@ NEGATION = {"eq": "ne", "ne": "eq", "gt": "lte", "lte": "gt", "gte": "lt", "lt":
 # A measure turns a date fact into whole units elapsed up to `today`, or a list into its size.
 MEASURES = {"months_since": "date", "years_since": "date", "days_since": "date",
             "count": "list"}
-MEASURE_UNITS = {"months_since": N_("个月"), "years_since": N_("年"), "days_since": N_("天"),
-                 "count": N_("项")}
+MEASURE_UNITS = {"months_since": N_("{value}个月"), "years_since": N_("{value}年"),
+                 "days_since": N_("{value}天"), "count": N_("{value}项")}
 
 DEPARTMENTS = {
     "hrss": N_("人力资源和社会保障部门"),
@@ -145,6 +149,7 @@ PLACES = {
 
 CHANNELS = {"online": N_("网上办理"), "offline": N_("线下办理"), "both": N_("线上线下均可")}
 BENEFICIARIES = {"person": N_("本人享受"), "employer": N_("招用您的单位享受")}
-AMOUNT_UNITS = {"yuan": N_("元"), "months": N_("个月"), "years": N_("年"), "percent": N_("%"),
-                "times": N_("次"), "count": N_("个")}
+# How an amount is written in each unit (the catalog names units by these codes).
+AMOUNT_UNITS = {"yuan": N_("{value}元"), "months": N_("{value}个月"), "years": N_("{value}年"),
+                "percent": N_("{value}%"), "times": N_("{value}次"), "count": N_("{value}个")}
 AMOUNT_BASES = {"confirmed": N_("政策文件明确"), "to_confirm": N_("以当地标准为准")}

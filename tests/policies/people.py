@@ -1,6 +1,8 @@
 """Fact dicts shaped like app/people/facts.py::build_facts (FACTS.md), for engine tests."""
 from datetime import date
 
+from app.core.i18n import render_all
+
 TODAY = date(2025, 12, 1)
 
 FACT_KEYS = (
@@ -15,6 +17,12 @@ FACT_KEYS = (
     "public_welfare_placements").split()
 
 LISTS = {"skills", "trades_trained", "skill_certificates", "wants", "categories", "benefits"}
+
+
+def in_chinese(value):
+    """Engine output as a reader of the source language gets it: every Text rendered with
+    no translation (the templates are Chinese)."""
+    return render_all(value, lambda template: template)
 
 
 def facts(extra=None, **known):

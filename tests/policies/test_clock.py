@@ -4,7 +4,7 @@ from datetime import date
 
 from app.policies.catalog import shipped_catalog
 from app.policies.engine import ELIGIBLE, NOT_ELIGIBLE, benefits_ending_within, evaluate
-from tests.policies.people import TODAY, facts
+from tests.policies.people import TODAY, facts, in_chinese
 
 SI = "social_insurance_subsidy_flexible"
 POST = "public_welfare_post"
@@ -22,7 +22,7 @@ def by_code(found):
 
 
 def run(*benefits, **known):
-    return by_code(evaluate(shipped_catalog(), person(list(benefits), **known)))
+    return by_code(in_chinese(evaluate(shipped_catalog(), person(list(benefits), **known))))
 
 
 def benefit(code, start, end=None):

@@ -7,11 +7,11 @@ import pytest
 from app.policies.catalog import compile_document, shipped_catalog
 from app.policies.engine import ELIGIBLE, NOT_ELIGIBLE, WOULD_BE, evaluate
 from tests.policies import people
-from tests.policies.people import TODAY, facts
+from tests.policies.people import TODAY, facts, in_chinese
 
 
 def results(person):
-    found = {r["policy"]: r for r in evaluate(shipped_catalog(), person)}
+    found = {r["policy"]: r for r in in_chinese(evaluate(shipped_catalog(), person))}
     assert [r["policy"] for r in evaluate(shipped_catalog(), person)] == \
         [p.code for p in shipped_catalog().policies]
     return found
@@ -182,9 +182,9 @@ def test_region_overrides_change_what_a_person_is_told():
     document["region_overrides"] = [{"region": "150102", "policy": "public_welfare_post",
                                      "amounts": {"post_subsidy": 2000}}]
     catalog = compile_document(document)
-    here = {r["policy"]: r for r in evaluate(catalog, people.disabled_woman_30())}
-    there = {r["policy"]: r for r in evaluate(
-        catalog, people.disabled_woman_30(residence_region="150702001001"))}
+    here = {r["policy"]: r for r in in_chinese(evaluate(catalog, people.disabled_woman_30()))}
+    there = {r["policy"]: r for r in in_chinese(evaluate(
+        catalog, people.disabled_woman_30(residence_region="150702001001")))}
     assert "（2000元）" in here["public_welfare_post"]["gives"]
     assert "（以当地标准为准）" in there["public_welfare_post"]["gives"]
     assert here["public_welfare_post"]["catalog_version"] == "t-region"
@@ -199,3 +199,16 @@ def test_region_overrides_change_what_a_person_is_told():
 def test_malformed_benefit_records_are_ignored(benefits):
     found = results(facts(benefits=benefits))
     assert all(r["clocks"] == [] for r in found.values())
+
+
+@pytest.mark.parametrize("written", [["flexible", "unemployed", "employed", "student"],
+                                     ["student", "employed", "unemployed", "flexible"]])
+def test_a_set_of_values_is_shown_in_the_order_written(written):
+    from tests.policies.test_rules import document, policy
+    catalog = compile_document(document(policy(eligibility={
+        "fact": "employment_status", "in": written, "met": "{value}属于{threshold}",
+        "unmet": "{value}不属于{threshold}"})))
+    [result] = in_chinese(evaluate(catalog, facts(employment_status="retired")))
+    labels = {"flexible": "灵活就业", "unemployed": "失业", "employed": "单位就业",
+              "student": "在校学生"}
+    assert texts(result, "failing") == ["已退休不属于" + "、".join(labels[w] for w in written)]

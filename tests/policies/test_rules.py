@@ -8,6 +8,7 @@ import yaml
 
 from app.policies.catalog import (CatalogError, compile_document, compile_source,
                                   document_checksum, shipped_catalog, shipped_document)
+from tests.policies.people import in_chinese
 
 # Every policy the notice names (§2.3, §2.5, §3), by catalog code.
 NOTICE_POLICIES = {
@@ -44,7 +45,7 @@ def document(*policies, **extra):
 def refused(doc, lines=None):
     with pytest.raises(CatalogError) as caught:
         compile_document(doc, lines)
-    return caught.value.issues
+    return in_chinese(caught.value.issues)
 
 
 def only(issues):
@@ -259,3 +260,38 @@ def test_a_yaml_alias_cannot_expand_a_small_text():
     with pytest.raises(CatalogError) as caught:
         compile_source(text)
     assert only(caught.value.issues)["code"] == "rules.alias_not_allowed"
+
+
+def _with(doc, where, value):
+    doc = copy.deepcopy(doc)
+    target = doc
+    for key in where[:-1]:
+        target = target[key]
+    target[where[-1]] = value
+    return doc
+
+
+@pytest.mark.parametrize("where", [
+    ("policies", 0, "code"), ("policies", 0, "beneficiary"), ("policies", 0, "department", "lead"),
+    ("policies", 0, "department", "partners"), ("policies", 0, "steps", 0, "where", 0),
+    ("policies", 0, "steps", 0, "channel"), ("policies", 0, "duration", "clock"),
+    ("policies", 0, "amounts", "per_person", "unit"),
+    ("policies", 0, "amounts", "per_person", "basis"), ("policies", 0, "eligibility", "fact"),
+    ("policies", 0, "eligibility", "measure"), ("region_overrides", 0, "policy"),
+])
+@pytest.mark.parametrize("value", [[{}], {}, ["own_station"], {"a": 1}])
+def test_a_list_or_object_where_a_name_belongs_is_refused_not_crashed(where, value):
+    p = policy(amounts={"per_person": {"label": "标准", "value": None, "unit": "yuan",
+                                       "basis": "to_confirm"}}, gives="每人{amount.per_person}",
+               eligibility={"fact": "categories", "contains": "older", "met": "a", "unmet": "b"})
+    doc = document(p, region_overrides=[{"region": "15", "policy": "p_one",
+                                         "amounts": {"per_person": 1}}])
+    compile_document(doc)
+    months_by = _with(doc, ("policies", 0, "duration"),
+                      {"text": "t", "months_by": {"fact": "age", "steps": [
+                          {"at_least": 1, "months": 1}]}})
+    for broken in (_with(doc, where, value),
+                   _with(months_by, ("policies", 0, "duration", "months_by", "fact"), value),
+                   _with(doc, ("policies", 0, "eligibility"),
+                         {"fact": "employment_status", "eq": value, "met": "a", "unmet": "b"})):
+        assert refused(broken)
