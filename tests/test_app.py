@@ -105,3 +105,10 @@ def test_messages_follow_the_request_locale_with_chinese_default(client):
     response = client.get("/api/v1/nothing", headers={"Accept-Language": "mn"})
     # No Mongolian catalog yet: the translation layer falls back to the Chinese source text.
     assert response.get_json()["error"]["message"] == "请求的资源不存在"
+
+
+def test_control_characters_are_refused_before_the_database(client):
+    response = client.post("/api/v1/auth/staff/login",
+                           json={"username": "station\x00xc", "password": "x"})
+    assert response.status_code == 422
+    assert "username" in response.get_json()["error"]["details"]["fields"]["json"]

@@ -3,7 +3,8 @@ product text rendered in the caller's language."""
 from contextvars import ContextVar
 
 from flask_babel import get_translations
-from marshmallow import RAISE, Schema, fields, validate
+from flask_babel import lazy_gettext as _l
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
 from .i18n import N_, Renderable
 
@@ -11,11 +12,36 @@ from .i18n import N_, Renderable
 _translate = ContextVar("translate", default=None)
 
 
+# C0 control characters other than tab and newlines: never legitimate in our input, and
+# PostgreSQL refuses NUL in text outright.
+_CONTROL = {chr(c) for c in range(32)} - {"\t", "\n", "\r"}
+
+
+def _control_paths(value, path=""):
+    if isinstance(value, str):
+        if any(ch in _CONTROL for ch in value):
+            yield path or "_schema"
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _control_paths(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _control_paths(item, f"{path}.{index}" if path else str(index))
+
+
 class StrictSchema(Schema):
-    """Input schemas refuse unknown fields: no mass assignment (SECURITY.md 14)."""
+    """Input schemas refuse unknown fields (no mass assignment, SECURITY.md 14) and text
+    with control characters."""
 
     class Meta:
         unknown = RAISE
+
+    @pre_load(pass_collection=True)
+    def _refuse_control_characters(self, data, **kwargs):
+        bad = sorted(set(_control_paths(data)))
+        if bad:
+            raise ValidationError({path: [_l("不能包含控制字符")] for path in bad})
+        return data
 
 
 def caller_translate():
