@@ -25,23 +25,26 @@ def _install_services(app):
     set_field_cipher(FieldCipher(keys, active))
     app.extensions["password_hasher"] = Hasher(app.config["ARGON2_TIME_COST"],
                                                app.config["ARGON2_MEMORY_COST"])
-    storage = None
-    if app.config.get("REDIS_URL"):
-        import redis
-        from wechatpy.session.redisstorage import RedisStorage
-        storage = RedisStorage(redis.Redis.from_url(app.config["REDIS_URL"]), prefix="wechatpy")
+    from app.wechat.templates import load_catalog
+    from app.wechat.tokens import build_token_storage
+
+    # One access token for every process: Redis when configured, else the database.
     app.extensions["wechat"] = WeChatGateway(
         app.config["WECHAT_APPID"], app.config["WECHAT_SECRET"], app.config["WECHAT_API_BASE"],
-        timeout=app.config["WECHAT_TIMEOUT"], session_storage=storage)
+        timeout=app.config["WECHAT_TIMEOUT"], session_storage=build_token_storage(app.config))
+    app.extensions["push_catalog"] = load_catalog(
+        template_ids=app.config["WECHAT_TEMPLATE_IDS"], sms_codes=app.config["SMS_TEMPLATE_CODES"])
 
 
 def _register_blueprints(app):
     from app.accounts.api import bp as accounts_bp
     from app.directory.api import bp as directory_bp
     from app.health import bp as health_bp
+    from app.wechat.api import bp as push_bp
 
     api.register_blueprint(accounts_bp)
     api.register_blueprint(directory_bp)
+    api.register_blueprint(push_bp)
     app.register_blueprint(health_bp)
 
 
@@ -56,8 +59,10 @@ def _declare_framework_routes(app):
 def _register_cli(app):
     from app.audit.cli import audit_cli
     from app.seed import seed_cli
+    from app.wechat.cli import push_cli
     app.cli.add_command(audit_cli)
     app.cli.add_command(seed_cli)
+    app.cli.add_command(push_cli)
 
 
 def create_app(config=None, **overrides):

@@ -44,6 +44,8 @@ PERMISSIONS = {
     "region.manage": _ADMINS | {Role.SYSTEM_ADMIN},
     "station.manage": _ADMINS | {Role.SYSTEM_ADMIN},
     "person.read": set(_CASEWORKERS),
+    # Delivery status of push messages (no message content). Scoped in app.wechat.services.
+    "push.read": _CASEWORKERS | {Role.SYSTEM_ADMIN},
 }
 
 

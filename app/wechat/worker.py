@@ -1,0 +1,456 @@
+"""The push worker (`flask push worker`): delivers the outbox through WeChat, or SMS.
+
+Claiming. A worker claims a batch of due rows in one short transaction
+(`SELECT ... FOR UPDATE SKIP LOCKED` on PostgreSQL, so concurrent workers take disjoint
+rows without waiting), sets them `sending` with a random claim token and a lease, and
+commits. Every later write to a claimed row is guarded by `claim_token = <ours>`, so a
+worker that lost its claim (stalled past its lease) can neither send nor record anything.
+SQLite has no row locks: run one worker there (the token guard still keeps a second one
+from double-claiming, but writers would queue on the database lock).
+
+The in-flight window, and the choice made. WeChat has no idempotency key and no way to
+ask whether a message arrived, so a send whose answer was never recorded cannot be told
+apart from one that never left: exactly-once is impossible and we choose AT MOST ONCE for
+that one message. Each message goes through two commits:
+
+  1. begin: reserve the WeChat quota, pick the channel and set `in_flight_at` (commit);
+  2. the HTTP call (no transaction open);
+  3. outcome: status, attempt row, quota adjustment (committed together with step 1 of
+     the next message, so one commit per message).
+
+A worker killed (SIGKILL) at any moment leaves:
+- claimed rows not yet begun (`in_flight_at` NULL): nothing was sent; when the lease
+  expires any worker puts them back to `queued` and they are sent once. Nothing lost.
+- at most ONE row that was begun but whose outcome is not committed: its send may or may
+  not have reached WeChat. When the lease expires it becomes `unknown`, with an attempt
+  row saying so; it is never resent automatically (a duplicate would burn the person's
+  next one-time subscription and repeat e.g. a decision notice). It is not lost either:
+  it is visible in the message status, counted by `flask push stats`, and an operator can
+  resend it with `flask push requeue --unknown`. The window is kept minimal: nothing but
+  building the request happens between the step-1 commit and the bytes going out, so a
+  row marked `unknown` was in practice almost always delivered (the bench counts it).
+If the killed worker's answer still arrives later (it was only stalled), it is recorded.
+
+Timeouts are different: the spec asks to retry them, so a send that timed out is retried
+(bounded, with jitter) although WeChat may have received it; the quota reserved for it is
+kept for the retry, so our count stays right either way.
+
+Leases: PUSH_LEASE_SECONDS must exceed the longest delivery (token fetch + send + one
+retry, each bounded by WECHAT_TIMEOUT / SMS_TIMEOUT); the worker refuses to start
+otherwise. Expired leases are recovered by every worker at start and every lease/2 s.
+
+Rate limit: see app.wechat.ratelimit (per worker, or shared through Redis).
+"""
+import json
+import logging
+import os
+import random
+import re
+import socket
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import insert, select, update
+
+from app.accounts.models import PersonAccount
+from app.core.clock import utcnow
+from app.core.wechat import WeChatError
+from app.extensions import db
+
+from . import delivery
+from .delivery import FAILED, FALLBACK, RETRY, SENT, SMS, WECHAT, Decision
+from .models import MessageStatus, PushAttempt, PushMessage, PushSubscription
+from .sms import SmsError
+
+log = logging.getLogger(__name__)
+
+MESSAGES = PushMessage.__table__
+ATTEMPTS = PushAttempt.__table__
+SUBSCRIPTIONS = PushSubscription.__table__
+_DIGITS = re.compile(r"\d{7,}")
+
+
+def safe_errmsg(text):
+    """Provider text for an attempt row: one line, no long digit runs (phones, ids), short."""
+    if text is None:
+        return None
+    return _DIGITS.sub("[n]", " ".join(str(text).split()))[:200]
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    batch_size: int = 50
+    lease_seconds: int = 60
+    max_attempts: int = 6
+    poll_seconds: float = 1.0
+    miniprogram_state: str = "formal"
+
+    @classmethod
+    def from_config(cls, config, batch_size=None):
+        return cls(batch_size=batch_size or config["PUSH_BATCH_SIZE"],
+                   lease_seconds=config["PUSH_LEASE_SECONDS"],
+                   max_attempts=config["PUSH_MAX_ATTEMPTS"],
+                   poll_seconds=config["PUSH_POLL_SECONDS"],
+                   miniprogram_state=config["WECHAT_MINIPROGRAM_STATE"])
+
+
+@dataclass
+class Claimed:
+    """A claimed row as read at claim time (ours alone while the claim holds)."""
+    id: int
+    token: str
+    kind: str
+    template_id: str
+    page: str | None
+    payload: dict
+    channel: str
+    channel_attempts: int
+    attempt_count: int
+    quota_held: bool
+    account_id: int
+    openid: str | None
+    active: bool
+
+
+@dataclass
+class Plan:
+    item: Claimed
+    channel: str
+    attempt_no: int
+    channel_attempt: int
+    started_at: object
+    phone: str | None = field(default=None, repr=False)
+
+
+@dataclass
+class Result:
+    ok: bool
+    code: object = None  # WeChat errcode (int) or SMS provider code (str); None: no answer
+    errmsg: str | None = None
+    retryable: bool = True
+    provider_id: str | None = None
+
+
+class Worker:
+    def __init__(self, gateway, sms, catalog, settings, limiter, clock=utcnow, rng=random,
+                 worker_id=None):
+        self.gateway = gateway
+        self.sms = sms
+        self.catalog = catalog
+        self.settings = settings
+        self.limiter = limiter
+        self.clock = clock
+        self.rng = rng
+        self.id = worker_id or f"{socket.gethostname()[:40]}:{os.getpid()}"
+        self.stopping = False
+        self.counts = {"sent": 0, "retry": 0, "fallback": 0, "failed": 0}
+        self._last_recovery = None
+
+    # ------------------------------------------------------------------ loop
+
+    def run(self, once=False):
+        """Deliver until stopped (SIGTERM/SIGINT), or with once=True until nothing is due."""
+        log.info("push worker %s started (batch %s, lease %ss)", self.id,
+                 self.settings.batch_size, self.settings.lease_seconds)
+        while not self.stopping:
+            self._recover_if_due()
+            batch = self.claim()
+            if batch:
+                self.deliver(batch)
+                continue
+            if once:
+                break
+            time.sleep(self.settings.poll_seconds)
+        log.info("push worker %s stopped: %s", self.id, self.counts)
+        return dict(self.counts)
+
+    def stop(self, *_):
+        self.stopping = True
+
+    def _recover_if_due(self):
+        now = time.monotonic()
+        if self._last_recovery is None or \
+                now - self._last_recovery >= self.settings.lease_seconds / 2:
+            self._last_recovery = now
+            self.recover_expired()
+
+    # ------------------------------------------------------------------ claim / recover
+
+    def claim(self, limit=None):
+        """Take up to `limit` due messages for this worker under a lease; commit."""
+        now = self.clock()
+        token = uuid.uuid4().hex
+        ids = db.session.scalars(
+            select(MESSAGES.c.id)
+            .where(MESSAGES.c.status == MessageStatus.QUEUED, MESSAGES.c.next_attempt_at <= now)
+            .order_by(MESSAGES.c.next_attempt_at, MESSAGES.c.id)
+            .limit(limit or self.settings.batch_size)
+            .with_for_update(skip_locked=True)).all()
+        if not ids:
+            db.session.commit()
+            return []
+        db.session.execute(
+            update(MESSAGES)
+            .where(MESSAGES.c.id.in_(ids), MESSAGES.c.status == MessageStatus.QUEUED)
+            .values(status=MessageStatus.SENDING, claim_token=token, claimed_by=self.id,
+                    lease_until=now + timedelta(seconds=self.settings.lease_seconds),
+                    in_flight_at=None, updated_at=now))
+        accounts = PersonAccount.__table__
+        rows = db.session.execute(
+            select(MESSAGES.c.id, MESSAGES.c.kind, MESSAGES.c.template_id, MESSAGES.c.page,
+                   MESSAGES.c.payload, MESSAGES.c.channel, MESSAGES.c.channel_attempts,
+                   MESSAGES.c.attempt_count, MESSAGES.c.quota_held,
+                   MESSAGES.c.person_account_id, accounts.c.openid, accounts.c.active)
+            .join(accounts, accounts.c.id == MESSAGES.c.person_account_id)
+            .where(MESSAGES.c.claim_token == token)
+            .order_by(MESSAGES.c.next_attempt_at, MESSAGES.c.id)).all()
+        db.session.commit()
+        return [Claimed(id=r.id, token=token, kind=r.kind, template_id=r.template_id,
+                        page=r.page, payload=json.loads(r.payload), channel=r.channel,
+                        channel_attempts=r.channel_attempts, attempt_count=r.attempt_count,
+                        quota_held=r.quota_held, account_id=r.person_account_id,
+                        openid=r.openid, active=r.active) for r in rows]
+
+    def recover_expired(self):
+        """Rows whose worker vanished: unstarted ones back to queued, in-flight ones unknown."""
+        now = self.clock()
+        expired = (MESSAGES.c.status == MessageStatus.SENDING) & (MESSAGES.c.lease_until < now)
+        requeued = db.session.execute(
+            update(MESSAGES).where(expired, MESSAGES.c.in_flight_at.is_(None))
+            .values(status=MessageStatus.QUEUED, claim_token=None, claimed_by=None,
+                    lease_until=None, updated_at=now)).rowcount
+        lost = db.session.execute(
+            update(MESSAGES).where(expired, MESSAGES.c.in_flight_at.is_not(None))
+            .values(status=MessageStatus.UNKNOWN, last_error="worker_lost_in_flight",
+                    quota_held=False, lease_until=None, updated_at=now)
+            .returning(MESSAGES.c.id, MESSAGES.c.attempt_count, MESSAGES.c.channel,
+                       MESSAGES.c.claimed_by, MESSAGES.c.in_flight_at)).all()
+        for row in lost:
+            db.session.execute(insert(ATTEMPTS).values(
+                message_id=row.id, attempt_no=row.attempt_count, channel=row.channel,
+                worker=row.claimed_by, started_at=row.in_flight_at, finished_at=None,
+                result="unknown", errcode="worker_lost",
+                errmsg="worker stopped while the send was in flight; not resent (may have "
+                       "arrived); requeue to send again"))
+        db.session.commit()
+        if requeued or lost:
+            log.warning("push: recovered expired leases: %s requeued, %s unknown (ids %s)",
+                        requeued, len(lost), [row.id for row in lost][:20])
+        return requeued, len(lost)
+
+    def release(self, batch):
+        """Give back claimed rows this worker will not start (graceful stop)."""
+        tokens = {item.token for item in batch}
+        if not tokens:
+            return 0
+        count = db.session.execute(
+            update(MESSAGES)
+            .where(MESSAGES.c.claim_token.in_(tokens),
+                   MESSAGES.c.status == MessageStatus.SENDING,
+                   MESSAGES.c.in_flight_at.is_(None))
+            .values(status=MessageStatus.QUEUED, claim_token=None, claimed_by=None,
+                    lease_until=None, updated_at=self.clock())).rowcount
+        db.session.commit()
+        return count
+
+    # ------------------------------------------------------------------ one batch
+
+    def deliver(self, batch):
+        """Send each claimed message; one commit per message (see the module docstring)."""
+        pending = None
+        for item in batch:
+            if self.stopping:
+                break
+            pending = self._throttle(pending)
+            if pending is not None:
+                self._record_outcome(*pending)
+                pending = None
+            plan = self._begin(item)  # commits, together with the previous outcome
+            if plan is not None:
+                pending = (plan, self._send(plan))
+        if pending is not None:
+            self._record_outcome(*pending)
+            db.session.commit()
+        if self.stopping:
+            self.release(batch)
+
+    def _throttle(self, pending):
+        while True:
+            wait = self.limiter.try_acquire()
+            if wait <= 0:
+                return pending
+            if pending is not None:  # do not keep an answer uncommitted while we wait
+                self._record_outcome(*pending)
+                db.session.commit()
+                pending = None
+            time.sleep(min(wait, 1.0))
+
+    # ------------------------------------------------------------------ step 1: begin
+
+    def _begin(self, item):
+        """Reserve the quota, choose the channel, mark in flight; commit. None: no send."""
+        now = self.clock()
+        if not item.active:
+            self._finish_without_send(item, now, "recipient_inactive")
+            return None
+        reserved = False
+        has_quota = item.quota_held
+        if item.channel == WECHAT and item.openid and not has_quota:
+            reserved = has_quota = db.session.execute(
+                update(SUBSCRIPTIONS)
+                .where(SUBSCRIPTIONS.c.person_account_id == item.account_id,
+                       SUBSCRIPTIONS.c.template_id == item.template_id,
+                       SUBSCRIPTIONS.c.quota > 0)
+                .values(quota=SUBSCRIPTIONS.c.quota - 1, updated_at=now)).rowcount == 1
+        phone = None
+        if item.channel == WECHAT and item.openid and has_quota:
+            channel, reason = WECHAT, None
+        else:
+            phone = db.session.scalar(select(PersonAccount.phone)
+                                      .where(PersonAccount.id == item.account_id))
+            channel, reason = delivery.route(item.channel, item.openid, has_quota, bool(phone))
+        if channel is None:
+            self._finish_without_send(item, now, reason)
+            return None
+        same_channel = channel == item.channel
+        values = dict(in_flight_at=now, attempt_count=item.attempt_count + 1,
+                      channel=channel, quota_held=has_quota and channel == WECHAT,
+                      channel_attempts=(item.channel_attempts if same_channel else 0) + 1,
+                      lease_until=now + timedelta(seconds=self.settings.lease_seconds),
+                      updated_at=now)
+        if reason:
+            values["fallback_reason"] = reason
+        marked = db.session.execute(
+            update(MESSAGES).where(*self._guard(item), MESSAGES.c.in_flight_at.is_(None))
+            .values(**values)).rowcount == 1
+        if not marked:
+            if reserved:
+                self._adjust_quota(item, "refund", now)
+            db.session.commit()
+            log.warning("push message %s: claim lost before sending; skipped", item.id)
+            return None
+        if item.quota_held and channel != WECHAT:  # held for a retry, now going by SMS
+            self._adjust_quota(item, "refund", now)
+        db.session.commit()
+        return Plan(item=item, channel=channel, attempt_no=item.attempt_count + 1,
+                    channel_attempt=values["channel_attempts"], started_at=now, phone=phone)
+
+    def _guard(self, item):
+        return (MESSAGES.c.id == item.id, MESSAGES.c.claim_token == item.token,
+                MESSAGES.c.status == MessageStatus.SENDING)
+
+    def _finish_without_send(self, item, now, reason):
+        done = db.session.execute(
+            update(MESSAGES).where(*self._guard(item))
+            .values(status=MessageStatus.FAILED, last_error=reason, quota_held=False,
+                    claim_token=None, lease_until=None, updated_at=now)).rowcount == 1
+        if done:
+            if item.quota_held:
+                self._adjust_quota(item, "refund", now)
+            db.session.execute(insert(ATTEMPTS).values(
+                message_id=item.id, attempt_no=item.attempt_count, channel=item.channel,
+                worker=self.id, started_at=now, finished_at=now, result="failed",
+                errcode=reason, errmsg=None))
+            self.counts["failed"] += 1
+            log.info("push message %s failed without a send: %s", item.id, reason)
+        db.session.commit()
+
+    # ------------------------------------------------------------------ step 2: send
+
+    def _send(self, plan):
+        """The HTTP call. No transaction is open; nothing here raises."""
+        item = plan.item
+        try:
+            if plan.channel == WECHAT:
+                answer = self.gateway.send_subscribe_message(
+                    item.openid, item.template_id, item.payload["data"], page=item.page,
+                    miniprogram_state=self.settings.miniprogram_state)
+                return Result(ok=True, provider_id=str(answer.get("msgid") or ""))
+            kind = self.catalog.get(item.kind)
+            if kind is None:
+                return Result(ok=False, code="unknown_kind", retryable=False)
+            sent = self.sms.send(plan.phone, kind.sms_template_code, item.payload["sms"],
+                                 out_id=item.id)
+            return Result(ok=True, provider_id=sent.message_id)
+        except WeChatError as exc:
+            return Result(ok=False, code=exc.errcode, errmsg=exc.errmsg)
+        except SmsError as exc:
+            return Result(ok=False, code=exc.code, errmsg=exc.message, retryable=exc.retryable)
+        except Exception as exc:  # noqa: BLE001 - a bug must not strand the message in flight
+            log.error("push message %s: unexpected %s while sending", item.id,
+                      type(exc).__name__)
+            return Result(ok=False, code=None, errmsg=type(exc).__name__)
+
+    # ------------------------------------------------------------------ step 3: outcome
+
+    def decide(self, plan, result):
+        if plan.channel == WECHAT:
+            return delivery.decide_wechat(result.code, not result.ok, plan.channel_attempt,
+                                          self.settings.max_attempts, self.rng)
+        return delivery.decide_sms(result.code, not result.ok, result.retryable,
+                                   plan.channel_attempt, self.settings.max_attempts, self.rng)
+
+    def _record_outcome(self, plan, result):
+        """Apply the decision for one answer (in the open transaction; caller commits)."""
+        item, now = plan.item, self.clock()
+        decision = self.decide(plan, result)
+        values = dict(in_flight_at=None, claim_token=None, lease_until=None, updated_at=now)
+        values.update(self._status_values(plan, decision, result, now))
+        done = db.session.execute(
+            update(MESSAGES)
+            .where(MESSAGES.c.id == item.id, MESSAGES.c.claim_token == item.token)
+            .values(**values)).rowcount == 1
+        if not done:  # an operator requeued it meanwhile: their decision stands
+            log.warning("push message %s: outcome arrived after the claim ended", item.id)
+            return
+        if plan.channel == WECHAT:
+            self._adjust_quota(item, decision.quota, now)
+        db.session.execute(insert(ATTEMPTS).values(
+            message_id=item.id, attempt_no=plan.attempt_no, channel=plan.channel,
+            worker=self.id, started_at=plan.started_at, finished_at=now,
+            result=decision.action, errcode=None if result.ok else str(result.code),
+            errmsg=None if result.ok else safe_errmsg(result.errmsg)))
+        self.counts[decision.action] += 1
+        if decision.action != SENT:
+            log.info("push message %s via %s: %s (%s)", item.id, plan.channel,
+                     decision.action, decision.reason)
+
+    @staticmethod
+    def _status_values(plan, decision: Decision, result, now):
+        if decision.action == SENT:
+            return dict(status=MessageStatus.SENT, sent_at=now, quota_held=False,
+                        provider_message_id=(result.provider_id or None), last_error=None)
+        if decision.action == RETRY:
+            return dict(status=MessageStatus.QUEUED, last_error=decision.reason,
+                        next_attempt_at=now + timedelta(seconds=decision.delay))
+        if decision.action == FALLBACK:
+            return dict(status=MessageStatus.QUEUED, channel=SMS, channel_attempts=0,
+                        fallback_reason=decision.reason, last_error=decision.reason,
+                        quota_held=False, next_attempt_at=now)
+        assert decision.action == FAILED
+        return dict(status=MessageStatus.FAILED, last_error=decision.reason, quota_held=False)
+
+    def _adjust_quota(self, item, effect, now):
+        """use: nothing (taken at begin); refund: give it back; zero: WeChat says none left."""
+        if effect not in ("refund", "zero"):
+            return
+        where = (SUBSCRIPTIONS.c.person_account_id == item.account_id,
+                 SUBSCRIPTIONS.c.template_id == item.template_id)
+        quota = SUBSCRIPTIONS.c.quota + 1 if effect == "refund" else 0
+        db.session.execute(update(SUBSCRIPTIONS).where(*where).values(quota=quota,
+                                                                      updated_at=now))
+
+
+def build_worker(app, batch_size=None, clock=utcnow):
+    """A worker wired to this app's gateway, SMS provider, catalog and rate limit."""
+    from .ratelimit import build_rate_limiter
+    from .sms import build_sms_provider
+    settings = WorkerSettings.from_config(app.config, batch_size)
+    longest = 3 * float(app.config["WECHAT_TIMEOUT"]) + float(app.config["SMS_TIMEOUT"])
+    if settings.lease_seconds <= longest + 5:
+        raise RuntimeError(f"PUSH_LEASE_SECONDS must exceed {longest + 5:.0f}s (timeouts)")
+    return Worker(app.extensions["wechat"], build_sms_provider(app.config),
+                  app.extensions["push_catalog"], settings, build_rate_limiter(app.config),
+                  clock=clock)
