@@ -84,8 +84,11 @@ def render_name(value):
     """A Chinese name ≤10 characters (no digits), or a Latin one ≤20 letters."""
     text = clean_text(value)
     if _CJK.search(text):
-        # "Pure Chinese" for WeChat: cut without an ellipsis, which is no Chinese character.
-        return _require(re.sub(r"\d", "", text).strip())[:NAME_CJK_MAX].rstrip()
+        # Chinese (mixed with letters counts as Chinese): Chinese, letters and the middle
+        # dot of transliterated names only; cut without an ellipsis, which WeChat refuses.
+        chinese = re.sub(r"[^\u3400-\u9fffA-Za-z·]", "", text)[:NAME_CJK_MAX]
+        if _CJK.search(chinese):
+            return chinese
     text = re.sub(r" +", " ", _NOT_LATIN_NAME.sub("", text)).strip()
     return _require(text)[:NAME_LATIN_MAX].rstrip()
 
