@@ -124,6 +124,7 @@ class _Access:
     def person_or_staff(self, permission):
         """A person token, or a staff token whose role holds `permission`."""
         def check():
+            g.person_account = g.staff = None
             try:
                 g.person_account = _load_subject(AUD_PERSON, PersonAccount)
                 return

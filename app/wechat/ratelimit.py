@@ -28,7 +28,7 @@ class LocalRateLimiter:
             now = self.clock()
             self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
             self.updated = now
-            if self.tokens >= 1:
+            if self.tokens >= 1 - 1e-9:  # float sums of refills
                 self.tokens -= 1
                 return 0.0
             return (1 - self.tokens) / self.rate

@@ -107,3 +107,37 @@ def quota(db_session, account_id, template_id):
         PushSubscription.person_account_id == account_id,
         PushSubscription.template_id == template_id))
     return row.quota if row else 0
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A private redis-server on a free loopback port (skipped when Redis is not installed)."""
+    import shutil
+    import subprocess
+    import time
+
+    import redis
+
+    from tests.support.servers import free_port
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed")
+    port = free_port()
+    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1",
+                                "--save", "", "--appendonly", "no"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                redis.Redis.from_url(url).ping()
+                break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    pytest.skip("redis-server did not start")
+                time.sleep(0.05)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(5)
