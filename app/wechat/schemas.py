@@ -66,6 +66,8 @@ class MessageSchema(Schema):
     last_error = fields.String(allow_none=True)
     attempt_count = fields.Integer()
     created_at = _display("created_at")
-    next_attempt_at = _display("next_attempt_at")
+    next_attempt_at = fields.Function(
+        lambda m: to_display(m.next_attempt_at) if m.status == "queued" else None,
+        allow_none=True, metadata={"description": "when a queued message is tried next"})
     sent_at = _display("sent_at")
     attempts = fields.List(fields.Nested(AttemptSchema))

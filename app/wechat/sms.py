@@ -92,6 +92,9 @@ class AliyunSmsProvider(SmsProvider):
         self.timeout = timeout
         self.region_id = region_id
         self._http = requests.Session()
+        # One host: resolve the proxy settings once, not on every send (see app.core.wechat).
+        self._http.proxies = requests.utils.get_environ_proxies(api_base)
+        self._http.trust_env = False
 
     def _params(self, phone, template_code, params, out_id):
         body = {

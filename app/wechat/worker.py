@@ -52,7 +52,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from app.accounts.models import PersonAccount
 from app.core.clock import utcnow
@@ -70,6 +70,47 @@ MESSAGES = PushMessage.__table__
 ATTEMPTS = PushAttempt.__table__
 SUBSCRIPTIONS = PushSubscription.__table__
 _DIGITS = re.compile(r"\d{7,}")
+
+
+def _p(name):
+    return bindparam(f"p_{name}")
+
+
+# The hot path runs prebuilt statements with bound parameters on the session's connection:
+# nothing to construct or cache-key per message (it was half the worker's CPU).
+RESERVE_QUOTA = (update(SUBSCRIPTIONS)
+                 .where(SUBSCRIPTIONS.c.person_account_id == _p("account_id"),
+                        SUBSCRIPTIONS.c.template_id == _p("template_id"),
+                        SUBSCRIPTIONS.c.quota > 0)
+                 .values(quota=SUBSCRIPTIONS.c.quota - 1, updated_at=_p("now")))
+REFUND_QUOTA = (update(SUBSCRIPTIONS)
+                .where(SUBSCRIPTIONS.c.person_account_id == _p("account_id"),
+                       SUBSCRIPTIONS.c.template_id == _p("template_id"))
+                .values(quota=SUBSCRIPTIONS.c.quota + 1, updated_at=_p("now")))
+ZERO_QUOTA = (update(SUBSCRIPTIONS)
+              .where(SUBSCRIPTIONS.c.person_account_id == _p("account_id"),
+                     SUBSCRIPTIONS.c.template_id == _p("template_id"))
+              .values(quota=0, updated_at=_p("now")))
+MARK_IN_FLIGHT = (update(MESSAGES)
+                  .where(MESSAGES.c.id == _p("id"), MESSAGES.c.claim_token == _p("token"),
+                         MESSAGES.c.status == MessageStatus.SENDING,
+                         MESSAGES.c.in_flight_at.is_(None))
+                  .values(in_flight_at=_p("now"), attempt_count=_p("attempt_count"),
+                          channel=_p("channel"), quota_held=_p("quota_held"),
+                          channel_attempts=_p("channel_attempts"),
+                          fallback_reason=_p("fallback_reason"), lease_until=_p("lease"),
+                          updated_at=_p("now")))
+# Guarded by the claim token only: a row recovery marked `unknown` still takes the answer.
+RECORD_OUTCOME = (update(MESSAGES)
+                  .where(MESSAGES.c.id == _p("id"), MESSAGES.c.claim_token == _p("token"))
+                  .values(status=_p("status"), channel=_p("channel"),
+                          channel_attempts=_p("channel_attempts"),
+                          fallback_reason=_p("fallback_reason"), last_error=_p("last_error"),
+                          quota_held=_p("quota_held"), next_attempt_at=_p("next_attempt_at"),
+                          sent_at=_p("sent_at"), provider_message_id=_p("provider_message_id"),
+                          in_flight_at=None, claim_token=None, lease_until=None,
+                          updated_at=_p("now")))
+INSERT_ATTEMPT = insert(ATTEMPTS)
 
 
 def safe_errmsg(text):
@@ -109,6 +150,7 @@ class Claimed:
     channel_attempts: int
     attempt_count: int
     quota_held: bool
+    fallback_reason: str | None
     account_id: int
     openid: str | None
     active: bool
@@ -201,7 +243,7 @@ class Worker:
         rows = db.session.execute(
             select(MESSAGES.c.id, MESSAGES.c.kind, MESSAGES.c.template_id, MESSAGES.c.page,
                    MESSAGES.c.payload, MESSAGES.c.channel, MESSAGES.c.channel_attempts,
-                   MESSAGES.c.attempt_count, MESSAGES.c.quota_held,
+                   MESSAGES.c.attempt_count, MESSAGES.c.quota_held, MESSAGES.c.fallback_reason,
                    MESSAGES.c.person_account_id, accounts.c.openid, accounts.c.active)
             .join(accounts, accounts.c.id == MESSAGES.c.person_account_id)
             .where(MESSAGES.c.claim_token == token)
@@ -210,7 +252,8 @@ class Worker:
         return [Claimed(id=r.id, token=token, kind=r.kind, template_id=r.template_id,
                         page=r.page, payload=json.loads(r.payload), channel=r.channel,
                         channel_attempts=r.channel_attempts, attempt_count=r.attempt_count,
-                        quota_held=r.quota_held, account_id=r.person_account_id,
+                        quota_held=r.quota_held, fallback_reason=r.fallback_reason,
+                        account_id=r.person_account_id,
                         openid=r.openid, active=r.active) for r in rows]
 
     def recover_expired(self):
@@ -295,15 +338,12 @@ class Worker:
         if not item.active:
             self._finish_without_send(item, now, "recipient_inactive")
             return None
+        conn = db.session.connection()
         reserved = False
         has_quota = item.quota_held
         if item.channel == WECHAT and item.openid and not has_quota:
-            reserved = has_quota = db.session.execute(
-                update(SUBSCRIPTIONS)
-                .where(SUBSCRIPTIONS.c.person_account_id == item.account_id,
-                       SUBSCRIPTIONS.c.template_id == item.template_id,
-                       SUBSCRIPTIONS.c.quota > 0)
-                .values(quota=SUBSCRIPTIONS.c.quota - 1, updated_at=now)).rowcount == 1
+            reserved = has_quota = conn.execute(RESERVE_QUOTA, self._quota_key(item, now)
+                                                ).rowcount == 1
         phone = None
         if item.channel == WECHAT and item.openid and has_quota:
             channel, reason = WECHAT, None
@@ -314,28 +354,31 @@ class Worker:
         if channel is None:
             self._finish_without_send(item, now, reason)
             return None
-        same_channel = channel == item.channel
-        values = dict(in_flight_at=now, attempt_count=item.attempt_count + 1,
-                      channel=channel, quota_held=has_quota and channel == WECHAT,
-                      channel_attempts=(item.channel_attempts if same_channel else 0) + 1,
-                      lease_until=now + timedelta(seconds=self.settings.lease_seconds),
-                      updated_at=now)
-        if reason:
-            values["fallback_reason"] = reason
-        marked = db.session.execute(
-            update(MESSAGES).where(*self._guard(item), MESSAGES.c.in_flight_at.is_(None))
-            .values(**values)).rowcount == 1
+        channel_attempt = (item.channel_attempts if channel == item.channel else 0) + 1
+        marked = conn.execute(MARK_IN_FLIGHT, {
+            "p_id": item.id, "p_token": item.token, "p_now": now,
+            "p_attempt_count": item.attempt_count + 1, "p_channel": channel,
+            "p_quota_held": has_quota and channel == WECHAT,
+            "p_channel_attempts": channel_attempt,
+            "p_fallback_reason": reason or item.fallback_reason,
+            "p_lease": now + timedelta(seconds=self.settings.lease_seconds)}).rowcount == 1
         if not marked:
             if reserved:
-                self._adjust_quota(item, "refund", now)
+                conn.execute(REFUND_QUOTA, self._quota_key(item, now))
             db.session.commit()
             log.warning("push message %s: claim lost before sending; skipped", item.id)
             return None
         if item.quota_held and channel != WECHAT:  # held for a retry, now going by SMS
-            self._adjust_quota(item, "refund", now)
+            conn.execute(REFUND_QUOTA, self._quota_key(item, now))
         db.session.commit()
+        item.fallback_reason = reason or item.fallback_reason
         return Plan(item=item, channel=channel, attempt_no=item.attempt_count + 1,
-                    channel_attempt=values["channel_attempts"], started_at=now, phone=phone)
+                    channel_attempt=channel_attempt, started_at=now, phone=phone)
+
+    @staticmethod
+    def _quota_key(item, now):
+        return {"p_account_id": item.account_id, "p_template_id": item.template_id,
+                "p_now": now}
 
     def _guard(self, item):
         return (MESSAGES.c.id == item.id, MESSAGES.c.claim_token == item.token,
@@ -348,7 +391,7 @@ class Worker:
                     claim_token=None, lease_until=None, updated_at=now)).rowcount == 1
         if done:
             if item.quota_held:
-                self._adjust_quota(item, "refund", now)
+                db.session.connection().execute(REFUND_QUOTA, self._quota_key(item, now))
             db.session.execute(insert(ATTEMPTS).values(
                 message_id=item.id, attempt_no=item.attempt_count, channel=item.channel,
                 worker=self.id, started_at=now, finished_at=now, result="failed",
@@ -396,51 +439,47 @@ class Worker:
         """Apply the decision for one answer (in the open transaction; caller commits)."""
         item, now = plan.item, self.clock()
         decision = self.decide(plan, result)
-        values = dict(in_flight_at=None, claim_token=None, lease_until=None, updated_at=now)
-        values.update(self._status_values(plan, decision, result, now))
-        done = db.session.execute(
-            update(MESSAGES)
-            .where(MESSAGES.c.id == item.id, MESSAGES.c.claim_token == item.token)
-            .values(**values)).rowcount == 1
-        if not done:  # an operator requeued it meanwhile: their decision stands
+        conn = db.session.connection()
+        values = self._outcome_values(plan, decision, result, now)
+        if conn.execute(RECORD_OUTCOME, values).rowcount != 1:
+            # an operator requeued it meanwhile: their decision stands
             log.warning("push message %s: outcome arrived after the claim ended", item.id)
             return
-        if plan.channel == WECHAT:
-            self._adjust_quota(item, decision.quota, now)
-        db.session.execute(insert(ATTEMPTS).values(
-            message_id=item.id, attempt_no=plan.attempt_no, channel=plan.channel,
-            worker=self.id, started_at=plan.started_at, finished_at=now,
-            result=decision.action, errcode=None if result.ok else str(result.code),
-            errmsg=None if result.ok else safe_errmsg(result.errmsg)))
+        if plan.channel == WECHAT and decision.quota in ("refund", "zero"):
+            conn.execute(REFUND_QUOTA if decision.quota == "refund" else ZERO_QUOTA,
+                         self._quota_key(item, now))
+        conn.execute(INSERT_ATTEMPT, {
+            "message_id": item.id, "attempt_no": plan.attempt_no, "channel": plan.channel,
+            "worker": self.id, "started_at": plan.started_at, "finished_at": now,
+            "result": decision.action, "errcode": None if result.ok else str(result.code),
+            "errmsg": None if result.ok else safe_errmsg(result.errmsg)})
         self.counts[decision.action] += 1
         if decision.action != SENT:
             log.info("push message %s via %s: %s (%s)", item.id, plan.channel,
                      decision.action, decision.reason)
 
     @staticmethod
-    def _status_values(plan, decision: Decision, result, now):
+    def _outcome_values(plan, decision: Decision, result, now):
+        """Every column RECORD_OUTCOME sets, for the decision."""
+        item = plan.item
+        values = {"p_id": item.id, "p_token": item.token, "p_now": now,
+                  "p_channel": plan.channel, "p_channel_attempts": plan.channel_attempt,
+                  "p_fallback_reason": item.fallback_reason, "p_last_error": decision.reason,
+                  "p_quota_held": False, "p_next_attempt_at": now, "p_sent_at": None,
+                  "p_provider_message_id": None}
         if decision.action == SENT:
-            return dict(status=MessageStatus.SENT, sent_at=now, quota_held=False,
-                        provider_message_id=(result.provider_id or None), last_error=None)
-        if decision.action == RETRY:
-            return dict(status=MessageStatus.QUEUED, last_error=decision.reason,
-                        next_attempt_at=now + timedelta(seconds=decision.delay))
-        if decision.action == FALLBACK:
-            return dict(status=MessageStatus.QUEUED, channel=SMS, channel_attempts=0,
-                        fallback_reason=decision.reason, last_error=decision.reason,
-                        quota_held=False, next_attempt_at=now)
-        assert decision.action == FAILED
-        return dict(status=MessageStatus.FAILED, last_error=decision.reason, quota_held=False)
-
-    def _adjust_quota(self, item, effect, now):
-        """use: nothing (taken at begin); refund: give it back; zero: WeChat says none left."""
-        if effect not in ("refund", "zero"):
-            return
-        where = (SUBSCRIPTIONS.c.person_account_id == item.account_id,
-                 SUBSCRIPTIONS.c.template_id == item.template_id)
-        quota = SUBSCRIPTIONS.c.quota + 1 if effect == "refund" else 0
-        db.session.execute(update(SUBSCRIPTIONS).where(*where).values(quota=quota,
-                                                                      updated_at=now))
+            values.update(p_status=MessageStatus.SENT, p_sent_at=now,
+                          p_provider_message_id=result.provider_id or None)
+        elif decision.action == RETRY:
+            values.update(p_status=MessageStatus.QUEUED, p_quota_held=plan.channel == WECHAT,
+                          p_next_attempt_at=now + timedelta(seconds=decision.delay))
+        elif decision.action == FALLBACK:
+            values.update(p_status=MessageStatus.QUEUED, p_channel=SMS, p_channel_attempts=0,
+                          p_fallback_reason=decision.reason)
+        else:
+            assert decision.action == FAILED
+            values.update(p_status=MessageStatus.FAILED)
+        return values
 
 
 def build_worker(app, batch_size=None, clock=utcnow):
