@@ -240,6 +240,7 @@ def register_controls(app, state):
 
 def create_app(access_key_id=DEMO_ACCESS_KEY_ID, access_key_secret=DEMO_ACCESS_KEY_SECRET):
     app = Flask(__name__)
+    app.json.ensure_ascii = False  # readable Chinese on the control endpoints
     state = SmsState()
     app.extensions["fake_sms_state"] = state
     register_api(app, state, access_key_id, access_key_secret)

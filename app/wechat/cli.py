@@ -24,9 +24,12 @@ def worker_command(once, batch):
     """Deliver queued messages. Several may run on PostgreSQL; run one on SQLite."""
     worker = build_worker(current_app, batch_size=batch)
     # SIGTERM/SIGINT: finish the message on the wire, give back the rest, exit.
-    signal.signal(signal.SIGTERM, worker.stop)
-    signal.signal(signal.SIGINT, worker.stop)
-    counts = worker.run(once=once)
+    previous = {sig: signal.signal(sig, worker.stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        counts = worker.run(once=once)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     click.echo(f"push worker done: {counts}")
 
 

@@ -70,3 +70,8 @@ def test_another_person_and_strangers(client, make_person, sent_message):
     assert client.get(url(sent_message), headers=auth("not-a-token")).status_code == 401
     response = client.get(url(999999), headers=auth(staff_token(client, "region_admin")))
     assert response.status_code == 404
+
+
+def test_the_push_endpoints_are_documented(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    assert {"/api/v1/push/subscriptions", "/api/v1/push/messages/{message_id}"} <= set(paths)
