@@ -142,8 +142,11 @@ def wait_until(condition, timeout, what):
 def run_throughput(env, control, account_ids, count):
     enqueue_rate = enqueue(account_ids, count, "t")
     workers = [start_worker(env, "--once"), start_worker(env, "--once")]
+    # wait4: the workers' own CPU time, to tell "slow" from "starved by other work"
+    worker_cpu = 0.0
     for process in workers:
-        process.wait(600)
+        _, _, usage = os.wait4(process.pid, 0)
+        worker_cpu += usage.ru_utime + usage.ru_stime
     db.session.remove()
     first, last = db.session.execute(select(func.min(PushMessage.sent_at),
                                             func.max(PushMessage.sent_at))).one()
@@ -155,8 +158,8 @@ def run_throughput(env, control, account_ids, count):
             "rate": count / seconds if seconds else float("inf"),
             "delivered": len(got), "duplicates": sum(c - 1 for c in got.values()),
             "lost": count - len(got), "unknown": counts_by_status().get("unknown", 0),
-            "note": f"enqueue {enqueue_rate:.0f}/s; per worker "
-                    + "/".join(str(c) for _, c in split)}
+            "note": f"worker CPU {worker_cpu / count * 1000:.1f} ms/msg; per worker "
+                    + "/".join(str(c) for _, c in split) + f"; enqueue {enqueue_rate:.0f}/s"}
 
 
 def run_sigkill(env, control, account_ids, count):

@@ -224,121 +224,130 @@ class Worker:
         """Take up to `limit` due messages for this worker under a lease; commit."""
         now = self.clock()
         token = uuid.uuid4().hex
-        ids = db.session.scalars(
-            select(MESSAGES.c.id)
-            .where(MESSAGES.c.status == MessageStatus.QUEUED, MESSAGES.c.next_attempt_at <= now)
-            .order_by(MESSAGES.c.next_attempt_at, MESSAGES.c.id)
-            .limit(limit or self.settings.batch_size)
-            .with_for_update(skip_locked=True)).all()
-        if not ids:
-            db.session.commit()
-            return []
-        db.session.execute(
-            update(MESSAGES)
-            .where(MESSAGES.c.id.in_(ids), MESSAGES.c.status == MessageStatus.QUEUED)
-            .values(status=MessageStatus.SENDING, claim_token=token, claimed_by=self.id,
-                    lease_until=now + timedelta(seconds=self.settings.lease_seconds),
-                    in_flight_at=None, updated_at=now))
         accounts = PersonAccount.__table__
-        rows = db.session.execute(
-            select(MESSAGES.c.id, MESSAGES.c.kind, MESSAGES.c.template_id, MESSAGES.c.page,
-                   MESSAGES.c.payload, MESSAGES.c.channel, MESSAGES.c.channel_attempts,
-                   MESSAGES.c.attempt_count, MESSAGES.c.quota_held, MESSAGES.c.fallback_reason,
-                   MESSAGES.c.person_account_id, accounts.c.openid, accounts.c.active)
-            .join(accounts, accounts.c.id == MESSAGES.c.person_account_id)
-            .where(MESSAGES.c.claim_token == token)
-            .order_by(MESSAGES.c.next_attempt_at, MESSAGES.c.id)).all()
-        db.session.commit()
+        with db.engine.begin() as conn:
+            ids = conn.scalars(
+                select(MESSAGES.c.id)
+                .where(MESSAGES.c.status == MessageStatus.QUEUED,
+                       MESSAGES.c.next_attempt_at <= now)
+                .order_by(MESSAGES.c.next_attempt_at, MESSAGES.c.id)
+                .limit(limit or self.settings.batch_size)
+                .with_for_update(skip_locked=True)).all()
+            if not ids:
+                return []
+            conn.execute(
+                update(MESSAGES)
+                .where(MESSAGES.c.id.in_(ids), MESSAGES.c.status == MessageStatus.QUEUED)
+                .values(status=MessageStatus.SENDING, claim_token=token, claimed_by=self.id,
+                        lease_until=now + timedelta(seconds=self.settings.lease_seconds),
+                        in_flight_at=None, updated_at=now))
+            rows = conn.execute(
+                select(MESSAGES.c.id, MESSAGES.c.kind, MESSAGES.c.template_id, MESSAGES.c.page,
+                       MESSAGES.c.payload, MESSAGES.c.channel, MESSAGES.c.channel_attempts,
+                       MESSAGES.c.attempt_count, MESSAGES.c.quota_held,
+                       MESSAGES.c.fallback_reason, MESSAGES.c.person_account_id,
+                       accounts.c.openid, accounts.c.active)
+                .join(accounts, accounts.c.id == MESSAGES.c.person_account_id)
+                .where(MESSAGES.c.claim_token == token)
+                .order_by(MESSAGES.c.next_attempt_at, MESSAGES.c.id)).all()
         return [Claimed(id=r.id, token=token, kind=r.kind, template_id=r.template_id,
                         page=r.page, payload=json.loads(r.payload), channel=r.channel,
                         channel_attempts=r.channel_attempts, attempt_count=r.attempt_count,
                         quota_held=r.quota_held, fallback_reason=r.fallback_reason,
-                        account_id=r.person_account_id,
-                        openid=r.openid, active=r.active) for r in rows]
+                        account_id=r.person_account_id, openid=r.openid, active=r.active)
+                for r in rows]
 
     def recover_expired(self):
         """Rows whose worker vanished: unstarted ones back to queued, in-flight ones unknown."""
         now = self.clock()
         expired = (MESSAGES.c.status == MessageStatus.SENDING) & (MESSAGES.c.lease_until < now)
-        requeued = db.session.execute(
+        with db.engine.begin() as conn:
+            requeued, lost = self._recover(conn, expired, now)
+        if requeued or lost:
+            log.warning("push: recovered expired leases: %s requeued, %s unknown (ids %s)",
+                        requeued, len(lost), [row.id for row in lost][:20])
+        return requeued, len(lost)
+
+    @staticmethod
+    def _recover(conn, expired, now):
+        requeued = conn.execute(
             update(MESSAGES).where(expired, MESSAGES.c.in_flight_at.is_(None))
             .values(status=MessageStatus.QUEUED, claim_token=None, claimed_by=None,
                     lease_until=None, updated_at=now)).rowcount
-        lost = db.session.execute(
+        lost = conn.execute(
             update(MESSAGES).where(expired, MESSAGES.c.in_flight_at.is_not(None))
             .values(status=MessageStatus.UNKNOWN, last_error="worker_lost_in_flight",
                     quota_held=False, lease_until=None, updated_at=now)
             .returning(MESSAGES.c.id, MESSAGES.c.attempt_count, MESSAGES.c.channel,
                        MESSAGES.c.claimed_by, MESSAGES.c.in_flight_at)).all()
         for row in lost:
-            db.session.execute(insert(ATTEMPTS).values(
+            conn.execute(insert(ATTEMPTS).values(
                 message_id=row.id, attempt_no=row.attempt_count, channel=row.channel,
                 worker=row.claimed_by, started_at=row.in_flight_at, finished_at=None,
                 result="unknown", errcode="worker_lost",
                 errmsg="worker stopped while the send was in flight; not resent (may have "
                        "arrived); requeue to send again"))
-        db.session.commit()
-        if requeued or lost:
-            log.warning("push: recovered expired leases: %s requeued, %s unknown (ids %s)",
-                        requeued, len(lost), [row.id for row in lost][:20])
-        return requeued, len(lost)
+        return requeued, lost
 
     def release(self, batch):
         """Give back claimed rows this worker will not start (graceful stop)."""
         tokens = {item.token for item in batch}
         if not tokens:
             return 0
-        count = db.session.execute(
-            update(MESSAGES)
-            .where(MESSAGES.c.claim_token.in_(tokens),
-                   MESSAGES.c.status == MessageStatus.SENDING,
-                   MESSAGES.c.in_flight_at.is_(None))
-            .values(status=MessageStatus.QUEUED, claim_token=None, claimed_by=None,
-                    lease_until=None, updated_at=self.clock())).rowcount
-        db.session.commit()
-        return count
+        with db.engine.begin() as conn:
+            return conn.execute(
+                update(MESSAGES)
+                .where(MESSAGES.c.claim_token.in_(tokens),
+                       MESSAGES.c.status == MessageStatus.SENDING,
+                       MESSAGES.c.in_flight_at.is_(None))
+                .values(status=MessageStatus.QUEUED, claim_token=None, claimed_by=None,
+                        lease_until=None, updated_at=self.clock())).rowcount
 
     # ------------------------------------------------------------------ one batch
 
     def deliver(self, batch):
-        """Send each claimed message; one commit per message (see the module docstring)."""
-        pending = None
-        for item in batch:
-            if self.stopping:
-                break
-            pending = self._throttle(pending)
+        """Send each claimed message; one commit per message (see the module docstring).
+
+        One connection for the batch, used in "commit as you go" style: no transaction is
+        open while a request is on the wire, and no pool checkout per message.
+        """
+        with db.engine.connect() as conn:
+            pending = None
+            for item in batch:
+                if self.stopping:
+                    break
+                pending = self._throttle(conn, pending)
+                if pending is not None:
+                    self._record_outcome(conn, *pending)
+                    pending = None
+                plan = self._begin(conn, item)  # commits, together with the previous outcome
+                if plan is not None:
+                    pending = (plan, self._send(plan))
             if pending is not None:
-                self._record_outcome(*pending)
-                pending = None
-            plan = self._begin(item)  # commits, together with the previous outcome
-            if plan is not None:
-                pending = (plan, self._send(plan))
-        if pending is not None:
-            self._record_outcome(*pending)
-            db.session.commit()
+                self._record_outcome(conn, *pending)
+                conn.commit()
         if self.stopping:
             self.release(batch)
 
-    def _throttle(self, pending):
+    def _throttle(self, conn, pending):
         while True:
             wait = self.limiter.try_acquire()
             if wait <= 0:
                 return pending
             if pending is not None:  # do not keep an answer uncommitted while we wait
-                self._record_outcome(*pending)
-                db.session.commit()
+                self._record_outcome(conn, *pending)
+                conn.commit()
                 pending = None
             time.sleep(min(wait, 1.0))
 
     # ------------------------------------------------------------------ step 1: begin
 
-    def _begin(self, item):
+    def _begin(self, conn, item):
         """Reserve the quota, choose the channel, mark in flight; commit. None: no send."""
         now = self.clock()
         if not item.active:
-            self._finish_without_send(item, now, "recipient_inactive")
+            self._finish_without_send(conn, item, now, "recipient_inactive")
             return None
-        conn = db.session.connection()
         reserved = False
         has_quota = item.quota_held
         if item.channel == WECHAT and item.openid and not has_quota:
@@ -348,11 +357,11 @@ class Worker:
         if item.channel == WECHAT and item.openid and has_quota:
             channel, reason = WECHAT, None
         else:
-            phone = db.session.scalar(select(PersonAccount.phone)
-                                      .where(PersonAccount.id == item.account_id))
+            phone = conn.scalar(select(PersonAccount.__table__.c.phone)
+                                .where(PersonAccount.__table__.c.id == item.account_id))
             channel, reason = delivery.route(item.channel, item.openid, has_quota, bool(phone))
         if channel is None:
-            self._finish_without_send(item, now, reason)
+            self._finish_without_send(conn, item, now, reason)
             return None
         channel_attempt = (item.channel_attempts if channel == item.channel else 0) + 1
         marked = conn.execute(MARK_IN_FLIGHT, {
@@ -365,12 +374,12 @@ class Worker:
         if not marked:
             if reserved:
                 conn.execute(REFUND_QUOTA, self._quota_key(item, now))
-            db.session.commit()
+            conn.commit()
             log.warning("push message %s: claim lost before sending; skipped", item.id)
             return None
         if item.quota_held and channel != WECHAT:  # held for a retry, now going by SMS
             conn.execute(REFUND_QUOTA, self._quota_key(item, now))
-        db.session.commit()
+        conn.commit()
         item.fallback_reason = reason or item.fallback_reason
         return Plan(item=item, channel=channel, attempt_no=item.attempt_count + 1,
                     channel_attempt=channel_attempt, started_at=now, phone=phone)
@@ -384,21 +393,21 @@ class Worker:
         return (MESSAGES.c.id == item.id, MESSAGES.c.claim_token == item.token,
                 MESSAGES.c.status == MessageStatus.SENDING)
 
-    def _finish_without_send(self, item, now, reason):
-        done = db.session.execute(
+    def _finish_without_send(self, conn, item, now, reason):
+        done = conn.execute(
             update(MESSAGES).where(*self._guard(item))
             .values(status=MessageStatus.FAILED, last_error=reason, quota_held=False,
                     claim_token=None, lease_until=None, updated_at=now)).rowcount == 1
         if done:
             if item.quota_held:
-                db.session.connection().execute(REFUND_QUOTA, self._quota_key(item, now))
-            db.session.execute(insert(ATTEMPTS).values(
-                message_id=item.id, attempt_no=item.attempt_count, channel=item.channel,
-                worker=self.id, started_at=now, finished_at=now, result="failed",
-                errcode=reason, errmsg=None))
+                conn.execute(REFUND_QUOTA, self._quota_key(item, now))
+            conn.execute(INSERT_ATTEMPT, {
+                "message_id": item.id, "attempt_no": item.attempt_count, "channel": item.channel,
+                "worker": self.id, "started_at": now, "finished_at": now, "result": "failed",
+                "errcode": reason, "errmsg": None})
             self.counts["failed"] += 1
             log.info("push message %s failed without a send: %s", item.id, reason)
-        db.session.commit()
+        conn.commit()
 
     # ------------------------------------------------------------------ step 2: send
 
@@ -435,11 +444,10 @@ class Worker:
         return delivery.decide_sms(result.code, not result.ok, result.retryable,
                                    plan.channel_attempt, self.settings.max_attempts, self.rng)
 
-    def _record_outcome(self, plan, result):
+    def _record_outcome(self, conn, plan, result):
         """Apply the decision for one answer (in the open transaction; caller commits)."""
         item, now = plan.item, self.clock()
         decision = self.decide(plan, result)
-        conn = db.session.connection()
         values = self._outcome_values(plan, decision, result, now)
         if conn.execute(RECORD_OUTCOME, values).rowcount != 1:
             # an operator requeued it meanwhile: their decision stands

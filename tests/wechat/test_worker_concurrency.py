@@ -124,12 +124,13 @@ def test_a_late_answer_after_recovery_is_recorded(fresh_app, person, db_session,
     [message_id] = enqueue_many(person, 1)
     slow = build_worker(fresh_app)
     [item] = slow.claim()
-    plan = slow._begin(item)  # in flight ...
-    recovering = build_worker(fresh_app, clock=lambda: utcnow() + timedelta(minutes=5))
-    assert recovering.recover_expired() == (0, 1)
-    assert message(db_session, message_id).status == "unknown"
-    slow._record_outcome(plan, slow._send(plan))  # ... and its answer still arrives
-    db.session.commit()
+    with db.engine.connect() as conn:
+        plan = slow._begin(conn, item)  # in flight ...
+        recovering = build_worker(fresh_app, clock=lambda: utcnow() + timedelta(minutes=5))
+        assert recovering.recover_expired() == (0, 1)
+        assert message(db_session, message_id).status == "unknown"
+        slow._record_outcome(conn, plan, slow._send(plan))  # ... and its answer arrives
+        conn.commit()
     row = message(db_session, message_id)
     assert row.status == "sent"
     results = [a.result for a in db_session.scalars(
@@ -208,7 +209,8 @@ def test_an_operator_may_requeue_an_unknown_message(fresh_app, person, db_sessio
     [message_id] = enqueue_many(person, 1)
     slow = build_worker(fresh_app)
     [item] = slow.claim()
-    slow._begin(item)  # then the worker dies
+    with db.engine.connect() as conn:
+        slow._begin(conn, item)  # then the worker dies
     build_worker(fresh_app, clock=lambda: utcnow() + timedelta(minutes=5)).recover_expired()
     requeue_message(message_id)
     db.session.commit()
