@@ -219,3 +219,20 @@ def test_an_operator_may_requeue_an_unknown_message(fresh_app, person, db_sessio
     from app.audit.models import AuditEntry
     assert db_session.scalar(select(AuditEntry).where(
         AuditEntry.action == "push.message_requeued")).target_id == str(message_id)
+
+
+def test_a_slow_batch_renews_the_lease_of_its_waiting_rows(fresh_app, person, db_session):
+    """deliver() renews at half the lease; here: what a renewal touches."""
+    grant(person, 2, db_session)
+    first, second = enqueue_many(person, 2)
+    built = build_worker(fresh_app)
+    batch = built.claim()
+    claimed_until = message(db_session, second).lease_until
+    with db.engine.connect() as conn:
+        built._begin(conn, batch[0])  # the first is on the wire: its own lease was renewed
+        built.clock = lambda: utcnow() + timedelta(seconds=45)
+        built._renew_lease(conn, batch[1].token, timedelta(seconds=60))
+        conn.commit()
+    assert message(db_session, second).lease_until >= claimed_until + timedelta(seconds=40)
+    assert message(db_session, first).in_flight_at is not None
+    assert message(db_session, first).lease_until < claimed_until + timedelta(seconds=40)
