@@ -82,6 +82,8 @@ class Config:
     PUSH_LEASE_SECONDS = int(_env("PUSH_LEASE_SECONDS", 60))
     PUSH_MAX_ATTEMPTS = int(_env("PUSH_MAX_ATTEMPTS", 6))  # per channel
     PUSH_POLL_SECONDS = float(_env("PUSH_POLL_SECONDS", 1.0))
+    # The worker's own bookkeeping commits skip the WAL flush wait (see app/wechat/worker.py).
+    PUSH_ASYNC_COMMIT = _env("PUSH_ASYNC_COMMIT", "1") not in ("0", "false", "no")
     RATELIMIT_PUSH_SUBSCRIBE = _env("RATELIMIT_PUSH_SUBSCRIBE", "30/minute")
     SMS_PROVIDER = _env("SMS_PROVIDER", "aliyun")  # aliyun | disabled
     SMS_API_BASE = _env("SMS_API_BASE", "https://dysmsapi.aliyuncs.com/")

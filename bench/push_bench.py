@@ -25,10 +25,11 @@ connection (a TCP handshake and a server thread per message) and halves the rate
 import argparse
 import contextlib
 import os
-import tempfile
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from urllib.parse import parse_qs, urlsplit
@@ -168,12 +169,19 @@ def run_sigkill(env, control, account_ids, count):
     victim, survivor = start_worker(env), start_worker(env)
     started = time.monotonic()
 
-    def sent_so_far():
+    victim_id = f"{socket.gethostname()[:40]}:{victim.pid}"
+
+    def sent_so_far(by=None):
         db.session.remove()
-        return db.session.scalar(select(func.count()).select_from(PushMessage).where(
-            PushMessage.status == "sent", PushMessage.dedupe_key.like("bench:k:%")))
+        query = select(func.count()).select_from(PushMessage).where(
+            PushMessage.status == "sent", PushMessage.dedupe_key.like("bench:k:%"))
+        if by:
+            query = query.where(PushMessage.claimed_by == by)
+        return db.session.scalar(query)
     try:
-        wait_until(lambda: sent_so_far() >= count // 3, 120, "a third delivered")
+        # both must be at work (start-up under load takes seconds): kill mid-stream
+        wait_until(lambda: sent_so_far() >= count // 3 and sent_so_far(victim_id) >= 50, 120,
+                   "a third delivered, the victim taking part")
         victim.send_signal(signal.SIGKILL)
         victim.wait(10)
         killed_at = sent_so_far()

@@ -35,6 +35,15 @@ Timeouts are different: the spec asks to retry them, so a send that timed out is
 (bounded, with jitter) although WeChat may have received it; the quota reserved for it is
 kept for the retry, so our count stays right either way.
 
+Commit latency (PostgreSQL). The worker's bookkeeping commits run with
+`synchronous_commit = off` (PUSH_ASYNC_COMMIT, default on): a commit returns without
+waiting for the WAL flush, which roughly halves the time between the begin commit and the
+request going out (the window where a SIGKILL leaves an `unknown` row that never left) and
+takes a sixth off each send. The cost is paid only if PostgreSQL itself crashes: the last
+few hundred milliseconds of bookkeeping may be forgotten, which rolls those rows back to
+claimed/queued, so they are sent again (possible duplicates) -- never lost. Enqueueing is
+not affected: it commits with the caller's transaction, synchronously.
+
 Leases: PUSH_LEASE_SECONDS must exceed the longest delivery (token fetch + send + one
 retry, each bounded by WECHAT_TIMEOUT / SMS_TIMEOUT); the worker refuses to start
 otherwise. Expired leases are recovered by every worker at start and every lease/2 s.
@@ -127,6 +136,7 @@ class WorkerSettings:
     max_attempts: int = 6
     poll_seconds: float = 1.0
     miniprogram_state: str = "formal"
+    async_commit: bool = True
 
     @classmethod
     def from_config(cls, config, batch_size=None):
@@ -134,7 +144,8 @@ class WorkerSettings:
                    lease_seconds=config["PUSH_LEASE_SECONDS"],
                    max_attempts=config["PUSH_MAX_ATTEMPTS"],
                    poll_seconds=config["PUSH_POLL_SECONDS"],
-                   miniprogram_state=config["WECHAT_MINIPROGRAM_STATE"])
+                   miniprogram_state=config["WECHAT_MINIPROGRAM_STATE"],
+                   async_commit=config["PUSH_ASYNC_COMMIT"])
 
 
 @dataclass
@@ -314,22 +325,32 @@ class Worker:
         lease = timedelta(seconds=self.settings.lease_seconds)
         renew_at = self.clock() + lease / 2
         with db.engine.connect() as conn:
-            pending = None
-            for item in batch:
-                if self.stopping:
-                    break
-                pending = self._throttle(conn, pending)
+            async_commit = self.settings.async_commit and conn.dialect.name == "postgresql"
+            if async_commit:
+                conn.exec_driver_sql("SET synchronous_commit TO off")
+                conn.commit()
+            try:
+                pending = None
+                for item in batch:
+                    if self.stopping:
+                        break
+                    pending = self._throttle(conn, pending)
+                    if pending is not None:
+                        self._record_outcome(conn, *pending)
+                        pending = None
+                    if self.clock() >= renew_at:  # a slow batch keeps its unstarted rows
+                        renew_at = self._renew_lease(conn, item.token, lease)
+                    plan = self._begin(conn, item)  # commits, with the previous outcome
+                    if plan is not None:
+                        pending = (plan, self._send(plan))
                 if pending is not None:
                     self._record_outcome(conn, *pending)
-                    pending = None
-                if self.clock() >= renew_at:  # a slow batch keeps its unstarted rows
-                    renew_at = self._renew_lease(conn, item.token, lease)
-                plan = self._begin(conn, item)  # commits, together with the previous outcome
-                if plan is not None:
-                    pending = (plan, self._send(plan))
-            if pending is not None:
-                self._record_outcome(conn, *pending)
-                conn.commit()
+                    conn.commit()
+            finally:
+                if async_commit:  # the connection goes back to the pool as it came
+                    conn.rollback()
+                    conn.exec_driver_sql("RESET synchronous_commit")
+                    conn.commit()
         if self.stopping:
             self.release(batch)
 
