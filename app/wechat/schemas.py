@@ -1,7 +1,7 @@
 """Request and response schemas of the push area."""
 import re
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validates
 
 from app.core.clock import to_display
 from app.core.schemas import StrictSchema
