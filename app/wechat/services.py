@@ -98,6 +98,9 @@ def report_subscriptions(account, result):
     refuse the whole report (push.unknown_template), so a misconfigured mini-program shows.
     """
     choices = {key: value for key, value in result.items() if key != "errMsg"}
+    if any(choice not in SUBSCRIBE_CHOICES for choice in choices.values()):
+        raise ValidationFailed("push.invalid_choice", _l("订阅结果不正确"),
+                               {"allowed": list(SUBSCRIBE_CHOICES)})
     known = set(catalog().template_ids())
     unknown = sorted(t for t in choices if t not in known)
     if unknown:
