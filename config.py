@@ -13,6 +13,7 @@ DEMO_JWT_SECRET = "demo-jwt-secret-change-me-0123456789abcdef"
 DEMO_DATA_KEYS = "demo1:ZGVtby1maWVsZC1rZXktZG8tbm90LXVzZS0wMDAwMDA="  # 32 bytes
 DEMO_BLIND_INDEX_KEY = "demo-blind-index-key-change-me-0123456789"
 DEMO_WECHAT_SECRET = "demo-wechat-secret"
+DEMO_SMS_SECRET = "demo-sms-secret"  # app.wechat.sms disables SMS outside demo configs with it
 DEMO_SECRETS = {DEMO_JWT_SECRET, DEMO_DATA_KEYS, DEMO_BLIND_INDEX_KEY, DEMO_WECHAT_SECRET}
 
 
@@ -70,6 +71,27 @@ class Config:
     WECHAT_API_BASE = _env("WECHAT_API_BASE", "https://api.weixin.qq.com/")
     WECHAT_TIMEOUT = float(_env("WECHAT_TIMEOUT", 5))
     PRIVACY_NOTICE_VERSION = _env("PRIVACY_NOTICE_VERSION", "2025-01")
+
+    # Push (app/wechat): message templates, the outbox worker and the SMS fallback.
+    # Template ids per environment: JSON {kind: id}; kinds are in app/wechat/data/templates.json.
+    WECHAT_TEMPLATE_IDS = _env("WECHAT_TEMPLATE_IDS")
+    WECHAT_MINIPROGRAM_STATE = _env("WECHAT_MINIPROGRAM_STATE", "formal")
+    # Outgoing sends per second: per worker, or shared by all workers when REDIS_URL is set.
+    PUSH_RATE_PER_SECOND = float(_env("PUSH_RATE_PER_SECOND", 200))
+    PUSH_BATCH_SIZE = int(_env("PUSH_BATCH_SIZE", 50))
+    PUSH_LEASE_SECONDS = int(_env("PUSH_LEASE_SECONDS", 60))
+    PUSH_MAX_ATTEMPTS = int(_env("PUSH_MAX_ATTEMPTS", 6))  # per channel
+    PUSH_POLL_SECONDS = float(_env("PUSH_POLL_SECONDS", 1.0))
+    # The worker's own bookkeeping commits skip the WAL flush wait (see app/wechat/worker.py).
+    PUSH_ASYNC_COMMIT = _env("PUSH_ASYNC_COMMIT", "1") not in ("0", "false", "no")
+    RATELIMIT_PUSH_SUBSCRIBE = _env("RATELIMIT_PUSH_SUBSCRIBE", "30/minute")
+    SMS_PROVIDER = _env("SMS_PROVIDER", "aliyun")  # aliyun | disabled
+    SMS_API_BASE = _env("SMS_API_BASE", "https://dysmsapi.aliyuncs.com/")
+    SMS_ACCESS_KEY_ID = _env("SMS_ACCESS_KEY_ID", "demo-sms-key-id")
+    SMS_ACCESS_KEY_SECRET = _env("SMS_ACCESS_KEY_SECRET", DEMO_SMS_SECRET)
+    SMS_SIGN_NAME = _env("SMS_SIGN_NAME", "内蒙古就业援助")
+    SMS_TIMEOUT = float(_env("SMS_TIMEOUT", 5))
+    SMS_TEMPLATE_CODES = _env("SMS_TEMPLATE_CODES")  # JSON {kind: template code}
 
     # Redis is optional: rate limits and the WeChat token cache use it when configured.
     REDIS_URL = _env("REDIS_URL")
@@ -129,6 +151,7 @@ class TestingConfig(Config):
     ARGON2_MEMORY_COST = 1024
     RATELIMIT_STORAGE_URI = "memory://"
     WECHAT_TIMEOUT = 2.0
+    SMS_TIMEOUT = 2.0
 
 
 class ProductionConfig(Config):

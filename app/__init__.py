@@ -26,14 +26,15 @@ def _install_services(app):
     app.extensions["field_cipher"] = FieldCipher(keys, active)
     app.extensions["password_hasher"] = Hasher(app.config["ARGON2_TIME_COST"],
                                                app.config["ARGON2_MEMORY_COST"])
-    storage = None
-    if app.config.get("REDIS_URL"):
-        import redis
-        from wechatpy.session.redisstorage import RedisStorage
-        storage = RedisStorage(redis.Redis.from_url(app.config["REDIS_URL"]), prefix="wechatpy")
+    from app.wechat.templates import load_catalog
+    from app.wechat.tokens import build_token_storage
+
+    # One access token for every process: Redis when configured, else the database.
     app.extensions["wechat"] = WeChatGateway(
         app.config["WECHAT_APPID"], app.config["WECHAT_SECRET"], app.config["WECHAT_API_BASE"],
-        timeout=app.config["WECHAT_TIMEOUT"], session_storage=storage)
+        timeout=app.config["WECHAT_TIMEOUT"], session_storage=build_token_storage(app.config))
+    app.extensions["push_catalog"] = load_catalog(
+        template_ids=app.config["WECHAT_TEMPLATE_IDS"], sms_codes=app.config["SMS_TEMPLATE_CODES"])
 
 
 def _register_blueprints(app):
@@ -45,10 +46,12 @@ def _register_blueprints(app):
     from app.health import bp as health_bp
     from app.people.api import bp as people_bp
     from app.policies.api import bp as policies_bp
+    from app.wechat.api import bp as push_bp
 
     api.register_blueprint(accounts_bp)
     api.register_blueprint(directory_bp)
     api.register_blueprint(people_bp)
+    api.register_blueprint(push_bp)
     api.register_blueprint(certification_bp)
     api.register_blueprint(certification_records_bp)
     api.register_blueprint(policies_bp)
@@ -68,9 +71,11 @@ def _register_cli(app):
     from app.audit.cli import audit_cli
     from app.certification.cli import certification_cli
     from app.seed import seed_cli
+    from app.wechat.cli import push_cli
     app.cli.add_command(audit_cli)
     app.cli.add_command(certification_cli)
     app.cli.add_command(seed_cli)
+    app.cli.add_command(push_cli)
 
 
 def create_app(config=None, **overrides):

@@ -9,3 +9,4 @@ from app.core.calendar import CalendarYear  # noqa: F401
 from app.core.idempotency import IdempotencyRecord  # noqa: F401
 from app.people.models import Household, HouseholdMember, LegalBasis, Person  # noqa: F401
 from app.policies.models import PolicyVersion  # noqa: F401
+from app.wechat.models import PushAttempt, PushMessage, PushSubscription, WeChatToken  # noqa: F401

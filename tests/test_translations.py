@@ -4,7 +4,7 @@ import ast
 from pathlib import Path
 
 APP = Path(__file__).resolve().parents[1] / "app"
-MARKERS = {"_l", "_", "lazy_gettext", "gettext", "ngettext", "N_"}
+MARKERS = {"_l", "_", "lazy_gettext", "gettext", "ngettext", "N_", "fixed"}
 # Demo data and docstrings (OpenAPI summaries) are not product messages.
 EXEMPT_FILES = {"seed.py", "demo.py"}
 

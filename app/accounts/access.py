@@ -5,6 +5,8 @@ map and fails on any view without one.
     @access.person                      a signed-in job seeker (person audience)
     @access.staff()                     any signed-in staff member
     @access.staff("staff.manage")       staff whose role holds the permission
+    @access.person_or_staff("push.read") a person, or staff whose role holds the permission;
+                                        the view scopes the object to whichever it is
 """
 from dataclasses import dataclass
 from functools import wraps
@@ -80,6 +82,16 @@ def current_person_account():
     return g.person_account
 
 
+def current_person_account_or_none():
+    """For person_or_staff views: the person caller, or None when staff called."""
+    return g.get("person_account")
+
+
+def current_staff_or_none():
+    """For person_or_staff views: the staff caller, or None when a person called."""
+    return g.get("staff")
+
+
 def _declare(view, policy, check):
     @wraps(view)
     def wrapper(*args, **kwargs):
@@ -108,6 +120,25 @@ class _Access:
 
         def decorate(view):
             return _declare(view, Policy("staff", permission), check)
+        return decorate
+
+    def person_or_staff(self, permission):
+        """A person token, or a staff token whose role holds `permission`."""
+        def check():
+            g.person_account = g.staff = None
+            try:
+                g.person_account = _load_subject(AUD_PERSON, PersonAccount)
+                return
+            except Unauthorized:
+                pass  # not a live person token: it must then be a staff token
+            staff = _load_subject(AUD_STAFF, StaffAccount)
+            if not has_permission(staff.role, permission):
+                raise Forbidden("auth.forbidden", _l("没有权限执行此操作"),
+                                {"permission": permission})
+            g.staff = staff
+
+        def decorate(view):
+            return _declare(view, Policy("person_or_staff", permission), check)
         return decorate
 
 

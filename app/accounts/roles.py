@@ -66,6 +66,8 @@ PERMISSIONS = {
     "certification.recheck": {Role.STATION_STAFF, Role.COUNTY_OFFICER},
     "certification.configure": set(_ADMINS),
     "calendar.manage": {Role.REGION_ADMIN, Role.SYSTEM_ADMIN},
+    # Delivery status of push messages (no message content). Scoped in app.wechat.services.
+    "push.read": _CASEWORKERS | {Role.SYSTEM_ADMIN},
 }
 
 

@@ -5,16 +5,18 @@
 push area (app.wechat.services.enqueue_message, issue 3) provides; it is called inside the
 transaction of the transition, so a message exists exactly when the change commits.
 
-Values hold no ID number, phone or full name (the outbox stores them in clear), and stay
-within WeChat's field rules (the outbox shortens long `thing` values itself).
+Values are named as the template fields of app/wechat/data/templates.json, hold no ID
+number, phone or full name, and may be app.core.i18n texts: `dispatch` renders them in the
+service language before queueing (the outbox checks and shortens them to WeChat's rules).
 """
-import logging
 from dataclasses import dataclass
 from datetime import date
 
-from app.core.i18n import N_
+from flask_babel import gettext
 
-log = logging.getLogger(__name__)
+from app.core.i18n import N_, Text, render_value
+from app.wechat.services import enqueue_message
+
 
 PROGRESS, RESULT = "application_progress", "application_result"
 PAGE = "pages/certification/detail"
@@ -48,54 +50,65 @@ class Notification:
     page_query: str | None = None
 
 
+ITEM = N_("就业困难人员认定")
+
+
 def application_number(application_id):
     return f"RD{application_id:010d}"
 
 
-def _date(value):
-    if not isinstance(value, date):
-        return None
-    return N_("{year}年{month}月{day}日").format(year=value.year, month=value.month, day=value.day)
+def _progress_note(subject):
+    if subject.get("note"):
+        return subject["note"]
+    deadline = subject.get("deadline")
+    if subject.get("holder") and isinstance(deadline, date):
+        return Text(N_("{holder}办理，{month}月{day}日前答复"), holder=subject["holder"],
+                    month=deadline.month, day=deadline.day)
+    return None
 
 
-def notifications_for(action, subject, event_id):
+def _result_note(subject):
+    if subject.get("note"):
+        return subject["note"]
+    if subject.get("categories"):
+        return Text(N_("认定类别：{categories}"), categories="、".join(subject["categories"]))
+    return None
+
+
+def notifications_for(action, subject, event_id, occurred_at):
     """Messages for one transition.
 
     `subject`: application_id, holder (office name), deadline (date or None), categories
     (labels), note (return note or reject reason), decided_on (date), person_account_id,
     proxy_account_id (both may be None: a person without WeChat gets nothing here; the
-    station informs them).
+    station informs them). `occurred_at`: when the transition happened (UTC datetime).
     """
     if action not in MESSAGES:
         return []
     kind, phrase = MESSAGES[action]
     number = application_number(subject["application_id"])
     if kind == PROGRESS:
-        values = {"application_no": number, "status": phrase,
-                  "holder": subject.get("holder") or "", "deadline": _date(subject.get("deadline")),
-                  "note": subject.get("note") or ""}
+        values = {"item": Text(ITEM), "status": Text(phrase), "updated_at": occurred_at,
+                  "reference": number, "note": _progress_note(subject)}
     else:
-        values = {"application_no": number, "result": phrase,
-                  "categories": "、".join(subject.get("categories") or []),
-                  "decided_on": _date(subject.get("decided_on")),
-                  "note": subject.get("note") or ""}
+        values = {"item": Text(ITEM), "result": Text(phrase),
+                  "decided_on": subject.get("decided_on") or occurred_at.date(),
+                  "note": _result_note(subject)}
+    values = {name: value for name, value in values.items() if value is not None}
     recipients = []
     for account_id in (subject.get("person_account_id"), subject.get("proxy_account_id")):
         if account_id is not None and account_id not in recipients:
             recipients.append(account_id)
     return [Notification(kind, account_id, values,
                          f"cert:{subject['application_id']}:{event_id}:{account_id}",
-                         f"id={subject['application_id']}")
+                         {"id": str(subject["application_id"])})
             for account_id in recipients]
 
 
 def dispatch(notifications):
-    """Queue the messages in the push outbox, in the caller's transaction.
-
-    Wired at merge with the push branch (issue 3); the call is exactly:
-        enqueue_message(n.kind, n.person_account_id, n.values, n.dedupe_key,
-                        page_query=n.page_query)
-    """
+    """Queue the messages in the push outbox, in the caller's transaction."""
     for n in notifications:
-        log.info("push pending wiring: %s for account %s (%s)", n.kind, n.person_account_id,
-                 n.dedupe_key)
+        values = {name: render_value(value, gettext) if isinstance(value, Text) else value
+                  for name, value in n.values.items()}
+        enqueue_message(n.kind, n.person_account_id, values, n.dedupe_key,
+                        page_query=n.page_query)

@@ -216,7 +216,8 @@ def write_event(application, action, old_status, new_status, actor, *, level=Non
            details={"from": old_status and str(old_status), "to": str(new_status),
                     "level": level, "has_note": bool(note), **(details or {})})
     notify.dispatch(notify.notifications_for(str(notify_action or action),
-                                             subject_of(application, note), event.id))
+                                             subject_of(application, note), event.id,
+                                             event.occurred_at))
     return event
 
 

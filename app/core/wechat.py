@@ -38,6 +38,10 @@ class ConfiguredWeChatClient(WeChatClient):
         super().__init__(appid, secret, access_token=access_token, session=session,
                          timeout=timeout, auto_retry=False)
         self.api_base_url = api_base_url.rstrip("/") + "/"
+        # One host: resolve HTTP(S)_PROXY/NO_PROXY for it once. With trust_env requests
+        # re-reads the whole environment twice per call, the push worker's largest CPU cost.
+        self._http.proxies = requests.utils.get_environ_proxies(self.api_base_url)
+        self._http.trust_env = False
         # Keep wechatpy's layout: relative client endpoints live under cgi-bin/, while
         # API groups such as wxa carry their own base on the same host.
         self.API_BASE_URL = self.api_base_url + "cgi-bin/"

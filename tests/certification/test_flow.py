@@ -1,6 +1,5 @@
 """The whole path over HTTP as a new user runs it: a job seeker applies in the mini-program,
 the station checks, the township reviews, the county certifies; the audit shows each step."""
-import logging
 from io import BytesIO
 from pathlib import Path
 
@@ -9,6 +8,7 @@ from PIL import Image
 from app.audit.models import AuditEntry
 from app.audit.services import verify_audit_chain
 from app.extensions import db
+from app.wechat.models import PushMessage
 from tests.builders import auth, error_code, staff_token
 from tests.flows import applicant, apply_self, step
 
@@ -34,8 +34,7 @@ def upload(client, token, application_id, name="id.jpg", data=None, kind="id_car
                        content_type="multipart/form-data")
 
 
-def test_job_seeker_applies_and_is_certified_through_every_level(client, fresh_app, caplog):
-    caplog.set_level(logging.INFO, logger="app.certification.notify")
+def test_job_seeker_applies_and_is_certified_through_every_level(client, fresh_app):
     token = applicant(client)
     assessment = client.get(f"{BASE}/my/assessment", headers=auth(token)).get_json()
     older = next(c for c in assessment["categories"] if c["code"] == "older")
@@ -95,9 +94,11 @@ def test_job_seeker_applies_and_is_certified_through_every_level(client, fresh_a
             AuditEntry.action == "certification.created")) is not None
         assert verify_audit_chain() == []
 
-    pushes = [r.getMessage() for r in caplog.records if r.name == "app.certification.notify"]
-    assert len(pushes) == 5
-    assert sum("application_result" in p for p in pushes) == 1
+    with fresh_app.app_context():
+        messages = db.session.scalars(db.select(PushMessage).order_by(PushMessage.id)).all()
+        assert [m.kind for m in messages] == ["application_progress"] * 4 + ["application_result"]
+        assert {m.dedupe_key.split(":")[1] for m in messages} == {str(app_id)}
+        assert all(m.status == "queued" for m in messages)
 
 
 def test_submission_replays_with_the_same_key_and_refuses_another_body(client):

@@ -148,3 +148,21 @@ class FakeWeChatControl:
 
     def stats(self):
         return self.get("stats")
+
+
+@contextlib.contextmanager
+def run_fake_sms(access_key_id="demo-sms-key-id", access_key_secret="demo-sms-secret"):
+    """Start `python -m fakes.sms` on a free loopback port; yield "http://127.0.0.1:P/"."""
+    args = ["--access-key-id", access_key_id, "--access-key-secret", access_key_secret]
+    with run_module_server("fakes.sms", args) as base_url:
+        yield base_url
+
+
+class FakeSmsControl(FakeWeChatControl):
+    """Thin client for the fake SMS gateway's /_control endpoints."""
+
+    def register_template(self, template_code, text):
+        return self.post("templates", {"template_code": template_code, "text": text})
+
+    def inject_fault(self, code, count=1):
+        return self.post("faults", {"code": code, "count": count})
