@@ -39,9 +39,11 @@ def _register_blueprints(app):
     from app.accounts.api import bp as accounts_bp
     from app.directory.api import bp as directory_bp
     from app.health import bp as health_bp
+    from app.jobs.api import bp as jobs_bp
 
     api.register_blueprint(accounts_bp)
     api.register_blueprint(directory_bp)
+    api.register_blueprint(jobs_bp)
     app.register_blueprint(health_bp)
 
 

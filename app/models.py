@@ -3,3 +3,4 @@ from app.accounts.models import AuthSession, PersonAccount, StaffAccount  # noqa
 from app.audit.models import AuditEntry, AuditHead  # noqa: F401
 from app.core.models import Region, RegionClosure  # noqa: F401
 from app.core.stations import Station  # noqa: F401
+from app.jobs.models import Employer, Vacancy  # noqa: F401

@@ -46,6 +46,9 @@ PERMISSIONS = {
     "region.manage": _ADMINS | {Role.SYSTEM_ADMIN},
     "station.manage": _ADMINS | {Role.SYSTEM_ADMIN},
     "person.read": set(_CASEWORKERS),
+    # Employers and vacancies, kept on the employers' behalf. The disabled persons'
+    # federation develops jobs for disabled people (notice §4.1: 岗位开发), so it may post them too.
+    "jobs.manage": _CASEWORKERS | {Role.DISABLED_FEDERATION},
 }
 
 

@@ -1,0 +1,65 @@
+"""Candidate vacancies for matching, fetched so the cost follows the person's own area.
+
+Only open vacancies inside their dates are read, and only from the person's county (or
+league, when they said so) through the (county_code, status) index, plus, when the home
+and a maximum travel distance are known, those inside the distance's bounding box through
+the (status, lat, lng) index. Vacancies elsewhere are never touched, so adding vacancies in
+other regions does not slow a match down. Age limits are applied here too because they are
+cheap in SQL; the engine re-checks every hard filter anyway.
+"""
+from sqlalchemy import or_, select, union_all
+
+from app.extensions import db
+
+from .matching import Vacancy as Candidate, bounding_box
+from .models import Vacancy
+from .rules import VacancyStatus
+
+COLUMNS = (Vacancy.id, Vacancy.title, Vacancy.occupation_code, Vacancy.region_code,
+           Vacancy.status, Vacancy.opens_on, Vacancy.closes_on, Vacancy.lat, Vacancy.lng,
+           Vacancy.salary_min, Vacancy.salary_max, Vacancy.hours_kind, Vacancy.headcount,
+           Vacancy.filled_count, Vacancy.min_age, Vacancy.max_age, Vacancy.education_min,
+           Vacancy.required_skills, Vacancy.physical_demand, Vacancy.suitable_for,
+           Vacancy.caring_job, Vacancy.public_welfare_post)
+
+
+def _area(region_code, reach):
+    if reach == "league":
+        league = region_code[:4]
+        upper = str(int(league) + 1)
+        return (Vacancy.county_code >= league) & (Vacancy.county_code < upper)
+    return Vacancy.county_code == region_code[:6]
+
+
+def candidate_query(region_code, today, age=None, home=None, max_travel_km=None,
+                    reach="county"):
+    """The SELECT of candidate rows (exposed so benchmarks and tests can EXPLAIN it)."""
+    live = [Vacancy.status == VacancyStatus.OPEN.value, Vacancy.opens_on <= today,
+            or_(Vacancy.closes_on.is_(None), Vacancy.closes_on >= today),
+            Vacancy.filled_count < Vacancy.headcount]
+    if age is not None:
+        live += [or_(Vacancy.min_age.is_(None), Vacancy.min_age <= age),
+                 or_(Vacancy.max_age.is_(None), Vacancy.max_age >= age)]
+    area = _area(region_code, reach)
+    if home is None or max_travel_km is None:
+        return select(*COLUMNS).where(area, *live)
+    # Within reach by distance wherever it lies; by area only when it has no coordinates.
+    low_lat, high_lat, low_lng, high_lng = bounding_box(home[0], home[1], max_travel_km)
+    return union_all(
+        select(*COLUMNS).where(area, Vacancy.lat.is_(None), *live),
+        select(*COLUMNS).where(Vacancy.lat.between(low_lat, high_lat),
+                               Vacancy.lng.between(low_lng, high_lng), *live))
+
+
+def find_candidates(region_code, today, age=None, home=None, max_travel_km=None,
+                    reach="county", session=None):
+    """Candidate vacancies (engine values, not ORM objects) for a person living in region_code."""
+    session = session or db.session
+    rows = session.execute(candidate_query(region_code, today, age, home, max_travel_km, reach))
+    return [Candidate(id, title, occupation, region, status, opens_on, closes_on, lat, lng,
+                      salary_min, salary_max, hours_kind, headcount, filled, min_age, max_age,
+                      education, tuple(skills or ()), demand, frozenset(suitable or ()),
+                      caring, welfare)
+            for (id, title, occupation, region, status, opens_on, closes_on, lat, lng,
+                 salary_min, salary_max, hours_kind, headcount, filled, min_age, max_age,
+                 education, skills, demand, suitable, caring, welfare) in rows]
