@@ -78,7 +78,7 @@ class Vacancy(db.Model):
 
     __table_args__ = (
         Index("ix_vacancies_county_status", "county_code", "status"),
-        Index("ix_vacancies_status_lat_lng", "status", "lat", "lng"),
+        Index("ix_vacancies_lat_lng", "lat", "lng"),
         CheckConstraint("salary_min <= salary_max", name="salary_range"),
         CheckConstraint("filled_count >= 0 AND filled_count <= headcount", name="filled_count"),
         CheckConstraint("status IN ('open', 'closed', 'filled')", name="status"),

@@ -3,7 +3,7 @@
 Only open vacancies inside their dates are read, and only from the person's county (or
 league, when they said so) through the (county_code, status) index, plus, when the home
 and a maximum travel distance are known, those inside the distance's bounding box through
-the (status, lat, lng) index. Vacancies elsewhere are never touched, so adding vacancies in
+the (lat, lng) index. Vacancies elsewhere are never touched, so adding vacancies in
 other regions does not slow a match down. Age limits are applied here too because they are
 cheap in SQL; the engine re-checks every hard filter anyway.
 """

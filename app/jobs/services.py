@@ -40,11 +40,11 @@ def _check_region(caller, region_code):
     if region is None:
         raise ValidationFailed("jobs.region_unknown", _l("行政区划不存在"),
                                {"region_code": region_code})
-    if region.level < 3:
-        raise ValidationFailed("jobs.region_too_coarse", _l("请选择旗县（市、区）或以下的行政区划"),
-                               {"region_code": region_code})
     if not is_within(region_code, caller.region_code):
         raise ValidationFailed("jobs.region_out_of_scope", _l("只能在本辖区内登记"),
+                               {"region_code": region_code})
+    if region.level < 3:
+        raise ValidationFailed("jobs.region_too_coarse", _l("请选择旗县（市、区）或以下的行政区划"),
                                {"region_code": region_code})
     return region
 
