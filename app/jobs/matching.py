@@ -25,6 +25,7 @@ import heapq
 from dataclasses import dataclass
 from datetime import date
 from math import asin, cos, inf, radians, sin, sqrt
+from typing import NamedTuple
 
 from app.core.i18n import N_
 
@@ -43,8 +44,10 @@ REGION_POINTS = ((12, 30, N_("与您在同一社区（嘎查村）")),
                  (4, 6, N_("在您所在的盟市")))
 
 
-@dataclass(frozen=True, slots=True)
-class Vacancy:
+class Vacancy(NamedTuple):
+    """A candidate vacancy as plain values. A named tuple: the database layer builds
+    thousands per match, and a tuple is several times cheaper to make than a frozen
+    dataclass."""
     id: int
     title: str
     occupation_code: str
@@ -167,7 +170,6 @@ class _Person:
                      if prefs.home_lat is not None and prefs.home_lng is not None else None)
         self.max_travel = prefs.max_travel_km
         self.reach_league = prefs.region_reach == "league"
-        self.prefs = prefs
         dtype = facts.get("disability_type")
         categories = set(facts.get("categories") or ())
         self.disabled = bool(facts.get("disability_certificate")) or dtype is not None \
@@ -184,7 +186,34 @@ class _Person:
         gender = facts.get("gender")
         self.older = "older" in categories or (self.age is not None and (
             self.age >= 50 or (gender == "female" and self.age >= 40)))
-        self._trade_fit = {}
+        self.wanted = prefs.occupations
+        self.hours = prefs.hours
+        self.min_salary = prefs.min_salary
+        # Vacancies repeat the same regions, occupations and skill lists: answer each once.
+        self._trade_fit, self._region, self._skills = {}, {}, {}
+
+    def region_nearness(self, code):
+        """(points, reason template or None) for a vacancy's region by the region tree."""
+        hit = self._region.get(code)
+        if hit is None:
+            hit = (0, None)
+            region = self.region
+            if region is not None:
+                for length, points, text in REGION_POINTS:
+                    if len(code) >= length and len(region) >= length \
+                            and code[:length] == region[:length]:
+                        hit = (points, text)
+                        break
+            self._region[code] = hit
+        return hit
+
+    def skills_had(self, required):
+        """The required skills (a tuple) the person has."""
+        have = self._skills.get(required)
+        if have is None:
+            have = tuple(s for s in required if _has(self.abilities, s))
+            self._skills[required] = have
+        return have
 
     def trade_fit(self, occupation_code):
         """Keywords of the occupation found among the person's trades and skills."""
@@ -242,90 +271,103 @@ def _exclusion(person, v, distance):
     return None
 
 
-def _nearness(person, v, distance, reasons):
-    if distance is not None:
-        points = 30 if distance <= 1 else max(0, round(30 - 30 * (distance - 1) / (NEAR_KM - 1)))
-        if reasons is not None:
-            reasons.append(_reason("distance", N_("距您约{km}公里"), km=_km_text(distance)))
-            if distance <= CIRCLE_KM:
-                reasons.append(_reason("circle", N_("在您家附近的“15分钟就业圈”内")))
-        return points
-    region = person.region
-    if region is None:
-        return 0
-    code = v.region_code
-    for length, points, text in REGION_POINTS:
-        if len(code) >= length and len(region) >= length and code[:length] == region[:length]:
-            if reasons is not None:
-                reasons.append(_reason("region", text))
-            return points
-    return 0
+def _distance_points(distance):
+    if distance <= 1:
+        return 30
+    return max(0, round(30 - 30 * (distance - 1) / (NEAR_KM - 1)))
 
 
-def _assess(person, v, distance, reasons=None, cautions=None):
-    """Points for a vacancy that passed the hard filters; fills reasons/cautions when given."""
-    explain = reasons is not None
-    points = _nearness(person, v, distance, reasons)
-    prefs = person.prefs
-    occupation = OCCUPATIONS.get(v.occupation_code)
-    name = occupation.name if occupation else v.occupation_code
-    if v.occupation_code in prefs.occupations:
+def _points(person, v, distance):
+    """The score of a vacancy that passed the hard filters. The fast path: no reasons.
+
+    `_assess` gives the same number with its reasons; keep the two in step (a property
+    test compares them).
+    """
+    points = _distance_points(distance) if distance is not None \
+        else person.region_nearness(v.region_code)[0]
+    if v.occupation_code in person.wanted:
         points += 20
-        if explain:
-            reasons.append(_reason("occupation", N_("是您希望从事的职业：{name}"), name=name))
-    if v.required_skills:
-        have = [s for s in v.required_skills if _has(person.abilities, s)]
-        points += round(20 * len(have) / len(v.required_skills))
-        if explain and have:
-            reasons.append(_reason("skills", N_("岗位要求的技能您具备：{skills}"), skills=_join(have)))
-        if explain and len(have) < len(v.required_skills):
-            missing = [s for s in v.required_skills if s not in have]
-            cautions.append(_reason("skills_missing", N_("岗位要求的技能您暂不具备：{skills}"),
-                                    skills=_join(missing)))
-    else:
-        points += 8
-        if explain:
-            reasons.append(_reason("no_skills_needed", N_("岗位无技能要求，门槛较低")))
+    required = v.required_skills
+    points += round(20 * len(person.skills_had(required)) / len(required)) if required else 8
     if person.trade_fit(v.occupation_code):
         points += 10
-        if explain:
-            reasons.append(_reason("trade", N_("您的技能或培训工种与该职业相符：{name}"), name=name))
-    if prefs.hours:
-        label = Label(HOURS_LABELS.get(v.hours_kind, v.hours_kind))
-        if v.hours_kind in prefs.hours:
+    if person.hours and v.hours_kind in person.hours:
+        points += 10
+    wanted = person.min_salary
+    if wanted:
+        if v.salary_min is not None and v.salary_min >= wanted:
             points += 10
-            if explain:
-                reasons.append(_reason("hours", N_("工作时间符合您的期望：{hours}"), hours=label))
-        elif explain:
+        elif v.salary_max is not None and v.salary_max >= wanted:
+            points += 5
+    if person.disabled and person.disability_type in v.suitable_for:
+        points += 10
+    if person.older and v.physical_demand == "light":
+        points += 5
+    return points
+
+
+def _assess(person, v, distance):
+    """(points, reasons, cautions) for a vacancy that passed the hard filters."""
+    reasons, cautions = [], []
+    if distance is not None:
+        points = _distance_points(distance)
+        reasons.append(_reason("distance", N_("距您约{km}公里"), km=_km_text(distance)))
+        if distance <= CIRCLE_KM:
+            reasons.append(_reason("circle", N_("在您家附近的“15分钟就业圈”内")))
+    else:
+        points, text = person.region_nearness(v.region_code)
+        if text:
+            reasons.append(_reason("region", text))
+    name = OCCUPATIONS[v.occupation_code].name if v.occupation_code in OCCUPATIONS \
+        else v.occupation_code
+    if v.occupation_code in person.wanted:
+        points += 20
+        reasons.append(_reason("occupation", N_("是您希望从事的职业：{name}"), name=name))
+    required = v.required_skills
+    if required:
+        have = person.skills_had(required)
+        points += round(20 * len(have) / len(required))
+        if have:
+            reasons.append(_reason("skills", N_("岗位要求的技能您具备：{skills}"), skills=_join(have)))
+        if len(have) < len(required):
+            cautions.append(_reason("skills_missing", N_("岗位要求的技能您暂不具备：{skills}"),
+                                    skills=_join(s for s in required if s not in have)))
+    else:
+        points += 8
+        reasons.append(_reason("no_skills_needed", N_("岗位无技能要求，门槛较低")))
+    if person.trade_fit(v.occupation_code):
+        points += 10
+        reasons.append(_reason("trade", N_("您的技能或培训工种与该职业相符：{name}"), name=name))
+    if person.hours:
+        label = Label(HOURS_LABELS.get(v.hours_kind, v.hours_kind))
+        if v.hours_kind in person.hours:
+            points += 10
+            reasons.append(_reason("hours", N_("工作时间符合您的期望：{hours}"), hours=label))
+        else:
             cautions.append(_reason("hours_mismatch", N_("工作时间为{hours}，与您的期望不同"),
                                     hours=label))
-    wanted = prefs.min_salary
+    wanted = person.min_salary
     if wanted:
         low, high = v.salary_min, v.salary_max
         if low is not None and low >= wanted:
             points += 10
-            if explain:
-                reasons.append(_reason("salary", N_("月薪{low}-{high}元，不低于您期望的{wanted}元"),
-                                       low=low, high=high, wanted=wanted))
+            reasons.append(_reason("salary", N_("月薪{low}-{high}元，不低于您期望的{wanted}元"),
+                                   low=low, high=high, wanted=wanted))
         elif high is not None and high >= wanted:
             points += 5
-            if explain:
-                reasons.append(_reason("salary_partly", N_("月薪最高{high}元，可达到您期望的{wanted}元"),
-                                       high=high, wanted=wanted))
-        elif explain:
+            reasons.append(_reason("salary_partly", N_("月薪最高{high}元，可达到您期望的{wanted}元"),
+                                   high=high, wanted=wanted))
+        else:
             cautions.append(_reason("salary_low", N_("月薪低于您期望的{wanted}元"), wanted=wanted))
     if person.disabled and person.disability_type in v.suitable_for:
         points += 10
-        if explain:
-            reasons.append(_reason("disability_fit", N_("岗位适合{kind}人员"),
-                                   kind=Label(DISABILITY_LABELS[person.disability_type])))
+        reasons.append(_reason("disability_fit", N_("岗位适合{kind}人员"),
+                               kind=Label(DISABILITY_LABELS[person.disability_type])))
     if person.older and v.physical_demand == "light":
         points += 5
-        if explain:
-            reasons.append(_reason("light_work", N_("轻体力岗位，适合大龄劳动者")))
-    if explain:
-        _notes(person, v, reasons, cautions)
-    return points
+        reasons.append(_reason("light_work", N_("轻体力岗位，适合大龄劳动者")))
+    _notes(person, v, reasons, cautions)
+    return points, tuple(reasons), tuple(cautions)
 
 
 def _notes(person, v, reasons, cautions):
@@ -364,16 +406,14 @@ def match(facts, preferences, vacancies, declined=frozenset(), limit=10):
     for v in vacancies:
         distance = _distance(person, v)
         if _exclusion(person, v, distance) is None:
-            points = _assess(person, v, distance)
+            points = _points(person, v, distance)
             ranked.append((_sort_key(person, v, points, distance), v, distance))
     best = heapq.nsmallest(limit, ranked, key=lambda item: item[0])
     results = []
     for key, v, distance in best:
-        reasons, cautions = [], []
-        points = _assess(person, v, distance, reasons, cautions)
+        points, reasons, cautions = _assess(person, v, distance)
         results.append(Match(v, points, key[0] == 0,
-                             None if distance is None else round(distance, 2),
-                             tuple(reasons), tuple(cautions)))
+                             None if distance is None else round(distance, 2), reasons, cautions))
     return results
 
 

@@ -6,8 +6,15 @@ and a maximum travel distance are known, those inside the distance's bounding bo
 the (lat, lng) index. Vacancies elsewhere are never touched, so adding vacancies in
 other regions does not slow a match down. Age limits are applied here too because they are
 cheap in SQL; the engine re-checks every hard filter anyway.
+
+The two JSON lists come back as text and are parsed through a small cache: vacancies share
+a few skill lists and disability sets, and decoding JSON per row was the largest cost of a
+match after the query itself.
 """
-from sqlalchemy import or_, select, union_all
+import json
+from functools import lru_cache
+
+from sqlalchemy import String, cast, or_, select, union_all
 
 from app.extensions import db
 
@@ -19,7 +26,8 @@ COLUMNS = (Vacancy.id, Vacancy.title, Vacancy.occupation_code, Vacancy.region_co
            Vacancy.status, Vacancy.opens_on, Vacancy.closes_on, Vacancy.lat, Vacancy.lng,
            Vacancy.salary_min, Vacancy.salary_max, Vacancy.hours_kind, Vacancy.headcount,
            Vacancy.filled_count, Vacancy.min_age, Vacancy.max_age, Vacancy.education_min,
-           Vacancy.required_skills, Vacancy.physical_demand, Vacancy.suitable_for,
+           cast(Vacancy.required_skills, String).label("required_skills"),
+           Vacancy.physical_demand, cast(Vacancy.suitable_for, String).label("suitable_for"),
            Vacancy.caring_job, Vacancy.public_welfare_post)
 
 
@@ -54,12 +62,21 @@ def candidate_query(region_code, today, age=None, home=None, max_travel_km=None,
 def find_candidates(region_code, today, age=None, home=None, max_travel_km=None,
                     reach="county", session=None):
     """Candidate vacancies (engine values, not ORM objects) for a person living in region_code."""
-    session = session or db.session
-    rows = session.execute(candidate_query(region_code, today, age, home, max_travel_km, reach))
+    connection = (session or db.session).connection()  # Core rows: no ORM work per row
+    rows = connection.execute(candidate_query(region_code, today, age, home, max_travel_km,
+                                              reach)).fetchall()
     return [Candidate(id, title, occupation, region, status, opens_on, closes_on, lat, lng,
                       salary_min, salary_max, hours_kind, headcount, filled, min_age, max_age,
-                      education, tuple(skills or ()), demand, frozenset(suitable or ()),
-                      caring, welfare)
+                      education, _skills(skills), demand, _kinds(suitable), caring, welfare)
             for (id, title, occupation, region, status, opens_on, closes_on, lat, lng,
                  salary_min, salary_max, hours_kind, headcount, filled, min_age, max_age,
                  education, skills, demand, suitable, caring, welfare) in rows]
+
+@lru_cache(maxsize=4096)
+def _skills(text):
+    return tuple(json.loads(text)) if text else ()
+
+
+@lru_cache(maxsize=512)
+def _kinds(text):
+    return frozenset(json.loads(text)) if text else frozenset()
