@@ -107,7 +107,8 @@ def make_vacancies(rnd, count, first_id, communities, centre, employers):
                              if demand != "heavy" and rnd.random() < 0.3 else []),
             "caring_job": rnd.random() < 0.08, "public_welfare_post": rnd.random() < 0.04,
             "opens_on": TODAY - timedelta(days=rnd.randint(0, 120)),
-            "closes_on": None if rnd.random() < 0.4 else TODAY + timedelta(days=rnd.randint(-10, 180)),
+            "closes_on": (None if rnd.random() < 0.4
+                          else TODAY + timedelta(days=rnd.randint(-10, 180))),
             "status": "open"})
     return out
 

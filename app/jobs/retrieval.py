@@ -30,6 +30,10 @@ COLUMNS = (Vacancy.id, Vacancy.title, Vacancy.occupation_code, Vacancy.region_co
            Vacancy.physical_demand, cast(Vacancy.suitable_for, String).label("suitable_for"),
            Vacancy.caring_job, Vacancy.public_welfare_post)
 
+# Positions of the two JSON lists, which arrive as text (COLUMNS follows Candidate's fields).
+_SKILLS = Candidate._fields.index("required_skills")
+_KINDS = Candidate._fields.index("suitable_for")
+
 
 def _area(region_code, reach):
     if reach == "league":
@@ -65,12 +69,10 @@ def find_candidates(region_code, today, age=None, home=None, max_travel_km=None,
     connection = (session or db.session).connection()  # Core rows: no ORM work per row
     rows = connection.execute(candidate_query(region_code, today, age, home, max_travel_km,
                                               reach)).fetchall()
-    return [Candidate(id, title, occupation, region, status, opens_on, closes_on, lat, lng,
-                      salary_min, salary_max, hours_kind, headcount, filled, min_age, max_age,
-                      education, _skills(skills), demand, _kinds(suitable), caring, welfare)
-            for (id, title, occupation, region, status, opens_on, closes_on, lat, lng,
-                 salary_min, salary_max, hours_kind, headcount, filled, min_age, max_age,
-                 education, skills, demand, suitable, caring, welfare) in rows]
+    make, s, k = Candidate._make, _SKILLS, _KINDS
+    return [make(row[:s] + (_skills(row[s]),) + row[s + 1:k] + (_kinds(row[k]),) + row[k + 1:])
+            for row in rows]
+
 
 @lru_cache(maxsize=4096)
 def _skills(text):

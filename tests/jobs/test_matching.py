@@ -84,7 +84,8 @@ def test_a_57_year_old_man_is_not_offered_a_job_capped_at_50():
 
 def test_closed_filled_and_out_of_date_vacancies_never_appear():
     gone = [vacancy(1, status="closed"), vacancy(2, status="filled"),
-            vacancy(3, headcount=2, filled_count=2), vacancy(4, closes_on=TODAY - timedelta(days=1)),
+            vacancy(3, headcount=2, filled_count=2),
+            vacancy(4, closes_on=TODAY - timedelta(days=1)),
             vacancy(5, opens_on=TODAY + timedelta(days=1))]
     live = [vacancy(6, closes_on=TODAY), vacancy(7, opens_on=TODAY)]
     assert sorted(m.vacancy.id for m in match(facts(), {}, gone + live)) == [6, 7]
