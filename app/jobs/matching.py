@@ -97,8 +97,8 @@ class Label(str):
     """A parameter that is itself product text: translated before it is put in place."""
 
 
-@dataclass(frozen=True)
-class Reason:
+class Reason(NamedTuple):
+    """Why (or why not): a stable code, a Chinese template marked for translation, values."""
     code: str
     template: str
     params: tuple[tuple[str, object], ...] = ()
@@ -233,41 +233,44 @@ def _distance(person, v):
 
 
 def _exclusion(person, v, distance):
-    """The reason a vacancy may not be offered, or None when it passes every hard filter."""
+    """Why a vacancy may not be offered, as (code, template, params); None when it passes
+    every hard filter. Plain tuples: this runs for every candidate, Reason only for why_not."""
     if v.id in person.declined:
-        return _reason("declined", N_("您已婉拒过该岗位"))
+        return "declined", N_("您已婉拒过该岗位"), ()
     if v.status != "open" or v.filled_count >= v.headcount:
-        return _reason("not_open", N_("岗位已关闭或已招满"))
+        return "not_open", N_("岗位已关闭或已招满"), ()
     if v.opens_on > person.today or (v.closes_on is not None and v.closes_on < person.today):
-        return _reason("out_of_dates", N_("不在岗位的招聘期内"))
+        return "out_of_dates", N_("不在岗位的招聘期内"), ()
     if distance is not None and person.max_travel is not None:
         if distance > person.max_travel:
-            return _reason("too_far", N_("距离约{km}公里，超出您愿意通勤的{max}公里"),
-                           km=_km_text(distance), max=_km_text(person.max_travel))
+            return ("too_far", N_("距离约{km}公里，超出您愿意通勤的{max}公里"),
+                    (("km", _km_text(distance)), ("max", _km_text(person.max_travel))))
     elif person.county is not None:
         if (v.region_code[:4] != person.league) if person.reach_league \
                 else (v.region_code[:6] != person.county):
-            return _reason("out_of_reach", N_("不在您可就业的区域内"))
-    if person.age is not None:
-        if v.min_age is not None and person.age < v.min_age:
-            return _reason("too_young", N_("岗位要求年满{age}岁"), age=v.min_age)
-        if v.max_age is not None and person.age > v.max_age:
-            return _reason("too_old", N_("岗位要求年龄不超过{age}岁"), age=v.max_age)
+            return "out_of_reach", N_("不在您可就业的区域内"), ()
+    age = person.age
+    if age is not None:
+        if v.min_age is not None and age < v.min_age:
+            return "too_young", N_("岗位要求年满{age}岁"), (("age", v.min_age),)
+        if v.max_age is not None and age > v.max_age:
+            return "too_old", N_("岗位要求年龄不超过{age}岁"), (("age", v.max_age),)
     if person.disabled:
-        if person.disability_type is not None and person.disability_type not in v.suitable_for:
-            return _reason("disability_unsuited", N_("岗位不适合{kind}人员"),
-                           kind=Label(DISABILITY_LABELS.get(person.disability_type,
-                                                            person.disability_type)))
-        if person.disability_type is None and not v.suitable_for:
-            return _reason("disability_unsuited", N_("岗位未标注适合残疾人员"))
+        kind = person.disability_type
+        if kind is not None and kind not in v.suitable_for:
+            return ("disability_unsuited", N_("岗位不适合{kind}人员"),
+                    (("kind", Label(DISABILITY_LABELS.get(kind, kind))),))
+        if kind is None and not v.suitable_for:
+            return "disability_unsuited", N_("岗位未标注适合残疾人员"), ()
         if person.disability_level in (1, 2) and v.physical_demand != "light":
-            return _reason("too_heavy", N_("岗位体力要求较高，不适合重度残疾人员"))
-    required = EDUCATION_RANK.get(v.education_min)
-    if required and person.education is not None and person.education < required:
-        return _reason("education_below", N_("岗位要求{education}及以上学历"),
-                       education=Label(EDUCATION_LABELS[v.education_min]))
+            return "too_heavy", N_("岗位体力要求较高，不适合重度残疾人员"), ()
+    if v.education_min is not None and person.education is not None:
+        required = EDUCATION_RANK.get(v.education_min)
+        if required and person.education < required:
+            return ("education_below", N_("岗位要求{education}及以上学历"),
+                    (("education", Label(EDUCATION_LABELS[v.education_min])),))
     if v.public_welfare_post and person.certified is False:
-        return _reason("welfare_post_uncertified", N_("公益性岗位仅面向已认定的就业困难人员"))
+        return "welfare_post_uncertified", N_("公益性岗位仅面向已认定的就业困难人员"), ()
     return None
 
 
@@ -392,22 +395,26 @@ def _notes(person, v, reasons, cautions):
         cautions.append(_reason("check_region", N_("居住地未知，请核实通勤距离")))
 
 
-def _sort_key(person, v, points, distance):
-    caring_first = person.priority and v.caring_job
-    return (0 if caring_first else 1, -points, inf if distance is None else distance, v.id)
-
-
 def match(facts, preferences, vacancies, declined=frozenset(), limit=10):
-    """The best `limit` vacancies for a person, best first, each with its reasons."""
+    """The best `limit` vacancies for a person, best first, each with its reasons.
+
+    Sort key: caring jobs first for people flagged for priority help, then the higher
+    score, the shorter distance (unknown last), the lower vacancy id.
+    """
     prefs = preferences if isinstance(preferences, Preferences) \
         else Preferences.from_dict(preferences)
     person = _Person(facts, prefs, frozenset(declined))
+    home, priority = person.home, person.priority
     ranked = []
-    for v in vacancies:
-        distance = _distance(person, v)
+    for v in vacancies:  # the hot loop: thousands of candidates per match
+        if home is not None and v.lat is not None and v.lng is not None:
+            distance = haversine_km(home[0], home[1], v.lat, v.lng)
+        else:
+            distance = None
         if _exclusion(person, v, distance) is None:
             points = _points(person, v, distance)
-            ranked.append((_sort_key(person, v, points, distance), v, distance))
+            ranked.append(((0 if priority and v.caring_job else 1, -points,
+                            inf if distance is None else distance, v.id), v, distance))
     best = heapq.nsmallest(limit, ranked, key=lambda item: item[0])
     results = []
     for key, v, distance in best:
@@ -422,4 +429,5 @@ def why_not(facts, preferences, vacancy, declined=frozenset()):
     prefs = preferences if isinstance(preferences, Preferences) \
         else Preferences.from_dict(preferences)
     person = _Person(facts, prefs, frozenset(declined))
-    return _exclusion(person, vacancy, _distance(person, vacancy))
+    excluded = _exclusion(person, vacancy, _distance(person, vacancy))
+    return None if excluded is None else Reason(*excluded)

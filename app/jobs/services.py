@@ -36,11 +36,17 @@ EMPLOYER_FIELDS = ("name", "kind", "address", "contact_name", "contact_phone")
 
 def _check_region(caller, region_code):
     """A region for a record: known, at banner/county level or below, inside the caller's scope."""
-    region = db.session.get(Region, region_code)
-    if region is None:
+    # One round trip for "does it exist" and "is it in scope" (matching runs this per call).
+    found = db.session.execute(
+        select(Region, RegionClosure.depth)
+        .outerjoin(RegionClosure, (RegionClosure.descendant_code == Region.code)
+                   & (RegionClosure.ancestor_code == caller.region_code))
+        .where(Region.code == region_code)).first()
+    if found is None:
         raise ValidationFailed("jobs.region_unknown", _l("行政区划不存在"),
                                {"region_code": region_code})
-    if not is_within(region_code, caller.region_code):
+    region, depth = found
+    if depth is None:
         raise ValidationFailed("jobs.region_out_of_scope", _l("只能在本辖区内登记"),
                                {"region_code": region_code})
     if region.level < 3:
