@@ -67,8 +67,12 @@ def find_candidates(region_code, today, age=None, home=None, max_travel_km=None,
                     reach="county", session=None):
     """Candidate vacancies (engine values, not ORM objects) for a person living in region_code."""
     connection = (session or db.session).connection()  # Core rows: no ORM work per row
-    rows = connection.execute(candidate_query(region_code, today, age, home, max_travel_km,
-                                              reach)).fetchall()
+    return to_candidates(connection.execute(
+        candidate_query(region_code, today, age, home, max_travel_km, reach)).fetchall())
+
+
+def to_candidates(rows):
+    """Engine values from rows of COLUMNS."""
     make, s, k = Candidate._make, _SKILLS, _KINDS
     return [make(row[:s] + (_skills(row[s]),) + row[s + 1:k] + (_kinds(row[k]),) + row[k + 1:])
             for row in rows]

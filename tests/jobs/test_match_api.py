@@ -4,9 +4,9 @@ from datetime import timedelta
 from sqlalchemy import select, text
 
 from app.core.clock import local_today
-from app.jobs.matching import Vacancy as Candidate
+from app.jobs.matching import Vacancy as Candidate, match
 from app.jobs.models import Vacancy
-from app.jobs.retrieval import COLUMNS, candidate_query, find_candidates
+from app.jobs.retrieval import COLUMNS, candidate_query, find_candidates, to_candidates
 from tests.builders import error_code
 from tests.jobs.helpers import Staff
 from tests.support.database import is_sqlite
@@ -150,3 +150,29 @@ def test_the_county_fetch_uses_the_county_status_index(db_session, fresh_app):
         plan = " ".join(r[0] for r in db_session.execute(text("EXPLAIN " + sql)))
     assert "ix_vacancies_county_status" in plan
 
+
+
+def test_the_fetch_never_drops_a_vacancy_the_engine_would_offer(client, db_session):
+    """Matching on the fetched candidates equals matching on the whole table."""
+    county = Staff(client, "county_xc")
+    employer = county.new_employer(33)
+    city = Staff(client, "city_hhht")
+    for n, (region, lat, lng) in enumerate([("150105", 40.8300, 111.6900),
+                                            ("150102002", 40.8700, 111.7000),
+                                            ("150102001", None, None)]):
+        city.new_vacancy(employer["id"], region_code=region, lat=lat, lng=lng,
+                         title=f"补充岗位{n}", max_age=45 + n)
+    everything = to_candidates(db_session.connection().execute(select(*COLUMNS)).fetchall())
+    today = local_today()
+    people = [({"age": 30}, {}), ({"age": 50}, {"home": HOME, "max_travel_km": 3}),
+              ({"age": 47, "disability_type": "hearing"}, {"home": HOME, "max_travel_km": 8}),
+              ({"age": 25}, {"region_reach": "league"}), ({}, {"home": HOME})]
+    for facts, prefs in people:
+        facts = {**facts, "today": today, "residence_region": "150102001001"}
+        home = (prefs["home"]["lat"], prefs["home"]["lng"]) if "home" in prefs else None
+        fetched = find_candidates("150102001001", today, age=facts.get("age"), home=home,
+                                  max_travel_km=prefs.get("max_travel_km"),
+                                  reach=prefs.get("region_reach", "county"))
+        assert len(fetched) < len(everything)
+        expected = [m.vacancy.id for m in match(facts, prefs, everything, limit=100)]
+        assert [m.vacancy.id for m in match(facts, prefs, fetched, limit=100)] == expected
