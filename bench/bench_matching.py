@@ -13,7 +13,8 @@ spread over the communities with urban districts weighted double; 60% carry coor
 Then it times, per person, in this process:
   memory   the pure engine on candidates from an in-memory index (county, grid cells);
   postgres services.match_vacancies(): scope check, the indexed candidate fetch
-           (county + status + dates + age, plus the travel bounding box), the engine, and
+           (county + status + dates + the hard filters on known facts, plus the travel
+           bounding box), the engine, and
            loading the ten winning rows: everything a request does except HTTP and JSON;
 and finally adds as many vacancies again, all OUTSIDE the counties of a fixed group of
 persons, and times that group before and after, to show that the cost follows the
@@ -278,7 +279,7 @@ def explain(app, region):
     from app.extensions import db
     from app.jobs.retrieval import candidate_query
     with app.app_context():
-        sql = str(candidate_query(region, TODAY, age=40).compile(
+        sql = str(candidate_query(region, TODAY, facts={"age": 40}).compile(
             db.engine, compile_kwargs={"literal_binds": True}))
         plan = [r[0] for r in db.session.execute(text("EXPLAIN (ANALYZE, BUFFERS) " + sql))]
         db.session.remove()

@@ -304,7 +304,7 @@ def match_vacancies(caller, region_code, facts, preferences, declined=(), limit=
              "in_inner_mongolia": region.code.startswith("15")}
     prefs = Preferences.from_dict(preferences)
     home = (prefs.home_lat, prefs.home_lng) if prefs.home_lat is not None else None
-    candidates = find_candidates(region.code, today, age=facts.get("age"), home=home,
+    candidates = find_candidates(region.code, today, facts=facts, home=home,
                                  max_travel_km=prefs.max_travel_km, reach=prefs.region_reach)
     matches = match(facts, prefs, candidates, declined=frozenset(declined), limit=limit)
     ids = [m.vacancy.id for m in matches]
