@@ -14,8 +14,8 @@ Then it times, per person, in this process:
   memory   the pure engine on candidates from an in-memory index (county, grid cells);
   postgres services.match_vacancies(): scope check, the indexed candidate fetch
            (county + status + dates + the hard filters on known facts, plus the travel
-           bounding box), the engine, and
-           loading the ten winning rows: everything a request does except HTTP and JSON;
+           bounding box), the engine, and loading the ten winning rows: everything a
+           request does except HTTP and JSON;
 and finally adds as many vacancies again, all OUTSIDE the counties of a fixed group of
 persons, and times that group before and after, to show that the cost follows the
 person's own area, not the size of the table. Not a test: it prints figures.
