@@ -191,6 +191,8 @@ class _Person:
         self.min_salary = prefs.min_salary
         # Vacancies repeat the same regions, occupations and skill lists: answer each once.
         self._trade_fit, self._region, self._skills = {}, {}, {}
+        self._occupation_points, self._skill_points = {}, {}
+        self.score = _scorer(self)
 
     def region_nearness(self, code):
         """(points, reason template or None) for a vacancy's region by the region tree."""
@@ -214,6 +216,22 @@ class _Person:
             have = tuple(s for s in required if _has(self.abilities, s))
             self._skills[required] = have
         return have
+
+    def occupation_points(self, code):
+        """Points for the occupation itself: wanted (20) and fitting a trade or skill (10)."""
+        points = self._occupation_points.get(code)
+        if points is None:
+            points = (20 if code in self.wanted else 0) + (10 if self.trade_fit(code) else 0)
+            self._occupation_points[code] = points
+        return points
+
+    def skill_points(self, required):
+        """Share of the required skills the person has (20), or 8 when none are required."""
+        points = self._skill_points.get(required)
+        if points is None:
+            points = round(20 * len(self.skills_had(required)) / len(required)) if required else 8
+            self._skill_points[required] = points
+        return points
 
     def trade_fit(self, occupation_code):
         """Keywords of the occupation found among the person's trades and skills."""
@@ -280,33 +298,43 @@ def _distance_points(distance):
     return max(0, round(30 - 30 * (distance - 1) / (NEAR_KM - 1)))
 
 
-def _points(person, v, distance):
-    """The score of a vacancy that passed the hard filters. The fast path: no reasons.
+def _scorer(person):
+    """The score of a vacancy that passed the hard filters, as a closure over the person's
+    digested wishes: the fast path, run for every candidate, without reasons.
 
     `_assess` gives the same number with its reasons; keep the two in step (a property
     test compares them).
     """
-    points = _distance_points(distance) if distance is not None \
-        else person.region_nearness(v.region_code)[0]
-    if v.occupation_code in person.wanted:
-        points += 20
-    required = v.required_skills
-    points += round(20 * len(person.skills_had(required)) / len(required)) if required else 8
-    if person.trade_fit(v.occupation_code):
-        points += 10
-    if person.hours and v.hours_kind in person.hours:
-        points += 10
-    wanted = person.min_salary
-    if wanted:
-        if v.salary_min is not None and v.salary_min >= wanted:
+    regions, occupations, skills = person._region, person._occupation_points, person._skill_points
+    hours = {kind: 10 for kind in person.hours}
+    wanted_salary = person.min_salary
+    kind = person.disability_type if person.disabled else None
+    older = person.older
+
+    def score(v, distance):
+        if distance is None:
+            points = (regions.get(v.region_code) or person.region_nearness(v.region_code))[0]
+        else:
+            points = _distance_points(distance)
+        occupation = occupations.get(v.occupation_code)
+        points += occupation if occupation is not None \
+            else person.occupation_points(v.occupation_code)
+        skill = skills.get(v.required_skills)
+        points += skill if skill is not None else person.skill_points(v.required_skills)
+        if hours:
+            points += hours.get(v.hours_kind, 0)
+        if wanted_salary:
+            if v.salary_min is not None and v.salary_min >= wanted_salary:
+                points += 10
+            elif v.salary_max is not None and v.salary_max >= wanted_salary:
+                points += 5
+        if kind is not None and kind in v.suitable_for:
             points += 10
-        elif v.salary_max is not None and v.salary_max >= wanted:
+        if older and v.physical_demand == "light":
             points += 5
-    if person.disabled and person.disability_type in v.suitable_for:
-        points += 10
-    if person.older and v.physical_demand == "light":
-        points += 5
-    return points
+        return points
+
+    return score
 
 
 def _assess(person, v, distance):
@@ -404,7 +432,7 @@ def match(facts, preferences, vacancies, declined=frozenset(), limit=10):
     prefs = preferences if isinstance(preferences, Preferences) \
         else Preferences.from_dict(preferences)
     person = _Person(facts, prefs, frozenset(declined))
-    home, priority = person.home, person.priority
+    home, priority, score = person.home, person.priority, person.score
     ranked = []
     for v in vacancies:  # the hot loop: thousands of candidates per match
         if home is not None and v.lat is not None and v.lng is not None:
@@ -412,10 +440,10 @@ def match(facts, preferences, vacancies, declined=frozenset(), limit=10):
         else:
             distance = None
         if _exclusion(person, v, distance) is None:
-            points = _points(person, v, distance)
+            points = score(v, distance)
             ranked.append(((0 if priority and v.caring_job else 1, -points,
                             inf if distance is None else distance, v.id), v, distance))
-    best = heapq.nsmallest(limit, ranked, key=lambda item: item[0])
+    best = heapq.nsmallest(limit, ranked)  # keys end with the unique id: never a tie
     results = []
     for key, v, distance in best:
         points, reasons, cautions = _assess(person, v, distance)

@@ -5,7 +5,7 @@ as if they did not exist; a region outside it in the input is refused with 422 (
 tree is public, so saying so reveals nothing).
 """
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import bindparam, case, func, or_, select, update
 
 from app.audit.services import record
 from app.core.clock import local_today, utcnow
@@ -32,16 +32,19 @@ VACANCY_FIELDS = ("title", "occupation_code", "description", "region_code", "add
                   "min_age", "max_age", "education_min", "required_skills", "physical_demand",
                   "suitable_for", "caring_job", "public_welfare_post", "opens_on", "closes_on")
 EMPLOYER_FIELDS = ("name", "kind", "address", "contact_name", "contact_phone")
+# "Does the region exist" and "is it in the caller's subtree" in one round trip: matching
+# runs this on every call.
+_REGION_IN_SCOPE = (
+    select(Region, RegionClosure.depth)
+    .outerjoin(RegionClosure, (RegionClosure.descendant_code == Region.code)
+               & (RegionClosure.ancestor_code == bindparam("ancestor")))
+    .where(Region.code == bindparam("code")))
 
 
 def _check_region(caller, region_code):
     """A region for a record: known, at banner/county level or below, inside the caller's scope."""
-    # One round trip for "does it exist" and "is it in scope" (matching runs this per call).
-    found = db.session.execute(
-        select(Region, RegionClosure.depth)
-        .outerjoin(RegionClosure, (RegionClosure.descendant_code == Region.code)
-                   & (RegionClosure.ancestor_code == caller.region_code))
-        .where(Region.code == region_code)).first()
+    found = db.session.execute(_REGION_IN_SCOPE, {"code": region_code,
+                                                  "ancestor": caller.region_code}).first()
     if found is None:
         raise ValidationFailed("jobs.region_unknown", _l("行政区划不存在"),
                                {"region_code": region_code})

@@ -3,7 +3,7 @@ from datetime import date, timedelta
 
 from hypothesis import given, settings, strategies as st
 
-from app.jobs.matching import (Preferences, Vacancy, _assess, _distance, _Person, _points,
+from app.jobs.matching import (Preferences, Vacancy, _assess, _distance, _Person,
                                bounding_box, haversine_km, match, why_not)
 
 TODAY = date(2026, 3, 2)
@@ -252,7 +252,7 @@ def test_generated_matches_obey_the_hard_filters_and_a_stable_order(
     person_view = _Person(person, Preferences.from_dict(wishes), frozenset(declined))
     for v in allowed:  # the fast score and the explained score never disagree
         distance = _distance(person_view, v)
-        assert _points(person_view, v, distance) == _assess(person_view, v, distance)[0]
+        assert person_view.score(v, distance) == _assess(person_view, v, distance)[0]
     shuffled = list(jobs)
     rnd.shuffle(shuffled)
     again = match(person, wishes, shuffled, declined=declined, limit=limit)
