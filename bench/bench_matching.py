@@ -6,10 +6,11 @@ Run from the worktree root (PostgreSQL on 127.0.0.1:5432; takes 3-4 minutes):
     /work/main/.venv/bin/python bench/bench_matching.py --vacancies 100000 --persons 300 \
         --database postgresql+psycopg://postgres@127.0.0.1:5432/imjy_jobs_bench
 
-It (re)creates the scratch database named in --database (never another one), migrates it,
-and fills it with the real region tree of Inner Mongolia (all 103 banner/county-level
-units) plus generated townships and communities, 2,000 employers and the vacancies (COPY),
-spread over the communities with urban districts weighted double; 60% carry coordinates.
+It (re)creates the scratch database named in --database (the name must end in _bench; it
+is dropped at the end unless --keep), migrates it, and fills it with the real region tree
+of Inner Mongolia (all 103 banner/county-level units) plus generated townships and
+communities, 2,000 employers and the vacancies (COPY), spread over the communities with
+urban districts weighted double; 60% carry coordinates.
 Then it times, per person, in this process:
   memory   the pure engine on candidates from an in-memory index (county, grid cells);
   postgres services.match_vacancies(): scope check, the indexed candidate fetch
@@ -211,14 +212,16 @@ def time_memory(index, persons, repeat):
 
 # --- PostgreSQL ------------------------------------------------------------------------
 
-def create_database(url):
+def scratch_database(url, create=True):
+    """Drop (and create again) the scratch database; only names ending in _bench."""
     name = url.rsplit("/", 1)[1]
     if not name.endswith("_bench"):
         raise SystemExit("refused: the scratch database name must end with _bench")
     admin = url.rsplit("/", 1)[0].replace("postgresql+psycopg", "postgresql") + "/postgres"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        if create:
+            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def copy_rows(conn, table, columns, rows):
@@ -330,13 +333,14 @@ def main():
     parser.add_argument("--seed", type=int, default=6)
     parser.add_argument("--repeat", type=int, default=5,
                         help="runs per person; the best filters out other processes' noise")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
     rnd = random.Random(args.seed)
 
     shipped, generated, communities, centre, counties = build_regions(rnd)
     print(f"regions: {len(counties)} counties, {len(generated)} generated townships and "
           f"communities")
-    create_database(args.database)
+    scratch_database(args.database)
     from app import create_app
     import flask_migrate
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=args.database)
@@ -392,6 +396,11 @@ def main():
     print("\ncandidate query plan (one county, age 40):")
     for row in explain(app, fixed[0][0]):
         print("  " + row)
+    if not args.keep:
+        from app.extensions import db
+        with app.app_context():
+            db.engine.dispose()
+        scratch_database(args.database, create=False)
 
 
 if __name__ == "__main__":
