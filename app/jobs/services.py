@@ -50,7 +50,7 @@ def _check_region(caller, region_code):
                                {"region_code": region_code})
     region, depth = found
     if depth is None:
-        raise ValidationFailed("jobs.region_out_of_scope", _l("只能在本辖区内登记"),
+        raise ValidationFailed("jobs.region_out_of_scope", _l("该行政区划不在您的辖区内"),
                                {"region_code": region_code})
     if region.level < 3:
         raise ValidationFailed("jobs.region_too_coarse", _l("请选择旗县（市、区）或以下的行政区划"),
