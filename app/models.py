@@ -10,3 +10,4 @@ from app.core.idempotency import IdempotencyRecord  # noqa: F401
 from app.people.models import Household, HouseholdMember, LegalBasis, Person  # noqa: F401
 from app.policies.models import PolicyVersion  # noqa: F401
 from app.wechat.models import PushAttempt, PushMessage, PushSubscription, WeChatToken  # noqa: F401
+from app.jobs.models import Employer, Vacancy  # noqa: F401

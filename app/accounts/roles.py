@@ -68,6 +68,9 @@ PERMISSIONS = {
     "calendar.manage": {Role.REGION_ADMIN, Role.SYSTEM_ADMIN},
     # Delivery status of push messages (no message content). Scoped in app.wechat.services.
     "push.read": _CASEWORKERS | {Role.SYSTEM_ADMIN},
+    # Employers and vacancies, kept on the employers' behalf. The disabled persons'
+    # federation develops jobs for disabled people (notice §4.1: 岗位开发), so it may post them too.
+    "jobs.manage": _CASEWORKERS | {Role.DISABLED_FEDERATION},
 }
 
 

@@ -1,0 +1,1 @@
+"""Jobs: employers, vacancies (caring jobs, public-welfare posts) and explainable matching."""

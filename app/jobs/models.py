@@ -1,0 +1,89 @@
+"""Employers and their vacancies."""
+from datetime import date, datetime
+
+from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, Date, Float, ForeignKey,
+                        Index, Integer, SmallInteger, String, Text)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.clock import utcnow
+from app.core.types import EncryptedText, UTCDateTime
+from app.extensions import db
+
+from .occupations import occupation_name
+from .rules import EMPLOYER_KIND_LABELS, EmployerKind
+
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class Employer(db.Model):
+    __tablename__ = "employers"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(128))
+    # Public registration data (printed on the business licence), not personal data.
+    credit_code: Mapped[str] = mapped_column(String(18), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    address: Mapped[str] = mapped_column(String(255))
+    # The contact of a sole proprietor is often the owner's own mobile: personal data.
+    contact_name: Mapped[str | None] = mapped_column(EncryptedText)
+    contact_phone: Mapped[str | None] = mapped_column(EncryptedText)
+    created_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @property
+    def kind_label(self):
+        return EMPLOYER_KIND_LABELS[EmployerKind(self.kind)]
+
+
+class Vacancy(db.Model):
+    """A posted job. `county_code` (the first six digits of region_code) lets matching fetch
+    one county's open vacancies through one index range, whatever the size of the rest."""
+    __tablename__ = "vacancies"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
+    title: Mapped[str] = mapped_column(String(128))
+    occupation_code: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str | None] = mapped_column(Text)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    county_code: Mapped[str] = mapped_column(String(6))
+    address: Mapped[str] = mapped_column(String(255))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lng: Mapped[float | None] = mapped_column(Float)
+    salary_min: Mapped[int] = mapped_column(Integer)
+    salary_max: Mapped[int] = mapped_column(Integer)
+    hours_kind: Mapped[str] = mapped_column(String(16))
+    hours_per_week: Mapped[int | None] = mapped_column(SmallInteger)
+    headcount: Mapped[int] = mapped_column(Integer)
+    filled_count: Mapped[int] = mapped_column(Integer, default=0)
+    min_age: Mapped[int | None] = mapped_column(SmallInteger)
+    max_age: Mapped[int | None] = mapped_column(SmallInteger)
+    education_min: Mapped[str | None] = mapped_column(String(16))
+    required_skills: Mapped[list] = mapped_column(JSON, default=list)
+    physical_demand: Mapped[str] = mapped_column(String(8))
+    suitable_for: Mapped[list] = mapped_column(JSON, default=list)
+    caring_job: Mapped[bool] = mapped_column(Boolean, default=False)
+    public_welfare_post: Mapped[bool] = mapped_column(Boolean, default=False)
+    opens_on: Mapped[date] = mapped_column(Date)
+    closes_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(8), default="open")
+    created_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    employer: Mapped[Employer] = relationship(lazy="joined", innerjoin=True)
+
+    __table_args__ = (
+        Index("ix_vacancies_county_status", "county_code", "status"),
+        Index("ix_vacancies_lat_lng", "lat", "lng"),
+        CheckConstraint("salary_min <= salary_max", name="salary_range"),
+        CheckConstraint("filled_count >= 0 AND filled_count <= headcount", name="filled_count"),
+        CheckConstraint("status IN ('open', 'closed', 'filled')", name="status"),
+    )
+
+    @property
+    def occupation_name(self):
+        return occupation_name(self.occupation_code)
