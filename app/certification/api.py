@@ -79,7 +79,7 @@ def my_applications():
     return services.applications_for_account(current_person_account())
 
 
-@bp.route("/my/applications/<int:application_id>", methods=["GET"])
+@bp.route("/my/applications/<bigid:application_id>", methods=["GET"])
 @access.person
 @bp.response(200, ApplicationDetailSchema)
 def my_application(application_id):
@@ -87,7 +87,7 @@ def my_application(application_id):
     return services.get_application_for_account(current_person_account(), application_id)
 
 
-@bp.route("/my/applications/<int:application_id>/resubmit", methods=["POST"])
+@bp.route("/my/applications/<bigid:application_id>/resubmit", methods=["POST"])
 @access.person
 @idempotent
 @retrying
@@ -102,7 +102,7 @@ def resubmit_mine(body, application_id):
     return application
 
 
-@bp.route("/my/applications/<int:application_id>/withdraw", methods=["POST"])
+@bp.route("/my/applications/<bigid:application_id>/withdraw", methods=["POST"])
 @access.person
 @retrying
 @bp.arguments(NoteSchema)
@@ -116,7 +116,7 @@ def withdraw_mine(body, application_id):
     return application
 
 
-@bp.route("/my/applications/<int:application_id>/evidence", methods=["POST"])
+@bp.route("/my/applications/<bigid:application_id>/evidence", methods=["POST"])
 @access.person
 @evidence_body
 @bp.arguments(EvidenceFormSchema, location="form")
@@ -158,7 +158,7 @@ def list_applications(args):
     return {"items": items, "total": total, "page": args["page"], "per_page": args["per_page"]}
 
 
-@bp.route("/applications/<int:application_id>", methods=["GET"])
+@bp.route("/applications/<bigid:application_id>", methods=["GET"])
 @access.staff("application.read")
 @bp.response(200, ApplicationDetailSchema)
 def show_application(application_id):
@@ -168,7 +168,7 @@ def show_application(application_id):
     return application
 
 
-@bp.route("/applications/<int:application_id>/assessment", methods=["GET"])
+@bp.route("/applications/<bigid:application_id>/assessment", methods=["GET"])
 @access.staff("application.read")
 @bp.response(200, AssessmentSchema)
 def application_assessment(application_id):
@@ -177,7 +177,7 @@ def application_assessment(application_id):
     return services.assess(application.person, application)
 
 
-@bp.route("/applications/<int:application_id>/accept", methods=["POST"])
+@bp.route("/applications/<bigid:application_id>/accept", methods=["POST"])
 @access.staff("application.review")
 @idempotent
 @retrying
@@ -199,7 +199,7 @@ def _step(staff, application, level, body, passing):
         review.return_application(staff, application, level, body["note"])
 
 
-@bp.route("/applications/<int:application_id>/station-check", methods=["POST"])
+@bp.route("/applications/<bigid:application_id>/station-check", methods=["POST"])
 @access.staff("application.review")
 @idempotent
 @retrying
@@ -214,7 +214,7 @@ def station_check(body, application_id):
     return application
 
 
-@bp.route("/applications/<int:application_id>/township-review", methods=["POST"])
+@bp.route("/applications/<bigid:application_id>/township-review", methods=["POST"])
 @access.staff("application.review")
 @idempotent
 @retrying
@@ -229,7 +229,7 @@ def township_review(body, application_id):
     return application
 
 
-@bp.route("/applications/<int:application_id>/county-decision", methods=["POST"])
+@bp.route("/applications/<bigid:application_id>/county-decision", methods=["POST"])
 @access.staff("application.review")
 @idempotent
 @retrying
@@ -249,7 +249,7 @@ def county_decision(body, application_id):
     return application
 
 
-@bp.route("/applications/<int:application_id>/resubmit", methods=["POST"])
+@bp.route("/applications/<bigid:application_id>/resubmit", methods=["POST"])
 @access.staff("application.enter")
 @idempotent
 @retrying
@@ -264,7 +264,7 @@ def resubmit_at_station(body, application_id):
     return application
 
 
-@bp.route("/applications/<int:application_id>/withdraw", methods=["POST"])
+@bp.route("/applications/<bigid:application_id>/withdraw", methods=["POST"])
 @access.staff("application.enter")
 @retrying
 @bp.arguments(NoteSchema)
@@ -278,7 +278,7 @@ def withdraw_at_station(body, application_id):
     return application
 
 
-@bp.route("/applications/<int:application_id>/evidence", methods=["POST"])
+@bp.route("/applications/<bigid:application_id>/evidence", methods=["POST"])
 @access.staff("application.enter")
 @evidence_body
 @bp.arguments(EvidenceFormSchema, location="form")
@@ -293,7 +293,7 @@ def upload_at_station(form, files, application_id):
     return item
 
 
-@bp.route("/evidence/<int:evidence_id>/content", methods=["GET"])
+@bp.route("/evidence/<bigid:evidence_id>/content", methods=["GET"])
 @access.staff("evidence.read")
 @bp.response(200, content_type="application/octet-stream")
 def evidence_content(evidence_id):
@@ -310,7 +310,7 @@ def evidence_content(evidence_id):
     return response
 
 
-@bp.route("/applications/<int:application_id>/objections", methods=["POST"])
+@bp.route("/applications/<bigid:application_id>/objections", methods=["POST"])
 @access.staff("application.review")
 @bp.arguments(ObjectionSchema)
 @bp.response(201, ObjectionOutSchema)
@@ -323,7 +323,7 @@ def add_objection(body, application_id):
     return objection
 
 
-@bp.route("/objections/<int:objection_id>/decision", methods=["POST"])
+@bp.route("/objections/<bigid:objection_id>/decision", methods=["POST"])
 @access.staff("application.review")
 @idempotent
 @retrying
@@ -338,7 +338,7 @@ def decide_objection(body, objection_id):
     return objection
 
 
-@bp.route("/applications/<int:application_id>/finalize", methods=["POST"])
+@bp.route("/applications/<bigid:application_id>/finalize", methods=["POST"])
 @access.staff("application.review")
 @idempotent
 @retrying

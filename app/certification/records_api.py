@@ -64,7 +64,7 @@ def list_certifications(args):
     return {"items": items, "total": total, "page": args["page"], "per_page": args["per_page"]}
 
 
-@bp.route("/certifications/<int:certification_id>", methods=["GET"])
+@bp.route("/certifications/<bigid:certification_id>", methods=["GET"])
 @access.staff("application.read")
 @bp.response(200, CertificationSchema)
 def show_certification(certification_id):
@@ -72,7 +72,7 @@ def show_certification(certification_id):
     return certs.get_certification_in_scope(current_staff(), certification_id)
 
 
-@bp.route("/certifications/<int:certification_id>/exit", methods=["POST"])
+@bp.route("/certifications/<bigid:certification_id>/exit", methods=["POST"])
 @access.staff("certification.exit")
 @retrying
 @bp.arguments(ExitSchema)
@@ -86,7 +86,7 @@ def exit_certification(body, certification_id):
     return certification
 
 
-@bp.route("/certifications/<int:certification_id>/recheck", methods=["POST"])
+@bp.route("/certifications/<bigid:certification_id>/recheck", methods=["POST"])
 @access.staff("certification.recheck")
 @bp.arguments(NoteSchema)
 @bp.response(200, CertificationSchema)
@@ -142,7 +142,7 @@ def put_settings(body, region_code):
     return result
 
 
-@bp.route("/calendar/<int:year>", methods=["GET"])
+@bp.route("/calendar/<int(min=1900, max=2200):year>", methods=["GET"])
 @access.staff()
 @bp.response(200, CalendarOutSchema)
 def show_calendar(year):
@@ -150,7 +150,7 @@ def show_calendar(year):
     return calendar_view(year)
 
 
-@bp.route("/calendar/<int:year>", methods=["PUT"])
+@bp.route("/calendar/<int(min=1900, max=2200):year>", methods=["PUT"])
 @access.staff("calendar.manage")
 @bp.arguments(CalendarSchema)
 @bp.response(200, CalendarOutSchema)

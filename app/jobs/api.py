@@ -49,7 +49,7 @@ def list_employers(args):
     return services.list_employers(current_staff(), **args)
 
 
-@bp.route("/employers/<int:employer_id>", methods=["GET"])
+@bp.route("/employers/<bigid:employer_id>", methods=["GET"])
 @access.staff("jobs.manage")
 @bp.response(200, EmployerSchema)
 def show_employer(employer_id):
@@ -57,7 +57,7 @@ def show_employer(employer_id):
     return services.get_employer_in_scope(employer_id, current_staff())
 
 
-@bp.route("/employers/<int:employer_id>", methods=["PATCH"])
+@bp.route("/employers/<bigid:employer_id>", methods=["PATCH"])
 @access.staff("jobs.manage")
 @bp.arguments(EmployerUpdateSchema)
 @bp.response(200, EmployerSchema)
@@ -70,7 +70,7 @@ def update_employer(body, employer_id):
     return employer
 
 
-@bp.route("/employers/<int:employer_id>/contact", methods=["GET"])
+@bp.route("/employers/<bigid:employer_id>/contact", methods=["GET"])
 @access.staff("jobs.manage")
 @bp.response(200, EmployerContactSchema)
 @reveals_personal_data
@@ -103,7 +103,7 @@ def list_vacancies(args):
     return services.list_vacancies(current_staff(), **args)
 
 
-@bp.route("/vacancies/<int:vacancy_id>", methods=["GET"])
+@bp.route("/vacancies/<bigid:vacancy_id>", methods=["GET"])
 @access.staff("jobs.manage")
 @bp.response(200, VacancySchema)
 def show_vacancy(vacancy_id):
@@ -111,7 +111,7 @@ def show_vacancy(vacancy_id):
     return services.get_vacancy_in_scope(vacancy_id, current_staff())
 
 
-@bp.route("/vacancies/<int:vacancy_id>", methods=["PATCH"])
+@bp.route("/vacancies/<bigid:vacancy_id>", methods=["PATCH"])
 @access.staff("jobs.manage")
 @bp.arguments(VacancyUpdateSchema)
 @bp.response(200, VacancySchema)
@@ -124,7 +124,7 @@ def update_vacancy(body, vacancy_id):
     return vacancy
 
 
-@bp.route("/vacancies/<int:vacancy_id>/close", methods=["POST"])
+@bp.route("/vacancies/<bigid:vacancy_id>/close", methods=["POST"])
 @access.staff("jobs.manage")
 @bp.response(200, VacancySchema)
 def close_vacancy(vacancy_id):
@@ -135,7 +135,7 @@ def close_vacancy(vacancy_id):
     return vacancy
 
 
-@bp.route("/vacancies/<int:vacancy_id>/reopen", methods=["POST"])
+@bp.route("/vacancies/<bigid:vacancy_id>/reopen", methods=["POST"])
 @access.staff("jobs.manage")
 @bp.response(200, VacancySchema)
 def reopen_vacancy(vacancy_id):
@@ -146,7 +146,7 @@ def reopen_vacancy(vacancy_id):
     return vacancy
 
 
-@bp.route("/vacancies/<int:vacancy_id>/hires", methods=["POST"])
+@bp.route("/vacancies/<bigid:vacancy_id>/hires", methods=["POST"])
 @access.staff("jobs.manage")
 @bp.arguments(HiresSchema)
 @bp.response(200, VacancySchema)

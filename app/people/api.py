@@ -84,7 +84,7 @@ def add_relative(body):
     return person
 
 
-@bp.route("/me/relatives/<int:person_id>", methods=["PATCH"])
+@bp.route("/me/relatives/<bigid:person_id>", methods=["PATCH"])
 @access.person
 @bp.arguments(FactsSchema)
 @bp.response(200, PersonSchema)
@@ -97,7 +97,7 @@ def update_relative(body, person_id):
     return person
 
 
-@bp.route("/me/relatives/<int:person_id>/household", methods=["PUT"])
+@bp.route("/me/relatives/<bigid:person_id>/household", methods=["PUT"])
 @access.person
 @bp.arguments(HouseholdInSchema)
 @bp.response(200, HouseholdOutSchema)
@@ -134,7 +134,7 @@ def lookup_person(body):
     return person
 
 
-@bp.route("/<int:person_id>", methods=["GET"])
+@bp.route("/<bigid:person_id>", methods=["GET"])
 @access.staff("person.read")
 @bp.response(200, PersonSchema)
 def show_person(person_id):
@@ -144,7 +144,7 @@ def show_person(person_id):
     return person
 
 
-@bp.route("/<int:person_id>", methods=["PATCH"])
+@bp.route("/<bigid:person_id>", methods=["PATCH"])
 @access.staff("application.enter")
 @bp.arguments(FactsSchema)
 @bp.response(200, PersonSchema)
@@ -157,7 +157,7 @@ def update_person(body, person_id):
     return person
 
 
-@bp.route("/<int:person_id>/consents", methods=["POST"])
+@bp.route("/<bigid:person_id>/consents", methods=["POST"])
 @access.staff("application.enter")
 @bp.arguments(ConsentSchema)
 @bp.response(204)
@@ -169,7 +169,7 @@ def record_person_consent(body, person_id):
     return "", 204
 
 
-@bp.route("/<int:person_id>/household", methods=["GET"])
+@bp.route("/<bigid:person_id>/household", methods=["GET"])
 @access.staff("person.read")
 @bp.response(200, HouseholdOutSchema)
 def show_household(person_id):
@@ -179,7 +179,7 @@ def show_household(person_id):
     return household_view(person)
 
 
-@bp.route("/<int:person_id>/household", methods=["PUT"])
+@bp.route("/<bigid:person_id>/household", methods=["PUT"])
 @access.staff("application.enter")
 @bp.arguments(HouseholdInSchema)
 @bp.response(200, HouseholdOutSchema)
@@ -192,7 +192,7 @@ def set_household(body, person_id):
     return household_view(person)
 
 
-@bp.route("/<int:person_id>/reveal", methods=["POST"])
+@bp.route("/<bigid:person_id>/reveal", methods=["POST"])
 @access.staff("person.reveal")
 @bp.arguments(RevealSchema)
 @bp.response(200, RevealResultSchema)

@@ -36,7 +36,7 @@ def list_subscriptions():
     return services.list_subscriptions(current_person_account())
 
 
-@bp.route("/messages/<int:message_id>", methods=["GET"])
+@bp.route("/messages/<bigid:message_id>", methods=["GET"])
 @access.person_or_staff("push.read")
 @bp.response(200, MessageSchema)
 def get_message(message_id):
