@@ -50,17 +50,17 @@ class BenefitInputSchema(StrictSchema):
     end = fields.Date(allow_none=True, load_default=None)
 
 
-FactsSchema = StrictSchema.from_dict(
+EvaluationFactsSchema = StrictSchema.from_dict(
     {**{name: _fact_field(name, spec) for name, spec in FACTS.items()
         if not spec.derived and name != "today"},
      "today": fields.Date(load_default=None),
      "benefits": fields.List(fields.Nested(BenefitInputSchema), validate=validate.Length(max=50),
                              load_default=list)},
-    name="FactsSchema")
+    name="EvaluationFactsSchema")
 
 
 class EvaluateSchema(StrictSchema):
-    facts = fields.Nested(FactsSchema, required=True)
+    facts = fields.Nested(EvaluationFactsSchema, required=True)
 
 
 class PublishSchema(StrictSchema):
