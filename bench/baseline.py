@@ -12,7 +12,7 @@ from config import normalize_database_url
 
 app = Flask(__name__)
 engine = create_engine(normalize_database_url(os.environ["DATABASE_URL"]), pool_size=5)
-TABLE = os.environ.get("BASELINE_TABLE", "person_accounts")
+TABLE = os.environ.get("BASELINE_TABLE", "persons")  # the registry itself
 QUERY = text(f"SELECT * FROM {TABLE} WHERE id = :id")  # noqa: S608 - table name is ours
 
 
