@@ -132,6 +132,7 @@ class Generator:
         first_person = self.next_id("persons")
         accounts, households, persons, bases = [], [], [], []
         household_id, left_in_household = first_household - 1, 0
+        used_numbers = set()
         for i in range(n):
             region = rng.choice(self.communities)
             if left_in_household == 0:
@@ -144,7 +145,11 @@ class Generator:
             if account_id:
                 accounts.append((account_id, f"bench{account_id:012d}", True, 1, now, now))
             born = _birth_date(rng)
-            number = _id_number(region[:6], born, rng.randint(0, 999))
+            sequence = rng.randint(0, 999)
+            while (region[:6], born, sequence) in used_numbers:  # ID numbers are unique
+                sequence = (sequence + 1) % 1000
+            used_numbers.add((region[:6], born, sequence))
+            number = _id_number(region[:6], born, sequence)
             gender = "male" if int(number[16]) % 2 else "female"
             phone = f"1{rng.choice('3578')}{rng.randint(0, 999999999):09d}" if rng.random() < 0.85 else None
             registered = rng.random() < 0.8
