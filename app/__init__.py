@@ -47,6 +47,7 @@ def _register_blueprints(app):
     from app.jobs.api import bp as jobs_bp
     from app.people.api import bp as people_bp
     from app.policies.api import bp as policies_bp
+    from app.policies.benefits_api import bp as policy_benefits_bp
     from app.wechat.api import bp as push_bp
 
     api.register_blueprint(accounts_bp)
@@ -56,6 +57,7 @@ def _register_blueprints(app):
     api.register_blueprint(certification_bp)
     api.register_blueprint(certification_records_bp)
     api.register_blueprint(policies_bp)
+    api.register_blueprint(policy_benefits_bp)
     api.register_blueprint(jobs_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(landing_bp)
