@@ -25,7 +25,7 @@ from app.people.facts import build_facts
 from app.people.models import Person
 from app.people.services import get_person_in_scope, own_person, who
 
-from .engine import _clocks, benefits_ending_within, evaluate, policy_name, retirement_dates
+from .engine import benefits_ending_within, due_dates, evaluate, policy_name
 from .models import Benefit
 from .services import catalog_in_force, department_of, describe_steps, stations_near
 
@@ -40,25 +40,6 @@ def _require(caller, permission):
 # ---------------------------------------------------------------- due dates
 
 
-def _due_dates(catalog, facts, today):
-    """{(policy, start): due date or None} for the person's benefits: the clock's end.
-    When the retirement date is one of two candidates (a woman whose original retirement
-    age is unknown) the earlier end is kept, so the expiry assessment is never late."""
-    retirements = retirement_dates(facts)
-    options = [retirements]
-    if isinstance(retirements, tuple) and len(retirements) > 1:
-        options = [(r,) for r in retirements]
-    due = {}
-    for option in options:
-        clocks, _ = _clocks(catalog, facts, today, option)
-        for clock in (c for cs in clocks.values() for c in cs):
-            key = (clock["policy"], clock["start"])
-            end = clock["end"]
-            if key not in due or (end is not None and (due[key] is None or end < due[key])):
-                due[key] = end
-    return due
-
-
 def refresh_due_dates(person, catalog=None, today=None):
     """Recompute `due_on` of every benefit of the person (a new record in a shared pool
     shortens the others' remaining time)."""
@@ -67,7 +48,7 @@ def refresh_due_dates(person, catalog=None, today=None):
     db.session.flush()
     db.session.expire(person, ["benefits"])
     facts = build_facts(person, today)
-    due = _due_dates(catalog, facts, today)
+    due = due_dates(catalog, facts)
     for benefit in person.benefits:
         benefit.due_on = due.get((benefit.policy, benefit.starts_on), benefit.ends_on)
 
