@@ -19,6 +19,8 @@ from app.accounts.roles import has_permission
 from app.audit.services import record
 from app.core.clock import local_today
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.core.idnumber import age_on
+from app.core.masking import mask_name
 from app.core.models import subtree_codes
 from app.extensions import db
 from app.people.facts import build_facts
@@ -162,15 +164,38 @@ def policy_view(person, today=None):
     catalog = catalog_in_force(today)
     facts = build_facts(person, today)
     results = evaluate(catalog, facts)
-    near = stations_near(person.residence_region_code)
+    # Plain snapshots: the staff view commits its audit entry before the response is
+    # written, and expired rows would each be loaded again.
+    near = {place: [_station_ref(s) for s in stations]
+            for place, stations in stations_near(person.residence_region_code).items()}
     for result in results:
         policy = catalog.by_code[result["policy"]]
         result["department"] = department_of(policy)
         result["steps"] = describe_steps(policy, near)
-    return {"person": person, "catalog_version": catalog.version, "evaluated_on": today,
+    return {"person": _person_ref(person, today), "catalog_version": catalog.version, "evaluated_on": today,
             "retirement_base_age": facts["retirement_base_age"],
-            "results": results, "benefits": list(person.benefits),
+            "results": results, "benefits": [_benefit_ref(b) for b in person.benefits],
             "expiring": benefits_ending_within(catalog, facts, DEFAULT_WINDOW_DAYS)}
+
+
+def _station_ref(station):
+    return {"id": station.id, "name": station.name, "kind_label": station.kind_label,
+            "region_code": station.region_code, "address": station.address,
+            "opening_hours": station.opening_hours, "phone": station.phone}
+
+
+def _person_ref(person, today):
+    return {"id": person.id, "name": mask_name(person.name), "gender": person.gender,
+            "age": age_on(person.birth_date, today),
+            "residence_region_code": person.residence_region_code}
+
+
+BENEFIT_FIELDS = ("id", "person_id", "policy", "starts_on", "ends_on", "due_on", "region_code",
+                  "source", "catalog_version", "end_reason")
+
+
+def _benefit_ref(benefit):
+    return {name: getattr(benefit, name) for name in BENEFIT_FIELDS}
 
 
 def view_for_staff(staff, person_id):

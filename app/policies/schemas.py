@@ -287,8 +287,17 @@ class PersonResultSchema(ResultSchema):
     steps = fields.List(fields.Nested(StepSchema))
 
 
+class PersonSnapshotSchema(Schema):
+    """A person already masked by the service (app.policies.benefits)."""
+    id = fields.Integer()
+    name = fields.String()
+    gender = fields.String()
+    age = fields.Integer()
+    residence_region_code = fields.String()
+
+
 class PersonPoliciesSchema(RendersText):
-    person = fields.Nested(PersonRefSchema)
+    person = fields.Nested(PersonSnapshotSchema)
     catalog_version = fields.String()
     evaluated_on = fields.Date()
     retirement_base_age = fields.Integer(allow_none=True)
