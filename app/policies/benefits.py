@@ -191,7 +191,7 @@ def _person_ref(person, today):
 
 
 BENEFIT_FIELDS = ("id", "person_id", "policy", "starts_on", "ends_on", "due_on", "region_code",
-                  "source", "catalog_version", "end_reason")
+                  "source", "catalog_version", "approved_by", "ended_by", "end_reason")
 
 
 def _benefit_ref(benefit):

@@ -251,6 +251,8 @@ class BenefitSchema(Schema):
     region_code = fields.String()
     source = fields.String()
     catalog_version = fields.String()
+    approved_by = fields.String(metadata={"description": "staff:<id> or system:<how>"})
+    ended_by = fields.String(allow_none=True)
     end_reason = fields.String(allow_none=True)
 
 
