@@ -74,10 +74,12 @@ def _declare_framework_routes(app):
 def _register_cli(app):
     from app.audit.cli import audit_cli
     from app.certification.cli import certification_cli
+    from app.policies.cli import policies_cli
     from app.seed import seed_cli
     from app.wechat.cli import push_cli
     app.cli.add_command(audit_cli)
     app.cli.add_command(certification_cli)
+    app.cli.add_command(policies_cli)
     app.cli.add_command(seed_cli)
     app.cli.add_command(push_cli)
 

@@ -215,3 +215,26 @@ def view_for_account(account):
                        _l("请先登记个人信息（在小程序“我的信息”中填写，或到所在社区家门口就业服务站登记），"
                           "再查看可享受的政策"))
     return policy_view(person)
+
+
+def refresh_running_due_dates(today=None, batch=200):
+    """Recompute `due_on` for every person with a benefit not yet over (run daily, and
+    after a new catalog version or changed facts such as contribution months). Returns how
+    many rows changed. Works in batches of persons; the caller commits."""
+    today = today or local_today()
+    catalog = catalog_in_force(today)
+    person_ids = db.session.scalars(
+        select(Benefit.person_id).where(or_(Benefit.due_on.is_(None), Benefit.due_on >= today))
+        .distinct().order_by(Benefit.person_id)).all()
+    changed = 0
+    for offset in range(0, len(person_ids), batch):
+        chunk = person_ids[offset:offset + batch]
+        for person in db.session.scalars(select(Person).where(Person.id.in_(chunk))):
+            before = {b.id: b.due_on for b in person.benefits}
+            refresh_due_dates(person, catalog, today)
+            changed += sum(1 for b in person.benefits if before.get(b.id) != b.due_on)
+        db.session.flush()
+    if changed:
+        record("policy.benefit_due_refreshed", "benefit", None,
+               details={"persons": len(person_ids), "changed": changed})
+    return changed

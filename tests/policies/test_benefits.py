@@ -147,3 +147,21 @@ def test_expiring_list_window_and_paging(client, ids):
     for bad in ({"days": 0}, {"days": 400}, {"per_page": 1000}):
         assert client.get(EXPIRING, query_string=bad, headers=token).status_code == 422
     assert client.get(EXPIRING, headers=auth(staff_token(client, "auditor"))).status_code == 403
+
+
+def test_due_dates_follow_changed_facts(client, fresh_app, ids):
+    """Fewer contribution months give a shorter unemployment insurance benefit: the daily
+    refresh moves 王建国's due date from 24 to 12 months after the start."""
+    start = add_months(local_today(), -5)
+    with fresh_app.app_context():
+        person = db.session.get(Person, ids["王建国"])
+        [row] = person.benefits
+        assert row.due_on == add_months(start, 24)
+        person.social_insurance_months = 30
+        db.session.commit()
+    result = fresh_app.test_cli_runner().invoke(args=["policies", "refresh-due"])
+    assert "1 changed" in result.output, result.output
+    with fresh_app.app_context():
+        [row] = db.session.get(Person, ids["王建国"]).benefits
+        assert row.due_on == add_months(start, 12)
+    assert actions(fresh_app, "policy.benefit_due_refreshed") == [{"persons": 2, "changed": 1}]
