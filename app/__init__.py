@@ -47,6 +47,7 @@ def _register_blueprints(app):
     from app.jobs.api import bp as jobs_bp
     from app.people.api import bp as people_bp
     from app.policies.api import bp as policies_bp
+    from app.policies.benefits_api import bp as policy_benefits_bp
     from app.wechat.api import bp as push_bp
 
     api.register_blueprint(accounts_bp)
@@ -56,6 +57,7 @@ def _register_blueprints(app):
     api.register_blueprint(certification_bp)
     api.register_blueprint(certification_records_bp)
     api.register_blueprint(policies_bp)
+    api.register_blueprint(policy_benefits_bp)
     api.register_blueprint(jobs_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(landing_bp)
@@ -72,10 +74,12 @@ def _declare_framework_routes(app):
 def _register_cli(app):
     from app.audit.cli import audit_cli
     from app.certification.cli import certification_cli
+    from app.policies.cli import policies_cli
     from app.seed import seed_cli
     from app.wechat.cli import push_cli
     app.cli.add_command(audit_cli)
     app.cli.add_command(certification_cli)
+    app.cli.add_command(policies_cli)
     app.cli.add_command(seed_cli)
     app.cli.add_command(push_cli)
 

@@ -8,6 +8,6 @@ from app.certification.models import (Application, ApplicationEvent, Certificati
 from app.core.calendar import CalendarYear  # noqa: F401
 from app.core.idempotency import IdempotencyRecord  # noqa: F401
 from app.people.models import Household, HouseholdMember, LegalBasis, Person  # noqa: F401
-from app.policies.models import PolicyVersion  # noqa: F401
+from app.policies.models import Benefit, PolicyVersion  # noqa: F401
 from app.wechat.models import PushAttempt, PushMessage, PushSubscription, WeChatToken  # noqa: F401
 from app.jobs.models import Employer, Vacancy  # noqa: F401

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app.accounts.models import StaffAccount
 from app.audit.services import record
 from app.certification.demo import seed_certification_demo
+from app.policies.demo import seed_benefit_demo
 from app.core.regions import add_region
 from app.core.clock import local_today
 from app.core.stations import Station
@@ -194,11 +195,12 @@ def seed_demo():
         created += 1
     db.session.flush()
     people = seed_certification_demo()
+    benefits = seed_benefit_demo()
     vacancies = seed_jobs()
-    if created or people or vacancies:
+    if created or people or benefits or vacancies:
         record("seed.demo", "seed", None,
                details={"staff_created": created, "people_created": people,
-                        "vacancies_created": vacancies})
+                        "benefits_created": benefits, "vacancies_created": vacancies})
     db.session.commit()
     return created
 

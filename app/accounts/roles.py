@@ -71,6 +71,10 @@ PERMISSIONS = {
     # Employers and vacancies, kept on the employers' behalf. The disabled persons'
     # federation develops jobs for disabled people (notice §4.1: 岗位开发), so it may post them too.
     "jobs.manage": _CASEWORKERS | {Role.DISABLED_FEDERATION},
+    # Benefit records (which policies a person enjoys, from when to when): approved and
+    # ended by the county HR bureau (or the city above it); read by every caseworker.
+    "benefit.manage": {Role.COUNTY_OFFICER, Role.CITY_ADMIN},
+    "benefit.read": set(_CASEWORKERS),
 }
 
 

@@ -31,7 +31,11 @@ FACT_KEYS = (
     "zero_employment_household", "graduate_left_on", "ever_employed", "education", "skills",
     "trades_trained", "skill_certificates", "wants", "business_registered_on", "business_kind",
     "in_startup_training", "in_vocational_training", "passed_skill_evaluation_on", "certified",
-    "categories", "certified_on", "benefits", "public_welfare_placements")
+    "categories", "certified_on", "benefits", "public_welfare_placements",
+    "retirement_base_age")
+# Men have one original statutory retirement age; a woman's (50 for workers, 55 for cadres)
+# is a fact of her job history we do not hold yet: None, and the policies engine weighs both.
+MALE_RETIREMENT_BASE_AGE = 60
 
 
 def full_months(start, end):
@@ -110,6 +114,14 @@ def _benefit(item):
     return {"policy": get("policy"), "start": get("start"), "end": get("end")}
 
 
+def retirement_base_age(person):
+    """60 for a man; for a woman her recorded base age (50 or 55) if known, else None."""
+    if person.gender == "male":
+        return MALE_RETIREMENT_BASE_AGE
+    value = getattr(person, "retirement_base_age", None)
+    return value if person.gender == "female" and value in (50, 55) else None
+
+
 def _flag(value):
     return None if value is None else bool(value)
 
@@ -163,4 +175,5 @@ def build_facts(person, today: date) -> dict:
         "certified_on": certification.starts_on if certification else None,
         "benefits": [_benefit(b) for b in (getattr(person, "benefits", None) or [])],
         "public_welfare_placements": person.public_welfare_placements or 0,
+        "retirement_base_age": retirement_base_age(person),
     }

@@ -2,12 +2,12 @@
 from flask import request
 from flask_smorest import Blueprint
 
-from app.accounts.access import access, current_staff
+from app.accounts.access import access, current_person_account, current_staff
 from app.extensions import db
 
-from . import services
+from . import benefits, services
 from .schemas import (CatalogQuerySchema, CatalogSchema, EvaluateSchema, EvaluationSchema,
-                      PolicyDetailSchema, PublishSchema, VersionSchema)
+                      PersonPoliciesSchema, PolicyDetailSchema, PublishSchema, VersionSchema)
 
 bp = Blueprint("policies", __name__, url_prefix="/api/v1/policies",
                description="Employment-assistance policies: catalog, steps, evaluation, versions.")
@@ -59,6 +59,14 @@ def publish_version(body):
 def evaluate(body):
     """按提交的情况试算可享受的政策（“如果……会怎样”）"""
     return services.evaluate_facts(body["facts"])
+
+
+@bp.route("/me", methods=["GET"])
+@access.person
+@bp.response(200, PersonPoliciesSchema)
+def my_policies():
+    """我可以享受的政策：符合、不符合或补充什么即可享受，已享受政策的期限，办理步骤"""
+    return benefits.view_for_account(current_person_account())
 
 
 @bp.route("/<code>", methods=["GET"])

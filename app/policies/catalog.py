@@ -32,7 +32,7 @@ FORMAT = 1
 CODE = re.compile(r"^[a-z][a-z0-9_]{2,63}$")
 VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,31}$")
 REGION_PREFIX = re.compile(r"^15(\d{2}){0,2}(\d{3}){0,2}$")
-RESERVED_CODES = {"versions", "evaluate"}
+RESERVED_CODES = {"versions", "evaluate", "me"}
 NAME, AMOUNT = Text(N_("名称")), Text(N_("金额"))
 
 # ---------------------------------------------------------------- compiled catalog

@@ -66,9 +66,23 @@ def pool_clocks(pool, records, today, retirements):
     if candidates is not None:
         return _undetermined(pool, records, today, list(retirements.missing))
     results = [_pool_for(pool, records, today, r) for r in retirements]
-    if any(r != results[0] for r in results[1:]):
+    if len(results) == 1:
+        return results[0]
+    if any(_without_retirement(r) != _without_retirement(results[0]) for r in results[1:]):
         return _undetermined(pool, records, today, ["retirement_base_age"])
-    return results[0]
+    # Every candidate retirement date gives the same clock (e.g. a young woman under the
+    # 3-year cap): the clock is known, only the retirement date is not.
+    clocks, state = results[0]
+    for clock in clocks:
+        clock["retirement_date"] = None
+    state["retirement_date"] = None
+    return clocks, state
+
+
+def _without_retirement(result):
+    clocks, state = result
+    return ([{k: v for k, v in c.items() if k != "retirement_date"} for c in clocks],
+            {k: v for k, v in state.items() if k != "retirement_date"})
 
 
 def _pool_for(pool, records, today, retirement):

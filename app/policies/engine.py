@@ -2,6 +2,7 @@
 
     evaluate(catalog, facts) -> [result per policy]
     benefits_ending_within(catalog, facts, days=60) -> [clock]
+    due_dates(catalog, facts) -> {(policy, start): end or None}
 
 Pure and fast: no Flask, no database, no clock (facts["today"] is the evaluation date).
 A missing fact (None) never crashes and never counts as met: the policy is then
@@ -170,3 +171,22 @@ def benefits_ending_within(catalog, facts, days=60):
     ending = [c for cs in clocks.values() for c in cs
               if c["active"] and c["end"] is not None and today <= c["end"] <= limit]
     return sorted(ending, key=lambda c: (c["end"], c["policy"]))
+
+
+def due_dates(catalog, facts):
+    """{(policy, start): date or None}: when each of the person's benefits runs out (its
+    clock's end). When the retirement date is one of two candidates (a woman whose original
+    retirement age is unknown) the earlier end is kept, so an expiry assessment is never late."""
+    today = facts["today"]
+    retirements = retirement_dates(facts)
+    options = [retirements]
+    if isinstance(retirements, tuple) and len(retirements) > 1:
+        options = [(r,) for r in retirements]
+    due = {}
+    for option in options:
+        clocks, _ = _clocks(catalog, facts, today, option)
+        for clock in (c for cs in clocks.values() for c in cs):
+            key, end = (clock["policy"], clock["start"]), clock["end"]
+            if key not in due or (end is not None and (due[key] is None or end < due[key])):
+                due[key] = end
+    return due

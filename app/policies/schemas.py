@@ -2,8 +2,10 @@
 from flask_babel import gettext
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.core.clock import to_display
-from app.core.schemas import RendersText, StrictSchema, Translated
+from app.core.clock import local_today, to_display
+from app.core.idnumber import age_on
+from app.core.masking import mask_name
+from app.core.schemas import PageArgs, RendersText, StrictSchema, Translated
 
 from .vocabulary import FACTS
 
@@ -216,4 +218,91 @@ class EvaluationSchema(RendersText):
     catalog_version = fields.String()
     evaluated_on = fields.Date()
     results = fields.List(fields.Nested(ResultSchema))
+    expiring = fields.List(fields.Nested(ClockSchema))
+
+
+# ---------------------------------------------------------------- benefits and the person's view
+
+BENEFIT_SOURCES = ("station", "import")
+END_REASONS = ("expired", "employed", "certification_exit", "moved", "recorded_in_error",
+               "other")
+
+
+class BenefitCreateSchema(StrictSchema):
+    policy = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{2,63}$"))
+    start = fields.Date(required=True)
+    end = fields.Date(allow_none=True, load_default=None)
+    source = fields.String(load_default="station", validate=validate.OneOf(BENEFIT_SOURCES))
+
+
+class BenefitEndSchema(StrictSchema):
+    end = fields.Date(required=True, metadata={"description": "the last day it runs"})
+    reason = fields.String(required=True, validate=validate.OneOf(END_REASONS))
+
+
+class BenefitSchema(Schema):
+    id = fields.Integer()
+    person_id = fields.Integer()
+    policy = fields.String()
+    start = fields.Date(attribute="starts_on")
+    end = fields.Date(attribute="ends_on", allow_none=True)
+    due_on = fields.Date(allow_none=True, metadata={
+        "description": "when it runs out: the recorded end, else the planned end of its clock"})
+    region_code = fields.String()
+    source = fields.String()
+    catalog_version = fields.String()
+    approved_by = fields.String(metadata={"description": "staff:<id> or system:<how>"})
+    ended_by = fields.String(allow_none=True)
+    end_reason = fields.String(allow_none=True)
+
+
+class ExpiringArgs(PageArgs):
+    days = fields.Integer(load_default=60, validate=validate.Range(1, 366))
+
+
+class PersonRefSchema(Schema):
+    id = fields.Integer()
+    name = fields.Function(lambda p: mask_name(p.name))
+    gender = fields.String()
+    age = fields.Function(lambda p: age_on(p.birth_date, local_today()))
+    residence_region_code = fields.String()
+
+
+class ExpiringItemSchema(Schema):
+    benefit = fields.Nested(BenefitSchema)
+    person = fields.Nested(PersonRefSchema)
+    policy_name = Translated()
+    days_left = fields.Integer()
+
+
+class ExpiringPageSchema(RendersText):
+    items = fields.List(fields.Nested(ExpiringItemSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+    days = fields.Integer()
+    as_of = fields.Date()
+
+
+class PersonResultSchema(ResultSchema):
+    department = fields.Nested(LabelSchema)
+    steps = fields.List(fields.Nested(StepSchema))
+
+
+class PersonSnapshotSchema(Schema):
+    """A person already masked by the service (app.policies.benefits)."""
+    id = fields.Integer()
+    name = fields.String()
+    gender = fields.String()
+    age = fields.Integer()
+    residence_region_code = fields.String()
+
+
+class PersonPoliciesSchema(RendersText):
+    person = fields.Nested(PersonSnapshotSchema)
+    catalog_version = fields.String()
+    evaluated_on = fields.Date()
+    retirement_base_age = fields.Integer(allow_none=True)
+    results = fields.List(fields.Nested(PersonResultSchema))
+    benefits = fields.List(fields.Nested(BenefitSchema))
     expiring = fields.List(fields.Nested(ClockSchema))

@@ -210,13 +210,23 @@ def describe_policy(catalog, policy, region_code=None, with_steps=False):
     if with_steps:
         near = stations_near(region_code)
         described["catalog_version"] = catalog.version
-        described["steps"] = [{
-            "number": n, "title": step.title, "materials": list(step.materials),
-            "where": [{"place": place, "label": gettext(PLACES[place]),
-                       "stations": near.get(place, [])} for place in step.where],
-            "channel": step.channel, "channel_label": gettext(CHANNELS[step.channel]),
-            "time_limit": step.time_limit} for n, step in enumerate(policy.steps, 1)]
+        described["steps"] = describe_steps(policy, near)
     return described
+
+
+def department_of(policy):
+    return _label(DEPARTMENTS, policy.department)
+
+
+def describe_steps(policy, near):
+    """The policy's service steps, each place with the real stations of `near`
+    (stations_near of the person's region: their own station first)."""
+    return [{
+        "number": n, "title": step.title, "materials": list(step.materials),
+        "where": [{"place": place, "label": gettext(PLACES[place]),
+                   "stations": near.get(place, [])} for place in step.where],
+        "channel": step.channel, "channel_label": gettext(CHANNELS[step.channel]),
+        "time_limit": step.time_limit} for n, step in enumerate(policy.steps, 1)]
 
 
 def describe_catalog(catalog, region_code=None):

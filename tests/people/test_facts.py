@@ -128,3 +128,13 @@ def test_retired_or_unwilling_members_do_not_count():
                              member(born=date(2000, 1, 1), status="student", registered=False,
                                     willing=False))
     assert zero_employment(me, TODAY) is True
+
+
+def test_retirement_base_age_known_for_men_unknown_for_women_unless_recorded():
+    assert build_facts(person(), TODAY)["retirement_base_age"] == 60
+    woman = person(gender="female", birth_date=date(1985, 3, 10))
+    assert build_facts(woman, TODAY)["retirement_base_age"] is None
+    cadre = person(gender="female", birth_date=date(1985, 3, 10), retirement_base_age=55)
+    assert build_facts(cadre, TODAY)["retirement_base_age"] == 55
+    odd = person(gender="female", birth_date=date(1985, 3, 10), retirement_base_age=60)
+    assert build_facts(odd, TODAY)["retirement_base_age"] is None

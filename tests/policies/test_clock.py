@@ -3,7 +3,8 @@ extend-to-retirement rule, fixed and fact-dependent durations, and the expiry li
 from datetime import date
 
 from app.policies.catalog import shipped_catalog
-from app.policies.engine import ELIGIBLE, NOT_ELIGIBLE, benefits_ending_within, evaluate
+from app.policies.engine import (ELIGIBLE, NOT_ELIGIBLE, benefits_ending_within, due_dates,
+                                  evaluate)
 from tests.policies.people import TODAY, facts, in_chinese
 
 SI = "social_insurance_subsidy_flexible"
@@ -144,3 +145,27 @@ def test_benefits_ending_within_the_assessment_window():
         (SI, date(2026, 1, 1)), ("dibao_phase_out", date(2026, 1, 15))]
     assert [c["policy"] for c in benefits_ending_within(shipped_catalog(), p, days=31)] == [SI]
     assert len(benefits_ending_within(shipped_catalog(), p, days=400)) == 3
+
+
+def test_unknown_retirement_group_that_changes_nothing_leaves_the_clock_known():
+    # Born 1996: retires in the 2050s whichever group; the 3-year cap decides either way.
+    known = dict(birth_date=date(1996, 5, 12), age=29, gender="female")
+    found = run(benefit(SI, date(2025, 1, 1)), today=date(2025, 12, 1), **known)
+    [clock] = found[SI]["clocks"]
+    assert clock["rule"] == "cap" and clock["end"] == date(2028, 1, 1)
+    assert clock["retirement_date"] is None and clock["remaining_months"] == 25
+
+
+def test_due_dates_take_the_earlier_end_when_the_retirement_group_is_unknown():
+    # Born 1976-03-10: retires 2026-11-10 from 50 (first approval within 5 years: runs to
+    # retirement) or 2031-10-10 from 55 (3-year cap: 2027-01-01). The expiry list must not
+    # be late, so the earlier end counts.
+    known = dict(birth_date=date(1976, 3, 10), age=49, gender="female")
+    due = due_dates(shipped_catalog(), person([benefit(SI, date(2024, 1, 1)),
+                                               benefit("older_worker_posts", date(2024, 1, 1))],
+                                              **known))
+    assert due == {(SI, date(2024, 1, 1)): date(2026, 11, 10),
+                   ("older_worker_posts", date(2024, 1, 1)): None}
+    cadre = due_dates(shipped_catalog(), person([benefit(SI, date(2024, 1, 1))],
+                                                retirement_base_age=55, **known))
+    assert cadre == {(SI, date(2024, 1, 1)): date(2027, 1, 1)}
