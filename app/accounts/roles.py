@@ -71,6 +71,8 @@ PERMISSIONS = {
     # Employers and vacancies, kept on the employers' behalf. The disabled persons'
     # federation develops jobs for disabled people (notice §4.1: 岗位开发), so it may post them too.
     "jobs.manage": _CASEWORKERS | {Role.DISABLED_FEDERATION},
+    # Campaigns (issue 3): a message to many persons at once, within the sender's subtree.
+    "campaign.manage": set(_ADMINS),
 }
 
 
