@@ -121,12 +121,14 @@ def campaign_counts(campaign_id):
     unknown (a worker died mid-send), expired (window closed before sending), total.
     """
     rows = db.session.execute(
-        select(MESSAGES.c.status, MESSAGES.c.channel, MESSAGES.c.fallback_reason, func.count())
+        select(MESSAGES.c.status, MESSAGES.c.channel, MESSAGES.c.fallback_reason,
+               MESSAGES.c.last_error, func.count())
         .where(MESSAGES.c.campaign_id == campaign_id)
-        .group_by(MESSAGES.c.status, MESSAGES.c.channel, MESSAGES.c.fallback_reason)).all()
+        .group_by(MESSAGES.c.status, MESSAGES.c.channel, MESSAGES.c.fallback_reason,
+                  MESSAGES.c.last_error)).all()
     counts = dict.fromkeys(("queued", "sent", "sms_fallback", "no_quota", "failed", "unknown",
                             "expired", "total"), 0)
-    for status, channel, reason, n in rows:
+    for status, channel, reason, error, n in rows:
         counts["total"] += n
         if status in (MessageStatus.QUEUED, MessageStatus.SENDING):
             counts["queued"] += n
@@ -134,7 +136,7 @@ def campaign_counts(campaign_id):
             counts[status] += n
         if status == MessageStatus.SENT and channel == "sms":
             counts["sms_fallback"] += n
-        if reason in NO_QUOTA_REASONS:
+        if reason in NO_QUOTA_REASONS or error in NO_QUOTA_REASONS:
             counts["no_quota"] += n
     return counts
 
@@ -210,8 +212,9 @@ def expand_batch(campaign_id, batch_size=DEFAULT_BATCH, now=None):
                "status", "channel", "quota_held", "attempt_count", "channel_attempts",
                "next_attempt_at", "expires_at", "campaign_id", "created_at", "updated_at"]
     stmt = dialect_insert(db.session.get_bind(), MESSAGES).from_select(columns, rows) \
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-    inserted = db.session.execute(stmt).rowcount
+        .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(MESSAGES.c.id)
+    # RETURNING, not rowcount: drivers disagree on rowcount for INSERT ... SELECT.
+    inserted = len(db.session.execute(stmt).all())
     first = campaign.status == CampaignStatus.SCHEDULED
     campaign.cursor_person_id = upper
     campaign.enqueued += inserted

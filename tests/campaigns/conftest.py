@@ -10,7 +10,8 @@ from app.extensions import db
 from app.people.models import Person
 from tests.builders import auth, staff_token
 from tests.wechat.conftest import Person as WeChatPerson  # noqa: F401 - re-exported fixtures
-from tests.wechat.conftest import catalog, fake_sms_url, sms, templates  # noqa: F401
+from tests.wechat.conftest import (catalog, fake_sms_url, person, sms, templates,  # noqa: F401
+                                   worker)
 
 INVITATION = {"campaign": "春风行动专场招聘会", "starts_at": "2027-02-20 09:00",
               "location": "新城区人力资源市场"}
