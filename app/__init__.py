@@ -39,6 +39,7 @@ def _install_services(app):
 
 def _register_blueprints(app):
     from app.accounts.api import bp as accounts_bp
+    from app.campaigns.api import bp as campaigns_bp
     from app.certification.api import bp as certification_bp
     from app.certification.records_api import bp as certification_records_bp
     from app.codes.landing import bp as landing_bp
@@ -59,6 +60,7 @@ def _register_blueprints(app):
     api.register_blueprint(policies_bp)
     api.register_blueprint(policy_benefits_bp)
     api.register_blueprint(jobs_bp)
+    api.register_blueprint(campaigns_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(landing_bp)
 
@@ -73,6 +75,7 @@ def _declare_framework_routes(app):
 
 def _register_cli(app):
     from app.audit.cli import audit_cli
+    from app.campaigns.cli import campaigns_cli
     from app.certification.cli import certification_cli
     from app.policies.cli import policies_cli
     from app.seed import seed_cli
@@ -81,6 +84,7 @@ def _register_cli(app):
     app.cli.add_command(certification_cli)
     app.cli.add_command(policies_cli)
     app.cli.add_command(seed_cli)
+    push_cli.add_command(campaigns_cli)  # `flask push campaigns run`
     app.cli.add_command(push_cli)
 
 

@@ -59,6 +59,7 @@ OpenAPI         {base}/api/v1/openapi.json
 Fake WeChat     {wechat}/   (control: /_control/...)
 Fake SMS        {sms}/   (control: /_control/...)
 Push worker     flask push worker (one, same settings as the service)
+Campaigns       flask push campaigns run --loop (expands campaigns every 10 s)
 
 Demo staff accounts (password for all: Demo@2025)
   station_xc      服务站工作人员   新城区海拉尔东路街道示范社区 (150102001001)
@@ -146,6 +147,10 @@ def main():
     time.sleep(1)
     if children[-1].poll() is not None:
         give_up("the push worker did not start")
+    # Campaigns created through the API are expanded into the outbox by this loop.
+    children.append(subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "push", "campaigns", "run", "--loop",
+         "--interval", "10"], env=env))
     print(_banner(port, wechat_port, sms_port, env["WECHAT_APPID"]), flush=True)
 
     def stop(*_):

@@ -75,6 +75,8 @@ PERMISSIONS = {
     # ended by the county HR bureau (or the city above it); read by every caseworker.
     "benefit.manage": {Role.COUNTY_OFFICER, Role.CITY_ADMIN},
     "benefit.read": set(_CASEWORKERS),
+    # Campaigns (issue 3): a message to many persons at once, within the sender's subtree.
+    "campaign.manage": set(_ADMINS),
 }
 
 

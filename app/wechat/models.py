@@ -19,6 +19,7 @@ class MessageStatus(StrEnum):
     SENT = "sent"  # accepted by WeChat or the SMS provider (see channel)
     FAILED = "failed"  # given up; last_error says why
     UNKNOWN = "unknown"  # a worker died while the send was on the wire: not resent (see worker)
+    EXPIRED = "expired"  # its send window (expires_at) closed before it was sent; never sent
 
 
 class PushSubscription(db.Model):
@@ -71,6 +72,11 @@ class PushMessage(db.Model):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     in_flight_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     provider_message_id: Mapped[str | None] = mapped_column(String(64))
+    # Never sent at or after this moment (a campaign's not_after); None: no deadline.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The campaign that queued it (app.campaigns), for its counts. A tag, not a foreign key:
+    # the push layer sits below campaigns and knows nothing about them.
+    campaign_id: Mapped[int | None] = mapped_column(BigId, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -60,7 +60,7 @@ class AttemptSchema(Schema):
 class MessageSchema(Schema):
     id = fields.Integer()
     kind = fields.String()
-    status = fields.String(metadata={"description": "queued, sending, sent, failed, unknown"})
+    status = fields.String(metadata={"description": "queued, sending, sent, failed, unknown, expired"})
     channel = fields.String(metadata={"description": "wechat, or sms after a fallback"})
     fallback_reason = fields.String(allow_none=True)
     last_error = fields.String(allow_none=True)

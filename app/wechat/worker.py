@@ -49,6 +49,11 @@ retry, each bounded by WECHAT_TIMEOUT / SMS_TIMEOUT); the worker refuses to star
 otherwise. Expired leases are recovered by every worker at start and every lease/2 s.
 
 Rate limit: see app.wechat.ratelimit (per worker, or shared through Redis).
+
+Send windows: a message with `expires_at` (a campaign's not_after) is never claimed at or
+after that moment; a row claimed just before is checked again when its send begins, and
+every recovery pass marks the queued rows whose window closed `expired` (a quota held for
+a retry is given back).
 """
 import json
 import logging
@@ -165,6 +170,7 @@ class Claimed:
     account_id: int
     openid: str | None
     active: bool
+    expires_at: object = None
 
 
 @dataclass
@@ -228,6 +234,7 @@ class Worker:
                 now - self._last_recovery >= self.settings.lease_seconds / 2:
             self._last_recovery = now
             self.recover_expired()
+            self.expire_overdue()
 
     # ------------------------------------------------------------------ claim / recover
 
@@ -240,7 +247,8 @@ class Worker:
             ids = conn.scalars(
                 select(MESSAGES.c.id)
                 .where(MESSAGES.c.status == MessageStatus.QUEUED,
-                       MESSAGES.c.next_attempt_at <= now)
+                       MESSAGES.c.next_attempt_at <= now,
+                       MESSAGES.c.expires_at.is_(None) | (MESSAGES.c.expires_at > now))
                 .order_by(MESSAGES.c.next_attempt_at, MESSAGES.c.id)
                 .limit(limit or self.settings.batch_size)
                 .with_for_update(skip_locked=True)).all()
@@ -257,7 +265,7 @@ class Worker:
                        MESSAGES.c.payload, MESSAGES.c.channel, MESSAGES.c.channel_attempts,
                        MESSAGES.c.attempt_count, MESSAGES.c.quota_held,
                        MESSAGES.c.fallback_reason, MESSAGES.c.person_account_id,
-                       accounts.c.openid, accounts.c.active)
+                       MESSAGES.c.expires_at, accounts.c.openid, accounts.c.active)
                 .join(accounts, accounts.c.id == MESSAGES.c.person_account_id)
                 .where(MESSAGES.c.claim_token == token)
                 .order_by(MESSAGES.c.next_attempt_at, MESSAGES.c.id)).all()
@@ -265,7 +273,8 @@ class Worker:
                         page=r.page, payload=json.loads(r.payload), channel=r.channel,
                         channel_attempts=r.channel_attempts, attempt_count=r.attempt_count,
                         quota_held=r.quota_held, fallback_reason=r.fallback_reason,
-                        account_id=r.person_account_id, openid=r.openid, active=r.active)
+                        account_id=r.person_account_id, openid=r.openid, active=r.active,
+                        expires_at=r.expires_at)
                 for r in rows]
 
     def recover_expired(self):
@@ -278,6 +287,31 @@ class Worker:
             log.warning("push: recovered expired leases: %s requeued, %s unknown (ids %s)",
                         requeued, len(lost), [row.id for row in lost][:20])
         return requeued, len(lost)
+
+    def expire_overdue(self):
+        """Queued rows whose send window closed become `expired` (never sent); returns how many."""
+        now = self.clock()
+        overdue = (MESSAGES.c.status == MessageStatus.QUEUED) & (MESSAGES.c.expires_at <= now)
+        with db.engine.begin() as conn:
+            held = conn.execute(
+                select(MESSAGES.c.id, MESSAGES.c.person_account_id, MESSAGES.c.template_id)
+                .where(overdue, MESSAGES.c.quota_held.is_(True))
+                .with_for_update(skip_locked=True)).all()
+            for row in held:  # a quota held for a retry that will not happen goes back
+                if conn.execute(update(MESSAGES).where(MESSAGES.c.id == row.id, overdue)
+                                .values(status=MessageStatus.EXPIRED,
+                                        last_error="window_closed", quota_held=False,
+                                        updated_at=now)).rowcount:
+                    conn.execute(REFUND_QUOTA, {"p_account_id": row.person_account_id,
+                                                "p_template_id": row.template_id,
+                                                "p_now": now})
+            count = len(held) + conn.execute(
+                update(MESSAGES).where(overdue)
+                .values(status=MessageStatus.EXPIRED, last_error="window_closed",
+                        updated_at=now)).rowcount
+        if count:
+            log.info("push: %s message(s) expired unsent (send window closed)", count)
+        return count
 
     @staticmethod
     def _recover(conn, expired, now):
@@ -384,6 +418,10 @@ class Worker:
         if not item.active:
             self._finish_without_send(conn, item, now, "recipient_inactive")
             return None
+        if item.expires_at is not None and now >= item.expires_at:
+            self._finish_without_send(conn, item, now, "window_closed",
+                                      status=MessageStatus.EXPIRED)
+            return None
         reserved = False
         has_quota = item.quota_held
         if item.channel == WECHAT and item.openid and not has_quota:
@@ -429,20 +467,20 @@ class Worker:
         return (MESSAGES.c.id == item.id, MESSAGES.c.claim_token == item.token,
                 MESSAGES.c.status == MessageStatus.SENDING)
 
-    def _finish_without_send(self, conn, item, now, reason):
+    def _finish_without_send(self, conn, item, now, reason, status=MessageStatus.FAILED):
         done = conn.execute(
             update(MESSAGES).where(*self._guard(item))
-            .values(status=MessageStatus.FAILED, last_error=reason, quota_held=False,
+            .values(status=status, last_error=reason, quota_held=False,
                     claim_token=None, lease_until=None, updated_at=now)).rowcount == 1
         if done:
             if item.quota_held:
                 conn.execute(REFUND_QUOTA, self._quota_key(item, now))
             conn.execute(INSERT_ATTEMPT, {
                 "message_id": item.id, "attempt_no": item.attempt_count, "channel": item.channel,
-                "worker": self.id, "started_at": now, "finished_at": now, "result": "failed",
-                "errcode": reason, "errmsg": None})
+                "worker": self.id, "started_at": now, "finished_at": now,
+                "result": str(status), "errcode": reason, "errmsg": None})
             self.counts["failed"] += 1
-            log.info("push message %s failed without a send: %s", item.id, reason)
+            log.info("push message %s %s without a send: %s", item.id, status, reason)
         conn.commit()
 
     # ------------------------------------------------------------------ step 2: send
