@@ -71,6 +71,11 @@ PERMISSIONS = {
     # Employers and vacancies, kept on the employers' behalf. The disabled persons'
     # federation develops jobs for disabled people (notice §4.1: 岗位开发), so it may post them too.
     "jobs.manage": _CASEWORKERS | {Role.DISABLED_FEDERATION},
+    # Recommending a vacancy to a person, following it up, the flagged list: caseworkers,
+    # since it reads and changes a person's record (employment status on a hire).
+    "jobs.recommend": set(_CASEWORKERS),
+    # Recruitment events (专场招聘) and their invitations.
+    "jobs.events": set(_CASEWORKERS),
 }
 
 
