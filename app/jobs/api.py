@@ -14,16 +14,19 @@ from app.people import services as services_people
 
 from . import recommendations as recs, services
 from .occupations import OCCUPATIONS
-from .schemas import (EmployerContactSchema, EmployerCreateSchema, EmployerListArgs,
-                      EmployerPageSchema, EmployerSchema, EmployerUpdateSchema, FillRateArgs,
-                      FillRateSchema, HiresSchema, MatchRequestSchema, MatchResultSchema,
-                      OccupationSchema, VacancyCreateSchema, VacancyListArgs, VacancyPageSchema,
-                      VacancySchema, VacancyUpdateSchema, DeclineSchema, RecruitmentEventCreateSchema,
-                      RecruitmentEventSchema, FlaggedPersonSchema, InvitationResultSchema, LimitArgs,
-                      OutcomeSchema, PreferencesOutSchema, PreferencesSchema,
+from .schemas import (DeclineSchema, EmployerContactSchema, EmployerCreateSchema,
+                      EmployerListArgs, EmployerPageSchema, EmployerSchema, EmployerUpdateSchema,
+                      FillRateArgs, FillRateSchema, FlaggedPersonSchema, HiresSchema,
+                      InvitationResultSchema, LimitArgs, MatchRequestSchema, MatchResultSchema,
+                      OccupationSchema, OutcomeSchema, PreferencesOutSchema, PreferencesSchema,
                       RecommendationCreateSchema, RecommendationListArgs,
-                      RecommendationPageSchema, RecommendationSchema, RegionArgs)
+                      RecommendationPageSchema, RecommendationSchema,
+                      RecruitmentEventCreateSchema, RecruitmentEventSchema, RegionArgs,
+                      VacancyCreateSchema, VacancyListArgs, VacancyPageSchema, VacancySchema,
+                      VacancyUpdateSchema)
 
+NOT_MINE = "no such recommendation of the caller (jobs.recommendation_not_found)"
+BAD_STEP = "not allowed in its state (jobs.recommendation_invalid_transition)"
 bp = Blueprint("jobs", __name__, url_prefix="/api/v1/jobs",
                description="Employers, vacancies (caring jobs, public-welfare posts) and matching.")
 # A person's matches and job wishes, seen by staff, live under the person's URL.
@@ -207,8 +210,8 @@ def _match_result(result):
 @access.person
 @bp.arguments(LimitArgs, location="query")
 @bp.response(200, MatchResultSchema)
-@bp.alt_response(404, description="未登记个人信息 (jobs.profile_missing)")
-@bp.alt_response(409, description="已撤回授权 (jobs.consent_missing)")
+@bp.alt_response(404, description="not registered (jobs.profile_missing)")
+@bp.alt_response(409, description="consent withdrawn (jobs.consent_missing)")
 def my_matches(args):
     """为我匹配的岗位（前N个，附中文理由）"""
     person = recs.registered_person(current_person_account())
@@ -218,8 +221,8 @@ def my_matches(args):
 @bp.route("/preferences/me", methods=["GET"])
 @access.person
 @bp.response(200, PreferencesOutSchema)
-@bp.alt_response(404, description="未登记个人信息")
-@bp.alt_response(409, description="已撤回授权")
+@bp.alt_response(404, description="not registered (jobs.profile_missing)")
+@bp.alt_response(409, description="consent withdrawn (jobs.consent_missing)")
 def my_preferences():
     """我的求职意愿"""
     return recs.preferences_of(recs.registered_person(current_person_account()).id)
@@ -229,8 +232,8 @@ def my_preferences():
 @access.person
 @bp.arguments(PreferencesSchema)
 @bp.response(200, PreferencesOutSchema)
-@bp.alt_response(404, description="未登记个人信息")
-@bp.alt_response(409, description="已撤回授权")
+@bp.alt_response(404, description="not registered (jobs.profile_missing)")
+@bp.alt_response(409, description="consent withdrawn (jobs.consent_missing)")
 def set_my_preferences(body):
     """填写求职意愿（期望职业、工作时间、最低月薪、通勤距离、住址坐标）"""
     account = current_person_account()
@@ -242,8 +245,8 @@ def set_my_preferences(body):
 @bp.route("/recommendations/mine", methods=["GET"])
 @access.person
 @bp.response(200, RecommendationSchema(many=True))
-@bp.alt_response(404, description="未登记个人信息")
-@bp.alt_response(409, description="已撤回授权")
+@bp.alt_response(404, description="not registered (jobs.profile_missing)")
+@bp.alt_response(409, description="consent withdrawn (jobs.consent_missing)")
 def my_recommendations():
     """推荐给我的岗位"""
     return recs.list_own_recommendations(current_person_account())
@@ -252,8 +255,8 @@ def my_recommendations():
 @bp.route("/recommendations/mine/<bigid:rec_id>", methods=["GET"])
 @access.person
 @bp.response(200, RecommendationSchema)
-@bp.alt_response(404, description="推荐记录不存在")
-@bp.alt_response(409, description="已撤回授权")
+@bp.alt_response(404, description=NOT_MINE)
+@bp.alt_response(409, description="consent withdrawn (jobs.consent_missing)")
 def view_my_recommendation(rec_id):
     """查看推荐岗位（首次查看记为已查看）"""
     rec = recs.view_recommendation(current_person_account(), rec_id)
@@ -264,8 +267,8 @@ def view_my_recommendation(rec_id):
 @bp.route("/recommendations/mine/<bigid:rec_id>/apply", methods=["POST"])
 @access.person
 @bp.response(200, RecommendationSchema)
-@bp.alt_response(404, description="推荐记录不存在")
-@bp.alt_response(409, description="当前状态不能报名 (jobs.recommendation_invalid_transition)")
+@bp.alt_response(404, description=NOT_MINE)
+@bp.alt_response(409, description=BAD_STEP)
 def apply_my_recommendation(rec_id):
     """报名推荐岗位"""
     rec = recs.apply_recommendation(current_person_account(), rec_id)
@@ -277,8 +280,8 @@ def apply_my_recommendation(rec_id):
 @access.person
 @bp.arguments(DeclineSchema)
 @bp.response(200, RecommendationSchema)
-@bp.alt_response(404, description="推荐记录不存在")
-@bp.alt_response(409, description="当前状态不能婉拒")
+@bp.alt_response(404, description=NOT_MINE)
+@bp.alt_response(409, description=BAD_STEP)
 def decline_my_recommendation(body, rec_id):
     """婉拒推荐岗位（须选择原因）"""
     rec = recs.person_decline(current_person_account(), rec_id, body["reason"])
@@ -292,8 +295,8 @@ def decline_my_recommendation(body, rec_id):
 @access.staff("jobs.recommend")
 @bp.arguments(RecommendationCreateSchema)
 @bp.response(201, RecommendationSchema)
-@bp.alt_response(404, description="人员或岗位不存在（或不在辖区内）")
-@bp.alt_response(409, description="岗位已关闭 (jobs.vacancy_not_open) 或已推荐过")
+@bp.alt_response(404, description="person or vacancy not found in the caller's subtree")
+@bp.alt_response(409, description="vacancy not open (jobs.vacancy_not_open) or already recommended")
 def recommend_vacancy(body):
     """向辖区内人员推荐岗位（通过订阅消息通知本人）"""
     rec = recs.recommend_vacancy(current_staff(), body["person_id"], body["vacancy_id"])
@@ -340,7 +343,7 @@ def show_recommendation(rec_id):
 @bp.route("/recommendations/<bigid:rec_id>/interview", methods=["POST"])
 @access.staff("jobs.recommend")
 @bp.response(200, RecommendationSchema)
-@bp.alt_response(409, description="当前状态不能登记面试")
+@bp.alt_response(409, description=BAD_STEP)
 def record_interview(rec_id):
     """登记已面试"""
     rec = recs.record_interview(current_staff(), rec_id)
@@ -351,7 +354,7 @@ def record_interview(rec_id):
 @bp.route("/recommendations/<bigid:rec_id>/hire", methods=["POST"])
 @access.staff("jobs.recommend")
 @bp.response(200, RecommendationSchema)
-@bp.alt_response(409, description="当前状态不能登记录用，或岗位已招满")
+@bp.alt_response(409, description="not allowed in its state, or the vacancy is full")
 def record_hire(rec_id):
     """登记录用（岗位录用人数加一，人员就业状态改为已就业）"""
     rec = recs.record_hire(current_staff(), rec_id)
@@ -363,7 +366,7 @@ def record_hire(rec_id):
 @access.staff("jobs.recommend")
 @bp.arguments(DeclineSchema)
 @bp.response(200, RecommendationSchema)
-@bp.alt_response(409, description="当前状态不能婉拒")
+@bp.alt_response(409, description=BAD_STEP)
 def record_decline(body, rec_id):
     """代为登记婉拒（人员当面或电话告知）"""
     caller = current_staff()
@@ -379,7 +382,7 @@ def record_decline(body, rec_id):
 @access.staff("jobs.events")
 @bp.arguments(RecruitmentEventCreateSchema)
 @bp.response(201, RecruitmentEventSchema)
-@bp.alt_response(409, description="岗位已关闭")
+@bp.alt_response(409, description="a vacancy is not open (jobs.vacancy_not_open)")
 def create_event(body):
     """创建专场招聘活动"""
     event = recs.create_event(current_staff(), **body)
