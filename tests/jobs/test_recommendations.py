@@ -1,9 +1,11 @@
 """Per-person matches, recommendations and their lifecycle, flagged decliners, events."""
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.accounts.models import PersonAccount
+from app.core.errors import Conflict
+from app.jobs import recommendations as service
 from app.audit.models import AuditEntry
 from app.extensions import db
 from app.jobs.models import Recommendation, Vacancy
@@ -286,3 +288,23 @@ def test_staff_set_a_persons_wishes(client):
     assert saved.status_code == 200 and saved.get_json()["region_reach"] == "league"
     assert client.get(path, headers=station.headers).get_json()["occupations"] == ["cleaner"]
     assert client.get(path, headers=Staff(client, "station_hlr").headers).status_code == 404
+
+
+def test_a_transition_that_lost_a_race_is_a_409(client, fresh_app):
+    """The second of two concurrent steps finds the row moved on and changes nothing."""
+    headers, person_id = registered(client)
+    rec = recommend(Staff(client, "station_xc"), person_id, new_vacancy(client))
+    with fresh_app.app_context():
+        seen = db.session.get(Recommendation, rec["id"])
+        assert seen.status == "recommended"
+        # Another request declines it after we read it.
+        db.session.execute(update(Recommendation).where(Recommendation.id == rec["id"])
+                           .values(status="declined", decline_reason="family"))
+        try:
+            service._advance(seen, "apply")
+        except Conflict as exc:
+            assert exc.code == "jobs.recommendation_invalid_transition"
+        else:
+            raise AssertionError("a stale step must not succeed")
+        assert db.session.get(Recommendation, rec["id"]).status == "declined"
+        db.session.rollback()
