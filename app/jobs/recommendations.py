@@ -81,24 +81,20 @@ def set_preferences(caller, person, **values):
 
 # --- matching --------------------------------------------------------------------------
 
-def _declined_ids(person_id):
-    return frozenset(db.session.scalars(select(Recommendation.vacancy_id).where(
-        Recommendation.person_id == person_id,
-        Recommendation.status == RecStatus.DECLINED.value)))
-
-
 def match_person(person, limit=10, today=None):
     """Top vacancies for a registered person: {"today", "considered", "matches", "vacancies"}.
 
-    One candidate query (the person's county or league, or the travel box) plus the engine.
+    One candidate query (the person's county or league, or the travel box, without the
+    vacancies they declined) plus the engine.
     """
     today = today or local_today()
     facts = build_facts(person, today)
     prefs = Preferences.from_dict(preferences_of(person.id))
     home = (prefs.home_lat, prefs.home_lng) if prefs.home_lat is not None else None
     candidates = find_candidates(person.residence_region_code, today, facts=facts, home=home,
-                                 max_travel_km=prefs.max_travel_km, reach=prefs.region_reach)
-    matches = match(facts, prefs, candidates, declined=_declined_ids(person.id), limit=limit)
+                                 max_travel_km=prefs.max_travel_km, reach=prefs.region_reach,
+                                 person_id=person.id)
+    matches = match(facts, prefs, candidates, limit=limit)
     ids = [m.vacancy.id for m in matches]
     rows = {v.id: v for v in db.session.scalars(select(Vacancy).where(Vacancy.id.in_(ids)))}
     return {"today": today, "considered": len(candidates), "matches": matches, "vacancies": rows}
