@@ -434,9 +434,10 @@ def person_matches(args, person_id):
 @access.staff("person.read")
 @people_bp.response(200, PreferencesOutSchema)
 def person_preferences(person_id):
-    """人员的求职意愿"""
-    person = services_people.get_person_in_scope(current_staff(), person_id)
-    return recs.preferences_of(person.id)
+    """人员的求职意愿（留痕）"""
+    prefs = recs.view_preferences(current_staff(), person_id)
+    db.session.commit()
+    return prefs
 
 
 @people_bp.route("/<bigid:person_id>/job-preferences", methods=["PUT"])

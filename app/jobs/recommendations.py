@@ -60,6 +60,13 @@ def preferences_of(person_id):
     return row.as_dict()
 
 
+def view_preferences(caller, person_id):
+    """A staff read of a person's job wishes (the home included): audited."""
+    person = people.get_person_in_scope(caller, person_id)
+    record("jobs.preferences_viewed", "person", person.id)
+    return preferences_of(person.id)
+
+
 def set_preferences(caller, person, **values):
     """Replace a person's job wishes (occupations, hours, minimum salary, travel, home)."""
     row = db.session.get(JobPreference, person.id)

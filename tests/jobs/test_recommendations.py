@@ -279,7 +279,7 @@ def test_an_event_invites_its_target_groups_in_its_region_once(client, fresh_app
     assert refused.status_code == 409 and error_code(refused) == "jobs.vacancy_not_open"
 
 
-def test_staff_set_a_persons_wishes(client):
+def test_staff_set_a_persons_wishes(client, fresh_app):
     station = Staff(client, "station_xc")
     _, person_id = registered(client)
     path = f"/api/v1/people/{person_id}/job-preferences"
@@ -287,6 +287,7 @@ def test_staff_set_a_persons_wishes(client):
                        headers=station.headers)
     assert saved.status_code == 200 and saved.get_json()["region_reach"] == "league"
     assert client.get(path, headers=station.headers).get_json()["occupations"] == ["cleaner"]
+    assert "jobs.preferences_viewed" in audit_actions(fresh_app, "person", person_id)
     assert client.get(path, headers=Staff(client, "station_hlr").headers).status_code == 404
 
 
