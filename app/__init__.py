@@ -45,7 +45,7 @@ def _register_blueprints(app):
     from app.codes.landing import bp as landing_bp
     from app.directory.api import bp as directory_bp
     from app.health import bp as health_bp
-    from app.jobs.api import bp as jobs_bp
+    from app.jobs.api import bp as jobs_bp, people_bp as jobs_people_bp
     from app.people.api import bp as people_bp
     from app.policies.api import bp as policies_bp
     from app.policies.benefits_api import bp as policy_benefits_bp
@@ -61,6 +61,7 @@ def _register_blueprints(app):
     api.register_blueprint(policy_benefits_bp)
     api.register_blueprint(jobs_bp)
     api.register_blueprint(campaigns_bp)
+    api.register_blueprint(jobs_people_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(landing_bp)
 

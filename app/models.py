@@ -10,5 +10,6 @@ from app.core.idempotency import IdempotencyRecord  # noqa: F401
 from app.people.models import Household, HouseholdMember, LegalBasis, Person  # noqa: F401
 from app.policies.models import Benefit, PolicyVersion  # noqa: F401
 from app.wechat.models import PushAttempt, PushMessage, PushSubscription, WeChatToken  # noqa: F401
-from app.jobs.models import Employer, Vacancy  # noqa: F401
+from app.jobs.models import (Employer, JobPreference, Recommendation,  # noqa: F401
+                             RecruitmentEvent, Vacancy)
 from app.campaigns.models import Campaign  # noqa: F401

@@ -77,6 +77,11 @@ PERMISSIONS = {
     "benefit.read": set(_CASEWORKERS),
     # Campaigns (issue 3): a message to many persons at once, within the sender's subtree.
     "campaign.manage": set(_ADMINS),
+    # Recommending a vacancy to a person, following it up, the flagged list: caseworkers,
+    # since it reads and changes a person's record (employment status on a hire).
+    "jobs.recommend": set(_CASEWORKERS),
+    # Recruitment events (专场招聘) and their invitations.
+    "jobs.events": set(_CASEWORKERS),
 }
 
 

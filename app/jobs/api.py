@@ -6,19 +6,32 @@ Thin: parse, call one service, commit, serialise. Station staff act on employers
 from flask_babel import gettext
 from flask_smorest import Blueprint
 
-from app.accounts.access import access, current_staff, reveals_personal_data
+from app.accounts.access import (access, current_person_account, current_staff,
+                                 reveals_personal_data)
 from app.extensions import db
 
-from . import services
-from .occupations import OCCUPATIONS
-from .schemas import (EmployerContactSchema, EmployerCreateSchema, EmployerListArgs,
-                      EmployerPageSchema, EmployerSchema, EmployerUpdateSchema, FillRateArgs,
-                      FillRateSchema, HiresSchema, MatchRequestSchema, MatchResultSchema,
-                      OccupationSchema, VacancyCreateSchema, VacancyListArgs, VacancyPageSchema,
-                      VacancySchema, VacancyUpdateSchema)
+from app.people import services as services_people
 
+from . import recommendations as recs, services
+from .occupations import OCCUPATIONS
+from .schemas import (DeclineSchema, EmployerContactSchema, EmployerCreateSchema,
+                      EmployerListArgs, EmployerPageSchema, EmployerSchema, EmployerUpdateSchema,
+                      FillRateArgs, FillRateSchema, FlaggedPersonSchema, HiresSchema,
+                      InvitationResultSchema, LimitArgs, MatchRequestSchema, MatchResultSchema,
+                      OccupationSchema, OutcomeSchema, PreferencesOutSchema, PreferencesSchema,
+                      RecommendationCreateSchema, RecommendationListArgs,
+                      RecommendationPageSchema, RecommendationSchema,
+                      RecruitmentEventCreateSchema, RecruitmentEventSchema, RegionArgs,
+                      VacancyCreateSchema, VacancyListArgs, VacancyPageSchema, VacancySchema,
+                      VacancyUpdateSchema)
+
+NOT_MINE = "no such recommendation of the caller (jobs.recommendation_not_found)"
+BAD_STEP = "not allowed in its state (jobs.recommendation_invalid_transition)"
 bp = Blueprint("jobs", __name__, url_prefix="/api/v1/jobs",
                description="Employers, vacancies (caring jobs, public-welfare posts) and matching.")
+# A person's matches and job wishes, seen by staff, live under the person's URL.
+people_bp = Blueprint("jobs_people", __name__, url_prefix="/api/v1/people",
+                      description="A person's job matches and wishes (staff).")
 
 
 @bp.route("/occupations", methods=["GET"])
@@ -177,6 +190,10 @@ def match_vacancies(body):
     result = services.match_vacancies(
         current_staff(), body["region_code"], body["facts"], body["preferences"],
         declined=body["declined_vacancy_ids"], limit=body["limit"])
+    return _match_result(result)
+
+
+def _match_result(result):
     rows = result["vacancies"]
     return {"today": result["today"], "considered": result["considered"],
             "matches": [{"rank": rank, "score": m.score, "caring_first": m.caring_first,
@@ -185,3 +202,252 @@ def match_vacancies(body):
                          "cautions": [r.render(gettext) for r in m.cautions],
                          "vacancy": rows[m.vacancy.id]}
                         for rank, m in enumerate(result["matches"], start=1)]}
+
+
+# --- a person's own matches, wishes and recommendations --------------------------------
+
+@bp.route("/matches/me", methods=["GET"])
+@access.person
+@bp.arguments(LimitArgs, location="query")
+@bp.response(200, MatchResultSchema)
+@bp.alt_response(404, description="not registered (jobs.profile_missing)")
+@bp.alt_response(409, description="consent withdrawn (jobs.consent_missing)")
+def my_matches(args):
+    """为我匹配的岗位（前N个，附中文理由）"""
+    person = recs.registered_person(current_person_account())
+    return _match_result(recs.match_person(person, limit=args["limit"]))
+
+
+@bp.route("/preferences/me", methods=["GET"])
+@access.person
+@bp.response(200, PreferencesOutSchema)
+@bp.alt_response(404, description="not registered (jobs.profile_missing)")
+@bp.alt_response(409, description="consent withdrawn (jobs.consent_missing)")
+def my_preferences():
+    """我的求职意愿"""
+    return recs.preferences_of(recs.registered_person(current_person_account()).id)
+
+
+@bp.route("/preferences/me", methods=["PUT"])
+@access.person
+@bp.arguments(PreferencesSchema)
+@bp.response(200, PreferencesOutSchema)
+@bp.alt_response(404, description="not registered (jobs.profile_missing)")
+@bp.alt_response(409, description="consent withdrawn (jobs.consent_missing)")
+def set_my_preferences(body):
+    """填写求职意愿（期望职业、工作时间、最低月薪、通勤距离、住址坐标）"""
+    account = current_person_account()
+    prefs = recs.set_preferences(account, recs.registered_person(account), **body)
+    db.session.commit()
+    return prefs
+
+
+@bp.route("/recommendations/mine", methods=["GET"])
+@access.person
+@bp.response(200, RecommendationSchema(many=True))
+@bp.alt_response(404, description="not registered (jobs.profile_missing)")
+@bp.alt_response(409, description="consent withdrawn (jobs.consent_missing)")
+def my_recommendations():
+    """推荐给我的岗位"""
+    return recs.list_own_recommendations(current_person_account())
+
+
+@bp.route("/recommendations/mine/<bigid:rec_id>", methods=["GET"])
+@access.person
+@bp.response(200, RecommendationSchema)
+@bp.alt_response(404, description=NOT_MINE)
+@bp.alt_response(409, description="consent withdrawn (jobs.consent_missing)")
+def view_my_recommendation(rec_id):
+    """查看推荐岗位（首次查看记为已查看）"""
+    rec = recs.view_recommendation(current_person_account(), rec_id)
+    db.session.commit()
+    return rec
+
+
+@bp.route("/recommendations/mine/<bigid:rec_id>/apply", methods=["POST"])
+@access.person
+@bp.response(200, RecommendationSchema)
+@bp.alt_response(404, description=NOT_MINE)
+@bp.alt_response(409, description=BAD_STEP)
+def apply_my_recommendation(rec_id):
+    """报名推荐岗位"""
+    rec = recs.apply_recommendation(current_person_account(), rec_id)
+    db.session.commit()
+    return rec
+
+
+@bp.route("/recommendations/mine/<bigid:rec_id>/decline", methods=["POST"])
+@access.person
+@bp.arguments(DeclineSchema)
+@bp.response(200, RecommendationSchema)
+@bp.alt_response(404, description=NOT_MINE)
+@bp.alt_response(409, description=BAD_STEP)
+def decline_my_recommendation(body, rec_id):
+    """婉拒推荐岗位（须选择原因）"""
+    rec = recs.person_decline(current_person_account(), rec_id, body["reason"])
+    db.session.commit()
+    return rec
+
+
+# --- staff: recommendations ------------------------------------------------------------
+
+@bp.route("/recommendations", methods=["POST"])
+@access.staff("jobs.recommend")
+@bp.arguments(RecommendationCreateSchema)
+@bp.response(201, RecommendationSchema)
+@bp.alt_response(404, description="person or vacancy not found in the caller's subtree")
+@bp.alt_response(409, description="vacancy not open (jobs.vacancy_not_open) or already recommended")
+def recommend_vacancy(body):
+    """向辖区内人员推荐岗位（通过订阅消息通知本人）"""
+    rec = recs.recommend_vacancy(current_staff(), body["person_id"], body["vacancy_id"])
+    db.session.commit()
+    return rec
+
+
+@bp.route("/recommendations", methods=["GET"])
+@access.staff("jobs.recommend")
+@bp.arguments(RecommendationListArgs, location="query")
+@bp.response(200, RecommendationPageSchema)
+def list_recommendations(args):
+    """本辖区岗位推荐记录（可按状态、区划、人员筛选）"""
+    return recs.list_recommendations(current_staff(), **args)
+
+
+@bp.route("/recommendations/outcomes", methods=["GET"])
+@access.staff("jobs.recommend")
+@bp.arguments(RegionArgs, location="query")
+@bp.response(200, OutcomeSchema)
+def recommendation_outcomes(args):
+    """本辖区及各下级区划岗位推荐结果统计"""
+    return recs.outcome_counts(current_staff(), args["region_code"])
+
+
+@bp.route("/recommendations/flagged", methods=["GET"])
+@access.staff("jobs.recommend")
+@bp.arguments(RegionArgs, location="query")
+@bp.response(200, FlaggedPersonSchema(many=True))
+def flagged_people(args):
+    """三次婉拒合适岗位的人员（需工作人员跟进）"""
+    rows = recs.flagged_people(current_staff(), args["region_code"])
+    return rows
+
+
+@bp.route("/recommendations/<bigid:rec_id>", methods=["GET"])
+@access.staff("jobs.recommend")
+@bp.response(200, RecommendationSchema)
+def show_recommendation(rec_id):
+    """推荐记录详情"""
+    return recs.recommendation_in_scope(current_staff(), rec_id)
+
+
+@bp.route("/recommendations/<bigid:rec_id>/interview", methods=["POST"])
+@access.staff("jobs.recommend")
+@bp.response(200, RecommendationSchema)
+@bp.alt_response(409, description=BAD_STEP)
+def record_interview(rec_id):
+    """登记已面试"""
+    rec = recs.record_interview(current_staff(), rec_id)
+    db.session.commit()
+    return rec
+
+
+@bp.route("/recommendations/<bigid:rec_id>/hire", methods=["POST"])
+@access.staff("jobs.recommend")
+@bp.response(200, RecommendationSchema)
+@bp.alt_response(409, description="not allowed in its state, or the vacancy is full")
+def record_hire(rec_id):
+    """登记录用（岗位录用人数加一，人员就业状态改为已就业）"""
+    rec = recs.record_hire(current_staff(), rec_id)
+    db.session.commit()
+    return rec
+
+
+@bp.route("/recommendations/<bigid:rec_id>/decline", methods=["POST"])
+@access.staff("jobs.recommend")
+@bp.arguments(DeclineSchema)
+@bp.response(200, RecommendationSchema)
+@bp.alt_response(409, description=BAD_STEP)
+def record_decline(body, rec_id):
+    """代为登记婉拒（人员当面或电话告知）"""
+    caller = current_staff()
+    rec = recs.decline_recommendation(caller, recs.recommendation_in_scope(caller, rec_id),
+                                      body["reason"])
+    db.session.commit()
+    return rec
+
+
+# --- staff: recruitment events ---------------------------------------------------------
+
+@bp.route("/events", methods=["POST"])
+@access.staff("jobs.events")
+@bp.arguments(RecruitmentEventCreateSchema)
+@bp.response(201, RecruitmentEventSchema)
+@bp.alt_response(409, description="a vacancy is not open (jobs.vacancy_not_open)")
+def create_event(body):
+    """创建专场招聘活动"""
+    event = recs.create_event(current_staff(), **body)
+    db.session.commit()
+    return event
+
+
+@bp.route("/events", methods=["GET"])
+@access.staff("jobs.events")
+@bp.response(200, RecruitmentEventSchema(many=True))
+def list_events():
+    """本辖区专场招聘活动"""
+    return recs.list_events(current_staff())
+
+
+@bp.route("/events/<bigid:event_id>", methods=["GET"])
+@access.staff("jobs.events")
+@bp.response(200, RecruitmentEventSchema)
+def show_event(event_id):
+    """专场招聘活动详情"""
+    return recs.event_in_scope(current_staff(), event_id)
+
+
+@bp.route("/events/<bigid:event_id>/invitations", methods=["POST"])
+@access.staff("jobs.events")
+@bp.response(200, InvitationResultSchema)
+def send_invitations(event_id):
+    """向活动区划内目标群体人员发送邀请（每人每场一次）"""
+    caller = current_staff()
+    result = recs.send_invitations(caller, recs.event_in_scope(caller, event_id))
+    db.session.commit()
+    return result
+
+
+# --- staff: a person's matches and wishes ----------------------------------------------
+
+@people_bp.route("/<bigid:person_id>/matches", methods=["GET"])
+@access.staff("person.read")
+@people_bp.arguments(LimitArgs, location="query")
+@people_bp.response(200, MatchResultSchema)
+def person_matches(args, person_id):
+    """为辖区内人员匹配岗位（留痕）"""
+    result = recs.match_for_staff(current_staff(), person_id, limit=args["limit"])
+    db.session.commit()
+    return _match_result(result)
+
+
+@people_bp.route("/<bigid:person_id>/job-preferences", methods=["GET"])
+@access.staff("person.read")
+@people_bp.response(200, PreferencesOutSchema)
+def person_preferences(person_id):
+    """人员的求职意愿（留痕）"""
+    prefs = recs.view_preferences(current_staff(), person_id)
+    db.session.commit()
+    return prefs
+
+
+@people_bp.route("/<bigid:person_id>/job-preferences", methods=["PUT"])
+@access.staff("application.enter")
+@people_bp.arguments(PreferencesSchema)
+@people_bp.response(200, PreferencesOutSchema)
+def set_person_preferences(body, person_id):
+    """代为填写人员求职意愿"""
+    caller = current_staff()
+    prefs = recs.set_preferences(caller, services_people.get_person_in_scope(caller, person_id),
+                                 **body)
+    db.session.commit()
+    return prefs

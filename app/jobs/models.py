@@ -87,3 +87,94 @@ class Vacancy(db.Model):
     @property
     def occupation_name(self):
         return occupation_name(self.occupation_code)
+
+
+class JobPreference(db.Model):
+    """A person's job wishes, read by their matches. Home coordinates locate a home: they
+    are personal data and sealed at rest."""
+    __tablename__ = "job_preferences"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), primary_key=True)
+    occupations: Mapped[list] = mapped_column(JSON, default=list)
+    hours: Mapped[list] = mapped_column(JSON, default=list)
+    min_salary: Mapped[int | None] = mapped_column(Integer)
+    max_travel_km: Mapped[float | None] = mapped_column(Float)
+    region_reach: Mapped[str] = mapped_column(String(8), default="county")
+    home_sealed: Mapped[str | None] = mapped_column(EncryptedText)  # "lat,lng"
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @property
+    def home(self):
+        if not self.home_sealed:
+            return None
+        lat, lng = self.home_sealed.split(",")
+        return {"lat": float(lat), "lng": float(lng)}
+
+    @home.setter
+    def home(self, value):
+        self.home_sealed = None if not value else f"{value['lat']:.6f},{value['lng']:.6f}"
+
+    def as_dict(self):
+        return {"occupations": list(self.occupations or []), "hours": list(self.hours or []),
+                "min_salary": self.min_salary, "max_travel_km": self.max_travel_km,
+                "region_reach": self.region_reach or "county", "home": self.home}
+
+
+class Recommendation(db.Model):
+    """A vacancy recommended to a person, and what came of it (app.jobs.lifecycle).
+
+    `region_code` is the person's residence when recommended: staff lists count by it.
+    `suitable` says the engine's hard filters passed when it was made.
+    """
+    __tablename__ = "job_recommendations"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    vacancy_id: Mapped[int] = mapped_column(ForeignKey("vacancies.id"), index=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    status: Mapped[str] = mapped_column(String(12), default="recommended")
+    suitable: Mapped[bool] = mapped_column(Boolean, default=True)
+    score: Mapped[int | None] = mapped_column(Integer)
+    decline_reason: Mapped[str | None] = mapped_column(String(24))
+    recommended_by: Mapped[str] = mapped_column(String(40))  # "staff:12" / "system"
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    viewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    interviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    vacancy: Mapped[Vacancy] = relationship(lazy="joined", innerjoin=True)
+
+    __table_args__ = (
+        Index("uq_job_recommendations_person_vacancy", "person_id", "vacancy_id", unique=True),
+        Index("ix_job_recommendations_region_status", "region_code", "status"),
+        CheckConstraint("status IN ('recommended', 'viewed', 'applied', 'interviewed', "
+                        "'hired', 'declined')", name="rec_status"),
+    )
+
+
+event_vacancies = db.Table(
+    "recruitment_event_vacancies",
+    db.Column("event_id", ForeignKey("recruitment_events.id"), primary_key=True),
+    db.Column("vacancy_id", ForeignKey("vacancies.id"), primary_key=True),
+)
+
+
+class RecruitmentEvent(db.Model):
+    """A special recruitment event (专场招聘) for target groups in a region subtree."""
+    __tablename__ = "recruitment_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(String(128))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    place: Mapped[str] = mapped_column(String(255))
+    organizer: Mapped[str] = mapped_column(String(128))
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    target_categories: Mapped[list] = mapped_column(JSON, default=list)
+    invited_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    vacancies: Mapped[list[Vacancy]] = relationship(secondary=event_vacancies,
+                                                    order_by="Vacancy.id")

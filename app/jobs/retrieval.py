@@ -19,12 +19,12 @@ match after the query itself.
 import json
 from functools import lru_cache
 
-from sqlalchemy import String, bindparam, cast, or_, select, union_all
+from sqlalchemy import String, bindparam, cast, exists, or_, select, union_all
 
 from app.extensions import db
 
 from .matching import Vacancy as Candidate, bounding_box
-from .models import Vacancy
+from .models import Recommendation, Vacancy
 from .rules import DISABILITY_LABELS, EDUCATION_RANK, VacancyStatus
 
 COLUMNS = (Vacancy.id, Vacancy.title, Vacancy.occupation_code, Vacancy.region_code,
@@ -40,10 +40,14 @@ _SKILLS = Candidate._fields.index("required_skills")
 _KINDS = Candidate._fields.index("suitable_for")
 
 
-def _person_filters(facts):
+def _person_filters(facts, person_id=None):
     """SQL twins of the engine's hard filters on known facts (never stricter than it), as
-    (shape, values): the shape picks a cached statement, the values fill its parameters."""
+    (shape, values): the shape picks a cached statement, the values fill its parameters.
+    With a person_id, the vacancies that person declined are left out in the same query."""
     shape, values = [], {}
+    if person_id is not None:
+        shape.append("declined")
+        values["person_id"] = person_id
     age = facts.get("age")
     if age is not None:
         shape.append("age")
@@ -86,6 +90,10 @@ def _statement(reach, box, shape):
         live.append(Vacancy.physical_demand == "light")
     if "uncertified" in shape:
         live.append(Vacancy.public_welfare_post.is_(False))
+    if "declined" in shape:
+        live.append(~exists().where(Recommendation.vacancy_id == Vacancy.id,
+                                    Recommendation.person_id == bindparam("person_id"),
+                                    Recommendation.status == "declined"))
     if reach == "league":
         area = (Vacancy.county_code >= bindparam("league_from")) \
             & (Vacancy.county_code < bindparam("league_to"))
@@ -102,9 +110,10 @@ def _statement(reach, box, shape):
 
 
 def candidate_statement(region_code, today, facts=None, home=None, max_travel_km=None,
-                        reach="county"):
-    """(statement, parameters) fetching the candidates of a person living in region_code."""
-    shape, values = _person_filters(facts or {})
+                        reach="county", person_id=None):
+    """(statement, parameters) fetching the candidates of a person living in region_code
+    (without those the registered person `person_id` declined)."""
+    shape, values = _person_filters(facts or {}, person_id)
     values["today"] = today
     reach = "league" if reach == "league" else "county"
     if reach == "league":
@@ -128,13 +137,14 @@ def candidate_query(region_code, today, facts=None, home=None, max_travel_km=Non
 
 
 def find_candidates(region_code, today, facts=None, home=None, max_travel_km=None,
-                    reach="county", session=None):
+                    reach="county", session=None, person_id=None):
     """Candidate vacancies (engine values, not ORM objects) for a person living in region_code.
 
-    `facts` is the person-facts dict (or the part of it that is known).
+    `facts` is the person-facts dict (or the part of it that is known); `person_id` a
+    registered person whose declined vacancies are left out.
     """
     statement, values = candidate_statement(region_code, today, facts, home, max_travel_km,
-                                            reach)
+                                            reach, person_id)
     connection = (session or db.session).connection()  # Core rows: no ORM work per row
     return to_candidates(connection.execute(statement, values).fetchall())
 

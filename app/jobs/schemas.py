@@ -6,6 +6,7 @@ from app.core.clock import to_display
 from app.core.masking import mask_name, mask_phone
 from app.core.schemas import StrictSchema
 
+from .lifecycle import DECLINE_REASONS, STATUS_LABELS, RecStatus
 from .occupations import OCCUPATIONS
 from .rules import (DISABILITY_LABELS, EDUCATION_RANK, EmployerKind, HOURS_LABELS, HoursKind,
                     PhysicalDemand, VacancyStatus)
@@ -274,3 +275,147 @@ class MatchResultSchema(Schema):
     today = fields.Date()
     considered = fields.Integer()
     matches = fields.List(fields.Nested(MatchSchema))
+
+
+# --- per-person matching, preferences ----------------------------------------------------
+
+class PreferencesSchema(StrictSchema):
+    """A person's job wishes (wanted occupations, hours, minimum salary, travel, home)."""
+    occupations = fields.List(fields.String(validate=validate.OneOf(list(OCCUPATIONS))),
+                              load_default=list, validate=[validate.Length(max=10), _unique])
+    hours = fields.List(fields.String(validate=_choices(HoursKind)), load_default=list,
+                        validate=_unique)
+    min_salary = fields.Integer(allow_none=True, load_default=None,
+                                validate=validate.Range(0, 1_000_000))
+    max_travel_km = fields.Float(allow_none=True, load_default=None,
+                                 validate=validate.Range(0.1, 200))
+    home = fields.Nested(HomeSchema, allow_none=True, load_default=None)
+    region_reach = fields.String(load_default="county",
+                                 validate=validate.OneOf(["county", "league"]))
+
+
+class PreferencesOutSchema(Schema):
+    occupations = fields.List(fields.String())
+    hours = fields.List(fields.String())
+    min_salary = fields.Integer(allow_none=True)
+    max_travel_km = fields.Float(allow_none=True)
+    home = fields.Nested(HomeSchema, allow_none=True)
+    region_reach = fields.String()
+
+
+class LimitArgs(StrictSchema):
+    limit = fields.Integer(load_default=10, validate=validate.Range(1, 50))
+
+
+# --- recommendations -------------------------------------------------------------------
+
+def _status_label(rec):
+    return gettext(STATUS_LABELS[RecStatus(rec.status)])
+
+
+def _reason_label(rec):
+    return gettext(DECLINE_REASONS[rec.decline_reason][0]) if rec.decline_reason else None
+
+
+class RecommendationCreateSchema(StrictSchema):
+    person_id = fields.Integer(required=True, validate=validate.Range(1, 2**63 - 1))
+    vacancy_id = fields.Integer(required=True, validate=validate.Range(1, 2**63 - 1))
+
+
+class DeclineSchema(StrictSchema):
+    reason = fields.String(required=True, validate=validate.OneOf(list(DECLINE_REASONS)))
+
+
+class RecommendationSchema(Schema):
+    id = fields.Integer()
+    person_id = fields.Integer()
+    region_code = fields.String()
+    status = fields.String()
+    status_label = fields.Function(_status_label)
+    suitable = fields.Boolean()
+    score = fields.Integer(allow_none=True)
+    decline_reason = fields.String(allow_none=True)
+    decline_reason_label = fields.Function(_reason_label, allow_none=True)
+    recommended_by = fields.Function(lambda r: "system" if r.recommended_by.startswith(
+        "system") else "staff")
+    created_at = fields.Function(lambda r: to_display(r.created_at))
+    viewed_at = fields.Function(lambda r: to_display(r.viewed_at), allow_none=True)
+    applied_at = fields.Function(lambda r: to_display(r.applied_at), allow_none=True)
+    interviewed_at = fields.Function(lambda r: to_display(r.interviewed_at), allow_none=True)
+    decided_at = fields.Function(lambda r: to_display(r.decided_at), allow_none=True)
+    vacancy = fields.Nested(VacancySchema)
+
+
+class RecommendationPageSchema(Schema):
+    items = fields.List(fields.Nested(RecommendationSchema))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+
+
+class RecommendationListArgs(PageArgs):
+    region_code = fields.String(load_default=None, validate=REGION)
+    status = fields.String(load_default=None, validate=_choices(RecStatus))
+    person_id = fields.Integer(load_default=None, validate=validate.Range(1, 2**63 - 1))
+
+
+class RegionArgs(StrictSchema):
+    region_code = fields.String(load_default=None, validate=REGION)
+
+
+class OutcomeLineSchema(Schema):
+    region_code = fields.String()
+    name = fields.String()
+    total = fields.Integer()
+    by_status = fields.Dict(keys=fields.String(), values=fields.Integer())
+    hire_rate = fields.Float(allow_none=True)
+
+
+class OutcomeSchema(OutcomeLineSchema):
+    children = fields.List(fields.Nested(OutcomeLineSchema))
+
+
+class FlaggedPersonSchema(Schema):
+    person_id = fields.Integer()
+    name = fields.Function(lambda row: mask_name(row["name"]), allow_none=True)
+    region_code = fields.String()
+    declines = fields.Integer()
+    last_declined_at = fields.Function(lambda row: to_display(row["last_declined_at"]),
+                                       allow_none=True)
+
+
+# --- recruitment events ----------------------------------------------------------------
+
+CATEGORIES = ["older", "disabled", "zero_employment_household", "land_lost",
+              "long_term_unemployed", "graduate"]
+
+
+class RecruitmentEventCreateSchema(StrictSchema):
+    title = fields.String(required=True, validate=validate.Length(2, 128))
+    starts_at = fields.AwareDateTime(required=True)
+    place = fields.String(required=True, validate=validate.Length(2, 255))
+    organizer = fields.String(required=True, validate=validate.Length(2, 128))
+    region_code = fields.String(required=True, validate=REGION)
+    target_categories = fields.List(fields.String(validate=validate.OneOf(CATEGORIES)),
+                                    load_default=list, validate=_unique)
+    vacancy_ids = fields.List(fields.Integer(validate=validate.Range(1, 2**63 - 1)),
+                              load_default=list, validate=validate.Length(max=200))
+
+
+class RecruitmentEventSchema(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    starts_at = fields.Function(lambda e: to_display(e.starts_at))
+    place = fields.String()
+    organizer = fields.String()
+    region_code = fields.String()
+    target_categories = fields.List(fields.String())
+    invited_count = fields.Integer()
+    vacancies = fields.List(fields.Nested(VacancySchema))
+    created_at = fields.Function(lambda e: to_display(e.created_at))
+
+
+class InvitationResultSchema(Schema):
+    audience = fields.Integer()
+    queued = fields.Integer()
+    event = fields.Nested(RecruitmentEventSchema)

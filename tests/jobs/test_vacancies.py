@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.jobs.models import Employer, Vacancy
 from app.jobs.rules import vacancy_problems
-from app.seed import DEMO_VACANCIES
+from app.jobs.demo import DEMO_VACANCIES
 from tests.builders import error_code
 from tests.jobs.helpers import Staff, vacancy_body
 
