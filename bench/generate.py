@@ -26,6 +26,7 @@ import flask_migrate
 from sqlalchemy import text
 
 from bench import bench_matching
+from bench.bench_matching import OCCUPATION_CODES as OCCUPATIONS
 from bench.bench_matching import build_regions, load_regions, make_vacancies
 from bench.preflight import require_database, require_disk
 from bench.scenarios import DEFAULT_DB
@@ -40,7 +41,9 @@ WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 NOT_GENERATED = {"regions", "region_closure", "audit_head", "audit_entries", "alembic_version",
                  "policy_versions", "calendar_years", "cert_region_settings", "wechat_tokens",
                  "idempotency_records", "auth_sessions", "cert_evidence", "cert_objections",
-                 "push_attempts", "household_members"}
+                 "push_attempts", "household_members",
+                 # a few rows that staff create; campaign_bench and the scenarios make their own
+                 "push_campaigns", "recruitment_events", "recruitment_event_vacancies"}
 
 
 def _copy(conn, table, columns, rows):
@@ -193,6 +196,7 @@ class Generator:
         rng, now = self.rng, self.now
         first_app, first_cert = self.next_id("cert_applications"), self.next_id("certifications")
         apps, events, certs, messages = [], [], [], []
+        self.certified = []
         states = (["certified"] * 60 + ["rejected"] * 6 + ["withdrawn"] * 3 + ["submitted"] * 7 +
                   ["station_check"] * 7 + ["township_review"] * 7 + ["county_decision"] * 5 +
                   ["returned"] * 4 + ["public_notice"])
@@ -216,6 +220,7 @@ class Generator:
                                "county_reject" if status == "rejected" else "withdraw",
                                "county_decision", status, "staff:1", now))
             if status == "certified":
+                self.certified.append((person_id, region))
                 exited = rng.random() < 0.1
                 starts = (submitted + timedelta(days=10)).date()
                 certs.append((first_cert + len(certs), person_id, app_id, region,
@@ -253,8 +258,10 @@ class Generator:
         self.copy("employers", ("id", "name", "credit_code", "kind", "region_code", "address",
                                 "created_at", "updated_at"), employers)
         bench_matching.TODAY = TODAY  # its vacancy dates are relative to this module global
-        rows = make_vacancies(rng, vacancies, self.next_id("vacancies"), self.communities,
+        first_vacancy = self.next_id("vacancies")
+        rows = make_vacancies(rng, vacancies, first_vacancy, self.communities,
                               self.centre, [e[0] for e in employers])
+        self.vacancy_ids = (first_vacancy, first_vacancy + vacancies - 1)
         self.copy("vacancies", VACANCY_COLUMNS, (
             tuple(json.dumps(v[c], ensure_ascii=False) if c in ("required_skills", "suitable_for")
                   else v[c] for c in VACANCY_COLUMNS[:-2]) + (now, now) for v in rows))
@@ -280,6 +287,42 @@ VACANCY_COLUMNS = ("id", "employer_id", "title", "occupation_code", "region_code
                    "filled_count", "min_age", "max_age", "education_min", "required_skills",
                    "physical_demand", "suitable_for", "caring_job", "public_welfare_post",
                    "opens_on", "closes_on", "status", "created_at", "updated_at")
+
+
+BENEFIT_POLICIES = ("social_insurance_subsidy_flexible", "public_welfare_post",
+                    "unemployment_insurance_benefit", "vocational_training_subsidy")
+REC_STATUSES = ("recommended", "recommended", "viewed", "applied", "interviewed", "hired",
+                "declined")
+
+
+def write_follow_up(gen):
+    """Benefits, job preferences and recommendations of certified persons."""
+    rng, now = gen.rng, gen.now
+    benefits, preferences, recommendations = [], [], []
+    low, high = gen.vacancy_ids
+    for person_id, region in gen.certified:
+        if rng.random() < 0.35:
+            starts = TODAY - timedelta(days=rng.randint(10, 1000))
+            ends = starts + timedelta(days=rng.choice((365, 730, 1095)))
+            benefits.append((person_id, rng.choice(BENEFIT_POLICIES), starts, None, ends, region,
+                             "bench", "2025.1", "staff:1", now, now))
+        if rng.random() < 0.3:
+            preferences.append((person_id, json.dumps(rng.sample(OCCUPATIONS, 2)),
+                                json.dumps(["full_time"]), rng.randrange(2000, 5000, 500),
+                                rng.choice((5.0, 10.0, None)), "county", now))
+        if rng.random() < 0.25 and high >= low:
+            status = rng.choice(REC_STATUSES)
+            recommendations.append((person_id, rng.randint(low, high), region, status, True, 50,
+                                    "personal" if status == "declined" else None, "staff:1",
+                                    now, now))
+    gen.copy("benefits", ("person_id", "policy", "starts_on", "ends_on", "due_on", "region_code",
+                          "source", "catalog_version", "approved_by", "created_at",
+                          "updated_at"), benefits)
+    gen.copy("job_preferences", ("person_id", "occupations", "hours", "min_salary",
+                                 "max_travel_km", "region_reach", "updated_at"), preferences)
+    gen.copy("job_recommendations", ("person_id", "vacancy_id", "region_code", "status",
+                                     "suitable", "score", "decline_reason", "recommended_by",
+                                     "created_at", "updated_at"), recommendations)
 
 
 def _sync_sequences(conn, metadata):
@@ -308,6 +351,7 @@ def generate(database_url, persons, seed, vacancies=100_000):
             gen.people()
             gen.cases()
             gen.jobs(vacancies)
+            write_follow_up(gen)
             check_coverage(db.metadata, gen.written)
             _sync_sequences(conn, db.metadata)
             conn.commit()
