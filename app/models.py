@@ -11,3 +11,4 @@ from app.people.models import Household, HouseholdMember, LegalBasis, Person  # 
 from app.policies.models import PolicyVersion  # noqa: F401
 from app.wechat.models import PushAttempt, PushMessage, PushSubscription, WeChatToken  # noqa: F401
 from app.jobs.models import Employer, Vacancy  # noqa: F401
+from app.codes.models import CodeDevice, PersonalCode, RetiredPrintedToken  # noqa: F401
