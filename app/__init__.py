@@ -41,6 +41,7 @@ def _register_blueprints(app):
     from app.accounts.api import bp as accounts_bp
     from app.certification.api import bp as certification_bp
     from app.certification.records_api import bp as certification_records_bp
+    from app.codes.api import bp as codes_bp
     from app.codes.landing import bp as landing_bp
     from app.directory.api import bp as directory_bp
     from app.health import bp as health_bp
@@ -57,6 +58,7 @@ def _register_blueprints(app):
     api.register_blueprint(certification_records_bp)
     api.register_blueprint(policies_bp)
     api.register_blueprint(jobs_bp)
+    api.register_blueprint(codes_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(landing_bp)
 
@@ -72,10 +74,12 @@ def _declare_framework_routes(app):
 def _register_cli(app):
     from app.audit.cli import audit_cli
     from app.certification.cli import certification_cli
+    from app.codes.cli import codes_cli
     from app.seed import seed_cli
     from app.wechat.cli import push_cli
     app.cli.add_command(audit_cli)
     app.cli.add_command(certification_cli)
+    app.cli.add_command(codes_cli)
     app.cli.add_command(seed_cli)
     app.cli.add_command(push_cli)
 

@@ -71,6 +71,10 @@ PERMISSIONS = {
     # Employers and vacancies, kept on the employers' behalf. The disabled persons'
     # federation develops jobs for disabled people (notice §4.1: 岗位开发), so it may post them too.
     "jobs.manage": _CASEWORKERS | {Role.DISABLED_FEDERATION},
+    # Personal codes (issue 7): scanning shows a profile only inside the caller's subtree
+    # (a referral card elsewhere); printing and rotating cards is station work.
+    "code.resolve": set(_CASEWORKERS),
+    "code.manage": {Role.STATION_STAFF, Role.TOWNSHIP_REVIEWER, Role.COUNTY_OFFICER},
 }
 
 
