@@ -79,7 +79,7 @@ class PolicyResultSchema(Schema):
     clocks = fields.List(fields.Nested(ClockSchema))
 
 
-class PlaceSchema(Schema):
+class ServicePlaceSchema(Schema):
     place = fields.String()
     label = Translated()
     stations = fields.List(fields.Nested(StationRefSchema))
@@ -89,7 +89,7 @@ class ServiceStepSchema(Schema):
     number = fields.Integer()
     title = fields.String()
     materials = fields.List(fields.String())
-    where = fields.List(fields.Nested(PlaceSchema))
+    where = fields.List(fields.Nested(ServicePlaceSchema))
     channel = fields.String()
     channel_label = Translated()
     time_limit = fields.String()
