@@ -19,11 +19,11 @@ bp = Blueprint("codes", __name__, url_prefix="/api/v1",
 
 
 def _per_staff_limit():
-    return current_app.config.get("RATELIMIT_CODE_RESOLVE_STAFF", "60/minute")
+    return current_app.config["RATELIMIT_CODE_RESOLVE_STAFF"]
 
 
 def _per_ip_limit():
-    return current_app.config.get("RATELIMIT_CODE_RESOLVE_IP", "300/minute")
+    return current_app.config["RATELIMIT_CODE_RESOLVE_IP"]
 
 
 def _staff_key():

@@ -173,6 +173,7 @@ def test_sync_issues_for_certified_and_revokes_for_exited(client, db_session):
 
 
 def test_resolve_is_rate_limited_per_staff_member(client, fresh_app):
+    saved = fresh_app.config["RATELIMIT_CODE_RESOLVE_STAFF"]
     fresh_app.config["RATELIMIT_CODE_RESOLVE_STAFF"] = "3/minute"
     try:
         staff = staff_token(client, "station_xc")
@@ -181,10 +182,11 @@ def test_resolve_is_rate_limited_per_staff_member(client, fresh_app):
         other = staff_token(client, "township_xc")  # someone else is not blocked
         assert resolve(client, other, "junk").status_code == 422
     finally:
-        fresh_app.config.pop("RATELIMIT_CODE_RESOLVE_STAFF")
+        fresh_app.config["RATELIMIT_CODE_RESOLVE_STAFF"] = saved
 
 
 def test_resolve_is_rate_limited_per_source_address(client, fresh_app):
+    saved = fresh_app.config["RATELIMIT_CODE_RESOLVE_IP"]
     fresh_app.config["RATELIMIT_CODE_RESOLVE_IP"] = "3/minute"
     try:
         tokens = [staff_token(client, name) for name in ("station_xc", "township_xc",
@@ -195,7 +197,7 @@ def test_resolve_is_rate_limited_per_source_address(client, fresh_app):
                             environ_base={"REMOTE_ADDR": "10.9.8.7"})
         assert elsewhere.status_code == 422
     finally:
-        fresh_app.config.pop("RATELIMIT_CODE_RESOLVE_IP")
+        fresh_app.config["RATELIMIT_CODE_RESOLVE_IP"] = saved
 
 
 def test_anonymous_and_unauthorised_callers_cannot_resolve(client):
