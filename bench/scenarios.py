@@ -111,7 +111,6 @@ def _code_fixtures(database_url, count=CODE_PERSONS):
     from app.core.idnumber import check_char
     from app.extensions import db
     from app.people import services as people
-    from app.people.models import Person
 
     app = create_app("development", SQLALCHEMY_DATABASE_URI=database_url)
     with app.app_context():
@@ -126,10 +125,10 @@ def _code_fixtures(database_url, count=CODE_PERSONS):
         for i, account in enumerate(accounts):
             person = people.own_person(account, required=False)
             if person is None:
-                first17 = f"150102{date(1966, 1, 1) + timedelta(days=i):%Y%m%d}031"
+                first17 = f"150102{date(1970, 1, 1) + timedelta(days=i):%Y%m%d}031"
                 facts = {**OLDER_FACTS, "residence_since": date(2010, 1, 1),
                          "unemployment_registered_on": add_months(today, -6)}
-                person = people.register_self(
+                person, _ = people.register_self(
                     account, name="测试", id_number=first17 + check_char(first17),
                     residence_region_code="150102001001", consent=consent, facts=facts)
                 application = submit_application(staff, person, commitment=commitment,

@@ -2,7 +2,7 @@
 rotation, and the staff scan. Thin: parse, call one service, commit, serialise."""
 from io import BytesIO
 
-from flask import current_app, g, request, send_file
+from flask import current_app, g, send_file
 from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
 

@@ -20,20 +20,37 @@ from app.jobs.models import Vacancy
 from app.jobs.retrieval import find_candidates
 from app.people.facts import build_facts
 from app.people.models import Person
-from app.policies.services import catalog_in_force, evaluate_facts, stations_near
+from app.core.models import RegionClosure
+from app.core.stations import Station
+from app.policies.engine import benefits_ending_within, evaluate
+from app.policies.services import NEAR_KINDS, catalog_in_force
 from app.policies.vocabulary import CHANNELS, PLACES
 
 TOP_JOBS = 5
 
 
 def person_policies(person, today):
-    """Every policy evaluated for the person (FACTS.md facts), or nothing without a catalog."""
+    """Every policy evaluated for the person (FACTS.md facts) against the compiled catalog
+    in force (cached by app.policies), or nothing without a catalog."""
     facts = build_facts(person, today)
     try:
-        evaluated = evaluate_facts(facts)
+        catalog = catalog_in_force(today)
     except NotFound:
-        return {"catalog_version": None, "results": [], "expiring": [], "facts": facts}
-    return {**evaluated, "facts": facts}
+        return {"catalog": None, "catalog_version": None, "results": [], "expiring": [],
+                "facts": facts}
+    return {"catalog": catalog, "catalog_version": catalog.version,
+            "results": evaluate(catalog, facts),
+            "expiring": benefits_ending_within(catalog, facts), "facts": facts}
+
+
+def stations_by_place(region_code):
+    """Like app.policies.services.stations_near (own station first, then township, then
+    county), in one query through the region closure."""
+    rows = db.session.scalars(
+        select(Station).join(RegionClosure, RegionClosure.ancestor_code == Station.region_code)
+        .where(RegionClosure.descendant_code == region_code)
+        .order_by(RegionClosure.depth, Station.id)).all()
+    return {place: [s for s in rows if s.kind in kinds] for place, kinds in NEAR_KINDS.items()}
 
 
 def _steps(catalog_policy, near):
@@ -70,7 +87,8 @@ def build_overview(account, today=None):
     """State, next steps, policies (eligible / would be eligible if), benefits with their
     clocks, service steps (own station first) and top jobs, for the account's own person."""
     today = today or local_today()
-    person = db.session.scalar(select(Person).options(selectinload(Person.household))
+    person = db.session.scalar(select(Person).options(selectinload(Person.household),
+                                                      selectinload(Person.certifications))
                                .where(Person.person_account_id == account.id))
     if person is None:
         return {"today": today, "state": "no_profile", "application": None,
@@ -92,8 +110,8 @@ def build_overview(account, today=None):
         state = "not_applied"
 
     evaluated = person_policies(person, today)
-    catalog = catalog_in_force(today) if evaluated["catalog_version"] else None
-    near = stations_near(person.residence_region_code) if catalog else {}
+    catalog = evaluated["catalog"]
+    near = stations_by_place(person.residence_region_code) if catalog else {}
     eligible, would_be = [], []
     for result in evaluated["results"]:
         if result["status"] == "eligible":

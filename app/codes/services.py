@@ -17,6 +17,7 @@ from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from app.audit.services import record
 from app.certification.models import Application, Certification
@@ -348,7 +349,10 @@ def resolve(staff, content, purpose, at=None):
         form, code = _verify(content, at)
         if code.status != "active":
             raise CodeRefused("revoked", code.id)
-        certification = active_certification(code.person_id)
+        person = db.session.scalar(select(Person).options(selectinload(Person.certifications),
+                                                          selectinload(Person.household))
+                                   .where(Person.id == code.person_id))
+        certification = next((c for c in person.certifications if c.status == "active"), None)
         if certification is None:  # exited since the last sync: stop the code now
             revoke_code(code, at)
             raise CodeRefused("revoked", code.id)
@@ -357,7 +361,6 @@ def resolve(staff, content, purpose, at=None):
                details={"purpose": purpose, "form": form, "reason": refused.reason})
         db.session.commit()
         raise refused.error()
-    person = db.session.get(Person, code.person_id)
     view = "profile" if is_within(person.residence_region_code, staff.region_code) \
         else "referral"
     record("code.resolve", "person_code", code.id,
@@ -374,13 +377,13 @@ def serving_stations(region_code):
     return db.session.scalars(
         select(Station).join(RegionClosure, RegionClosure.ancestor_code == Station.region_code)
         .where(RegionClosure.descendant_code == region_code)
-        .order_by(RegionClosure.depth, Station.id)).all()
+        .order_by(RegionClosure.depth, Station.id).limit(3)).all()
 
 
 def referral_card(region_code):
     """Which station serves this person: public office data only, never the person's."""
     stations = serving_stations(region_code)
-    return {"stations": stations[:3],
+    return {"stations": stations,
             "message": _l("此人不在您的辖区，请引导其到以下服务站办理")}
 
 

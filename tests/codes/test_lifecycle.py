@@ -12,7 +12,6 @@ from sqlalchemy import select
 from app.codes import dynamic, printed
 from app.codes.models import PersonalCode
 from app.codes.services import sync_all
-from app.extensions import db
 from tests.builders import auth, error_code, staff_token
 from tests.codes.helpers import Clock, certified_seeker, resolve
 from tests.flows import apply_self, step
