@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.codes import dynamic, printed
 from app.codes.models import PersonalCode
 from app.codes.services import sync_all
+from app.extensions import db
 from tests.builders import auth, error_code, staff_token
 from tests.codes.helpers import Clock, certified_seeker, resolve
 from tests.flows import apply_self, step
@@ -204,3 +205,21 @@ def test_anonymous_and_unauthorised_callers_cannot_resolve(client):
                        json={"content": "x", "purpose": "follow_up"}).status_code == 401
     auditor = staff_token(client, "auditor")
     assert resolve(client, auditor, "x").status_code == 403
+
+
+def test_a_wechat_failure_is_a_502_and_nothing_is_cached(client, wechat, fresh_app):
+    _, person_id = certified_seeker(client)
+    staff = staff_token(client, "station_xc")
+    url = f"/api/v1/people/{person_id}/code/wxacode.png"
+    wechat.inject_fault("/wxa/getwxacodeunlimit", 45009)
+    failed = client.get(url, headers=auth(staff))
+    assert failed.status_code == 502 and error_code(failed) == "code.wechat_unavailable"
+    with fresh_app.app_context():
+        code = db.session.scalar(select(PersonalCode).where(PersonalCode.person_id == person_id))
+        assert code.wxa_image_sealed is None
+    assert client.get(url, headers=auth(staff)).status_code == 200
+
+
+def test_sync_command(client, fresh_app):
+    result = fresh_app.test_cli_runner().invoke(args=["codes", "sync"])
+    assert result.exit_code == 0 and "codes issued: 1, revoked: 0" in result.output
