@@ -256,6 +256,8 @@ def wxa_image(staff, person_id, gateway):
     _, code = staff_code(staff, person_id)
     cached = code.wxa_version == code.printed_version and code.wxa_image_sealed
     if not cached:
+        # Keep an issuance made on the way, and hold no row lock while WeChat answers.
+        db.session.commit()
         try:
             image = gateway.get_wxa_code_unlimited(
                 scene=printed.scene_of(_card(code)),
