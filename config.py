@@ -99,6 +99,12 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_LOGIN = _env("RATELIMIT_LOGIN", "20/minute")
     RATELIMIT_ENABLED = True
+    # Staff scans of personal codes (issue 7): per staff member and per source address.
+    RATELIMIT_CODE_RESOLVE_STAFF = _env("RATELIMIT_CODE_RESOLVE_STAFF", "60/minute")
+    RATELIMIT_CODE_RESOLVE_IP = _env("RATELIMIT_CODE_RESOLVE_IP", "300/minute")
+    # Printed cards hold `<CODES_BASE_URL>/c/P…` (default: the URL the request came in on).
+    CODES_BASE_URL = _env("CODES_BASE_URL")
+    CODES_WXA_PAGE = _env("CODES_WXA_PAGE")  # mini-program page opened by the WeChat code
 
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"

@@ -42,6 +42,7 @@ def _register_blueprints(app):
     from app.campaigns.api import bp as campaigns_bp
     from app.certification.api import bp as certification_bp
     from app.certification.records_api import bp as certification_records_bp
+    from app.codes.api import bp as codes_bp
     from app.codes.landing import bp as landing_bp
     from app.directory.api import bp as directory_bp
     from app.health import bp as health_bp
@@ -62,6 +63,7 @@ def _register_blueprints(app):
     api.register_blueprint(jobs_bp)
     api.register_blueprint(campaigns_bp)
     api.register_blueprint(jobs_people_bp)
+    api.register_blueprint(codes_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(landing_bp)
 
@@ -79,11 +81,13 @@ def _register_cli(app):
     from app.campaigns.cli import campaigns_cli
     from app.certification.cli import certification_cli
     from app.policies.cli import policies_cli
+    from app.codes.cli import codes_cli
     from app.seed import seed_cli
     from app.wechat.cli import push_cli
     app.cli.add_command(audit_cli)
     app.cli.add_command(certification_cli)
     app.cli.add_command(policies_cli)
+    app.cli.add_command(codes_cli)
     app.cli.add_command(seed_cli)
     push_cli.add_command(campaigns_cli)  # `flask push campaigns run`
     app.cli.add_command(push_cli)

@@ -13,3 +13,4 @@ from app.wechat.models import PushAttempt, PushMessage, PushSubscription, WeChat
 from app.jobs.models import (Employer, JobPreference, Recommendation,  # noqa: F401
                              RecruitmentEvent, Vacancy)
 from app.campaigns.models import Campaign  # noqa: F401
+from app.codes.models import CodeDevice, PersonalCode, RetiredPrintedToken  # noqa: F401

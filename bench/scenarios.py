@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, text
 
 DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/imjy_bench"
 TOKENS = 200
+CODE_PERSONS = 100  # certified persons with a personal code, for the code scenarios
 
 
 @dataclass
@@ -35,6 +36,19 @@ request = function()
   local headers = {}
   headers["Authorization"] = "Bearer " .. tokens[math.random(#tokens)]
   return wrk.format("GET", "%(path)s", headers)
+end
+"""
+
+
+LUA_AUTH_POST = """
+math.randomseed(%(seed)d)
+local tokens = %(tokens)s
+local bodies = %(bodies)s
+request = function()
+  local headers = {}
+  headers["Authorization"] = "Bearer " .. tokens[math.random(#tokens)]
+  headers["Content-Type"] = "application/json"
+  return wrk.format("POST", "%(path)s", headers, bodies[math.random(#bodies)])
 end
 """
 
@@ -77,6 +91,68 @@ def _sample_ids(conn, table, count):
         [row[0] for row in conn.execute(text(f"SELECT id FROM {table} LIMIT :n"), {"n": count})]
 
 
+OLDER_FACTS = {"urban_resident": True, "employment_status": "unemployed",
+               "registered_unemployed": True, "social_insurance_months": 60,
+               "education": "senior", "skills": ["电工"], "wants": ["job"], "ever_employed": True}
+
+
+def _code_fixtures(database_url, count=CODE_PERSONS):
+    """Certified persons with personal codes, made once through the app's own services
+    (self registration, an application walked to certified, the code issued). Returns
+    (person tokens, printed code contents, staff tokens of the persons' station)."""
+    from datetime import date, timedelta
+
+    from sqlalchemy import select
+
+    from app import create_app
+    from app.accounts.models import PersonAccount, StaffAccount
+    from app.accounts.sessions import start_session
+    from app.certification.certs import add_months, create_certification
+    from app.certification.demo import PATHS, SEED
+    from app.certification.services import submit_application, transition
+    from app.certification.workflow import Status
+    from app.codes.models import PersonalCode
+    from app.codes.services import sync_code
+    from app.core.clock import local_today
+    from app.core.idnumber import check_char
+    from app.extensions import db
+    from app.people import services as people
+
+    app = create_app("development", SQLALCHEMY_DATABASE_URI=database_url)
+    with app.app_context():
+        today = local_today()
+        staff = db.session.scalar(select(StaffAccount).where(StaffAccount.username == "station_xc"))
+        consent = {"notice_version": app.config["PRIVACY_NOTICE_VERSION"],
+                   "channel": "miniprogram"}
+        commitment = {"accepted": True, "version": app.config["CERT_COMMITMENT_VERSION"]}
+        accounts = db.session.scalars(select(PersonAccount).where(
+            PersonAccount.openid.like("bench%")).order_by(PersonAccount.id).limit(count)).all()
+        contents, tokens = [], []
+        for i, account in enumerate(accounts):
+            person = people.own_person(account, required=False)
+            if person is None:
+                first17 = f"150102{date(1970, 1, 1) + timedelta(days=i):%Y%m%d}031"
+                facts = {**OLDER_FACTS, "residence_since": date(2010, 1, 1),
+                         "unemployment_registered_on": add_months(today, -6)}
+                person, _ = people.register_self(
+                    account, name="测试", id_number=first17 + check_char(first17),
+                    residence_region_code="150102001001", consent=consent, facts=facts)
+                application = submit_application(staff, person, commitment=commitment,
+                                                 categories=["older"])
+                for action, target in PATHS[Status.CERTIFIED]:
+                    values = {"decided_categories": ["older"]} \
+                        if target == Status.CERTIFIED else None
+                    transition(application, action, target, SEED, values=values)
+                create_certification(application, today)
+            code = sync_code(person, certified=True)
+            contents.append(f"P{code.printed_version}.{code.printed_token_sealed}")
+            tokens.append(start_session("person", account)["access_token"])
+        staff_tokens = [start_session("staff", staff)["access_token"] for _ in range(4)]
+        db.session.commit()
+        assert db.session.scalar(select(db.func.count(PersonalCode.id))) >= len(contents)
+        return tokens, contents, staff_tokens
+
+
 def prepare(database_url, workdir):
     engine = create_engine(database_url)
     with engine.connect() as conn:
@@ -85,6 +161,9 @@ def prepare(database_url, workdir):
     if not ids:
         raise SystemExit("no generated data: run `python -m bench.generate` first")
     tokens = _person_tokens(database_url, ids)
+    code_tokens, printed, staff_tokens = _code_fixtures(database_url)
+    resolve_bodies = [json.dumps({"content": c, "purpose": "employment_service"})
+                      for c in printed]
     return [
         Scenario("baseline: 1 PK read", _write(workdir, "baseline", LUA_RANDOM_GET % {
             "seed": 1, "paths": _lua_list([f"/pk/{i}" for i in person_ids])}), baseline=True),
@@ -92,6 +171,11 @@ def prepare(database_url, workdir):
             "seed": 2, "tokens": _lua_list(tokens), "path": "/api/v1/auth/wechat/me"})),
         Scenario("public: GET regions/150100", _write(workdir, "region", LUA_RANDOM_GET % {
             "seed": 3, "paths": _lua_list(["/api/v1/regions/150100"])})),
+        Scenario("person: GET me/overview", _write(workdir, "me_overview", LUA_AUTH_GET % {
+            "seed": 4, "tokens": _lua_list(code_tokens), "path": "/api/v1/me/overview"})),
+        Scenario("staff: POST codes/resolve", _write(workdir, "codes_resolve", LUA_AUTH_POST % {
+            "seed": 5, "tokens": _lua_list(staff_tokens), "bodies": _lua_list(resolve_bodies),
+            "path": "/api/v1/codes/resolve"})),
     ]
 
 

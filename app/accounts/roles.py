@@ -82,6 +82,10 @@ PERMISSIONS = {
     "jobs.recommend": set(_CASEWORKERS),
     # Recruitment events (专场招聘) and their invitations.
     "jobs.events": set(_CASEWORKERS),
+    # Personal codes (issue 7): scanning shows a profile only inside the caller's subtree
+    # (a referral card elsewhere); printing and rotating cards is station work.
+    "code.resolve": set(_CASEWORKERS),
+    "code.manage": {Role.STATION_STAFF, Role.TOWNSHIP_REVIEWER, Role.COUNTY_OFFICER},
 }
 
 

@@ -1,0 +1,122 @@
+"""HTTP views of personal codes: the person's own code and overview, staff cards and
+rotation, and the staff scan. Thin: parse, call one service, commit, serialise."""
+from io import BytesIO
+
+from flask import current_app, g, send_file
+from flask_limiter.util import get_remote_address
+from flask_smorest import Blueprint
+
+from app.accounts.access import access, current_person_account, current_staff
+from app.extensions import db, limiter
+
+from . import services
+from .overview import build_overview
+from .schemas import (DeviceQuerySchema, DeviceSchema, DynamicCodeSchema, OverviewSchema,
+                      ResolvedSchema, ResolveSchema, RotatedSchema)
+
+bp = Blueprint("codes", __name__, url_prefix="/api/v1",
+               description="One person one code: the dynamic code, printed cards, scans.")
+
+
+def _per_staff_limit():
+    return current_app.config["RATELIMIT_CODE_RESOLVE_STAFF"]
+
+
+def _per_ip_limit():
+    return current_app.config["RATELIMIT_CODE_RESOLVE_IP"]
+
+
+def _staff_key():
+    staff = g.get("staff")
+    return f"staff:{staff.id}" if staff is not None else get_remote_address()
+
+
+@bp.route("/me/code", methods=["GET"])
+@access.person
+@bp.arguments(DeviceQuerySchema, location="query")
+@bp.response(200, DynamicCodeSchema)
+def my_code(args):
+    """我的就业服务码（动态码，约每30秒更新，60秒内失效）"""
+    result = services.current_code(current_person_account(), args["device_id"])
+    db.session.commit()
+    return result
+
+
+@bp.route("/me/code/devices", methods=["POST"])
+@access.person
+@bp.response(201, DeviceSchema)
+def register_device():
+    """登记本机，以便无网络时也能生成动态码（密钥只返回这一次）"""
+    result = services.register_device(current_person_account())
+    db.session.commit()
+    response = DeviceSchema().dump(result)
+    return response, 201, {"Cache-Control": "no-store"}
+
+
+@bp.route("/me/overview", methods=["GET"])
+@access.person
+@bp.response(200, OverviewSchema)
+def my_overview():
+    """我的概览：办理进度、下一步、可享受的政策、办理步骤和推荐岗位"""
+    return build_overview(current_person_account())
+
+
+@bp.route("/codes/resolve", methods=["POST"])
+@access.staff("code.resolve")
+@limiter.limit(_per_staff_limit, key_func=_staff_key)
+@limiter.limit(_per_ip_limit, key_func=get_remote_address)
+@bp.arguments(ResolveSchema)
+@bp.response(200, ResolvedSchema)
+def resolve(body):
+    """扫码识别就业服务码（须说明用途；辖区外只显示服务站转介信息；全程留痕）"""
+    result = services.resolve(current_staff(), body["content"], body["purpose"])
+    db.session.commit()
+    return result
+
+
+def _image(data, mimetype, name):
+    response = send_file(BytesIO(data), mimetype=mimetype, download_name=name)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.route("/people/<id:person_id>/code/card.png", methods=["GET"])
+@access.staff("code.manage")
+@bp.response(200, content_type="image/png")
+def card_png(person_id):
+    """打印就业服务码卡片（二维码PNG，内容为本服务网址，不含个人信息；留痕）"""
+    data = services.card_image(current_staff(), person_id, "png")
+    db.session.commit()
+    return _image(data, "image/png", "code-card.png")
+
+
+@bp.route("/people/<id:person_id>/code/card.svg", methods=["GET"])
+@access.staff("code.manage")
+@bp.response(200, content_type="image/svg+xml")
+def card_svg(person_id):
+    """打印就业服务码卡片（二维码SVG；留痕）"""
+    data = services.card_image(current_staff(), person_id, "svg")
+    db.session.commit()
+    return _image(data, "image/svg+xml", "code-card.svg")
+
+
+@bp.route("/people/<id:person_id>/code/wxacode.png", methods=["GET"])
+@access.staff("code.manage")
+@bp.response(200, content_type="image/png")
+def card_wxacode(person_id):
+    """就业服务码的微信小程序码（每个卡片版本只生成一次并缓存；留痕）"""
+    data = services.wxa_image(current_staff(), person_id, current_app.extensions["wechat"])
+    db.session.commit()
+    return _image(data, "image/png", "code-wxacode.png")
+
+
+@bp.route("/people/<id:person_id>/code/rotate", methods=["POST"])
+@access.staff("code.manage")
+@bp.response(200, RotatedSchema)
+def rotate(person_id):
+    """补办卡片：生成新版本，旧卡片和所有设备上的动态码立即失效"""
+    code = services.rotate_code(current_staff(), person_id)
+    db.session.commit()
+    return {"person_id": code.person_id, "status": code.status,
+            "printed_version": code.printed_version}

@@ -1,0 +1,149 @@
+"""The person's own overview (`GET /api/v1/me/overview`): one response for a phone screen.
+
+Built from the existing engines, with few queries: the person row (certifications and
+household come along), their applications, the compiled policy catalog (cached by
+app.policies), one stations lookup shared by every policy's steps, and one candidate
+fetch for job matching.
+"""
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.certification.models import Application
+from app.certification.services import current_step
+from app.certification.workflow import OPEN
+from app.core.clock import local_today
+from app.core.errors import NotFound
+from app.core.i18n import N_, Text
+from app.extensions import db
+from app.jobs.matching import Preferences, match
+from app.jobs.models import Vacancy
+from app.jobs.retrieval import find_candidates
+from app.people.facts import build_facts
+from app.people.models import Person
+from app.core.models import RegionClosure
+from app.core.stations import Station
+from app.policies.engine import benefits_ending_within, evaluate
+from app.policies.services import NEAR_KINDS, catalog_in_force
+from app.policies.vocabulary import CHANNELS, PLACES
+
+TOP_JOBS = 5
+
+
+def person_policies(person, today):
+    """Every policy evaluated for the person (FACTS.md facts) against the compiled catalog
+    in force (cached by app.policies), or nothing without a catalog."""
+    facts = build_facts(person, today)
+    try:
+        catalog = catalog_in_force(today)
+    except NotFound:
+        return {"catalog": None, "catalog_version": None, "results": [], "expiring": [],
+                "facts": facts}
+    return {"catalog": catalog, "catalog_version": catalog.version,
+            "results": evaluate(catalog, facts),
+            "expiring": benefits_ending_within(catalog, facts), "facts": facts}
+
+
+def stations_by_place(region_code):
+    """Like app.policies.services.stations_near (own station first, then township, then
+    county), in one query through the region closure."""
+    rows = db.session.scalars(
+        select(Station).join(RegionClosure, RegionClosure.ancestor_code == Station.region_code)
+        .where(RegionClosure.descendant_code == region_code)
+        .order_by(RegionClosure.depth, Station.id)).all()
+    return {place: [s for s in rows if s.kind in kinds] for place, kinds in NEAR_KINDS.items()}
+
+
+def _steps(catalog_policy, near):
+    return [{"number": n, "title": step.title, "materials": list(step.materials),
+             "where": [{"place": place, "label": Text(PLACES[place]),
+                        "stations": near.get(place, [])} for place in step.where],
+             "channel": step.channel, "channel_label": Text(CHANNELS[step.channel]),
+             "time_limit": step.time_limit}
+            for n, step in enumerate(catalog_policy.steps, 1)]
+
+
+def _jobs(facts, today):
+    if "job" not in (facts.get("wants") or []) and facts.get("wants"):
+        return []
+    prefs = Preferences.from_dict({})
+    candidates = find_candidates(facts["residence_region"], today, facts=facts)
+    matches = match(facts, prefs, candidates, limit=TOP_JOBS)
+    ids = [m.vacancy.id for m in matches]
+    rows = {v.id: v for v in db.session.scalars(select(Vacancy).where(Vacancy.id.in_(ids)))}
+    return [{"rank": rank, "score": m.score, "caring_first": m.caring_first,
+             "distance_km": m.distance_km, "reasons": m.reasons, "cautions": m.cautions,
+             "vacancy": rows[m.vacancy.id]} for rank, m in enumerate(matches, 1)]
+
+
+def _application_view(application, today):
+    if application is None:
+        return None
+    return {"id": application.id, "status": application.status,
+            "submitted_at": application.submitted_at,
+            "current_step": current_step(application, today)}
+
+
+def build_overview(account, today=None):
+    """State, next steps, policies (eligible / would be eligible if), benefits with their
+    clocks, service steps (own station first) and top jobs, for the account's own person."""
+    today = today or local_today()
+    person = db.session.scalar(select(Person).options(selectinload(Person.household),
+                                                      selectinload(Person.certifications))
+                               .where(Person.person_account_id == account.id))
+    if person is None:
+        return {"today": today, "state": "no_profile", "application": None,
+                "certification": None, "next_steps": [Text(N_("请先在小程序中填写个人信息"))],
+                "catalog_version": None, "eligible": [], "would_be_eligible_if": [],
+                "benefits": [], "jobs": []}
+    applications = db.session.scalars(select(Application).where(
+        Application.person_id == person.id).order_by(Application.id.desc()).limit(5)).all()
+    open_app = next((a for a in applications if a.status in OPEN), None)
+    certifications = person.certifications
+    live = next((c for c in certifications if c.status == "active"), None)
+    if live is not None:
+        state = "certified"
+    elif open_app is not None:
+        state = "applying"
+    elif certifications:
+        state = "exited"
+    else:
+        state = "not_applied"
+
+    evaluated = person_policies(person, today)
+    catalog = evaluated["catalog"]
+    near = stations_by_place(person.residence_region_code) if catalog else {}
+    eligible, would_be = [], []
+    for result in evaluated["results"]:
+        if result["status"] == "eligible":
+            eligible.append({**result, "steps": _steps(catalog.by_code[result["policy"]], near)})
+        elif result["status"] == "would_be_eligible_if":
+            would_be.append(result)
+    benefits = [clock for result in evaluated["results"] for clock in result["clocks"]
+                if clock["active"]]
+
+    next_steps = []
+    if state == "applying":
+        step = current_step(open_app, today)
+        if step:
+            next_steps.append(Text(N_("您的认定申请正在由{holder}办理，办理期限{deadline}，可拨打{phone}咨询"),
+                                   holder=step["holder"], deadline=step["deadline"] or "-",
+                                   phone=step["phone"] or "-"))
+    elif state in ("not_applied", "exited"):
+        next_steps.append(Text(N_("如有就业困难，可在小程序或到服务站申请就业困难人员认定")))
+    for result in eligible:
+        if not result["enjoying"]:
+            next_steps.append(Text(N_("您可以申请“{policy}”，请按办理步骤准备材料"),
+                                   policy=result["name"]))
+    for clock in evaluated["expiring"]:
+        next_steps.append(Text(N_("您享受的政策将于{end}到期，请及时到服务站咨询后续帮扶"),
+                               end=clock["end"]))
+    if would_be:
+        next_steps.append(Text(N_("补充个人信息后，可能还有{count}项政策可以享受"), count=len(would_be)))
+
+    return {"today": today, "state": state,
+            "application": _application_view(open_app or (applications[0] if applications
+                                                          else None), today),
+            "certification": live or (certifications[-1] if certifications else None),
+            "next_steps": next_steps, "catalog_version": evaluated["catalog_version"],
+            "eligible": eligible, "would_be_eligible_if": would_be,
+            "benefits": benefits, "jobs": _jobs(evaluated["facts"], today)}

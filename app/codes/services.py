@@ -1,0 +1,419 @@
+"""Issuing, showing, rotating, revoking and resolving personal codes.
+
+When is a code issued? Layering puts codes above certification, so certification cannot
+call us when it certifies someone. A code is therefore brought in line with the person's
+certification *on demand* (`sync_code`): when the person asks for their code, when staff
+print or rotate a card, when a code is resolved, and in bulk by `flask codes sync` (run
+nightly), which issues codes for every certified person and revokes those of people who
+exited. A person who returns (certified again) gets the code back with a new printed
+version: the old card stays dead.
+
+Every scan is checked against the live certification too, so an exit takes effect at the
+next scan even before the nightly sync.
+"""
+import base64
+
+from flask import current_app, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from app.audit.services import record
+from app.certification.models import Application, Certification
+from app.certification.services import active_certification
+from app.certification.workflow import OPEN
+from app.core.clock import local_today, utcnow
+from app.core.errors import Conflict, NotFound, UpstreamError, ValidationFailed
+from app.core.masking import mask_id_number, mask_name, mask_phone
+from app.core.models import RegionClosure, is_within
+from app.core.regions import get_region
+from app.core.stations import Station
+from app.core.wechat import WeChatError
+from app.extensions import db
+from app.people.models import Person
+from app.people.services import get_person_in_scope, own_person
+
+from . import dynamic, printed
+from .images import qr_png, qr_svg
+from .models import CodeDevice, PersonalCode, RetiredPrintedToken
+
+# Why a staff member scans a code: stated with every resolve and kept in the audit trail.
+PURPOSES = ("employment_service", "job_referral", "policy_handling", "certification_review",
+            "follow_up")
+MAX_APP_DEVICES = 3  # a new phone beyond this replaces the oldest one
+
+REFUSALS = {
+    "malformed": (ValidationFailed, _l("无法识别的就业服务码")),
+    "forged": (ValidationFailed, _l("就业服务码校验失败，可能是伪造的")),
+    "expired": (ValidationFailed, _l("就业服务码已过期，请让本人刷新后再扫")),
+    "not_yet_valid": (ValidationFailed, _l("就业服务码时间异常，请让本人校准手机时间后刷新")),
+    "rotated": (ValidationFailed, _l("该就业服务码已更换，旧码已作废")),
+    "revoked": (ValidationFailed, _l("该就业服务码已停用")),
+    "not_found": (NotFound, _l("就业服务码不存在")),
+}
+
+
+class CodeRefused(Exception):
+    def __init__(self, reason, code_id=None):
+        super().__init__(reason)
+        self.reason, self.code_id = reason, code_id
+
+    def error(self):
+        cls, message = REFUSALS[self.reason]
+        return cls(f"code.{self.reason}", message)
+
+
+def now():
+    """The services' clock: `CODES_CLOCK` (a function, set by tests) or the real UTC time."""
+    clock = current_app.config.get("CODES_CLOCK") or utcnow
+    return clock()
+
+
+# ------------------------------------------------------------------ issuing
+
+def _set_printed(code, version):
+    card = printed.new_printed_code(version)
+    code.printed_version = version
+    code.printed_token_hash = card.token_hash
+    code.printed_token_sealed = card.token
+    code.wxa_image_sealed = None
+    code.wxa_version = None
+
+
+def _retire_printed(code, reason, at):
+    db.session.add(RetiredPrintedToken(code_id=code.id, token_hash=code.printed_token_hash,
+                                       version=code.printed_version, reason=reason,
+                                       retired_at=at))
+
+
+def _revoke_devices(code, reason, at):
+    db.session.execute(update(CodeDevice).where(CodeDevice.code_id == code.id,
+                                                CodeDevice.revoked_at.is_(None))
+                       .values(revoked_at=at, revoked_reason=reason))
+
+
+def code_of(person_id, for_update=False):
+    query = select(PersonalCode).where(PersonalCode.person_id == person_id)
+    if for_update:
+        query = query.with_for_update()
+    return db.session.scalar(query)
+
+
+def sync_code(person, certified=None, at=None):
+    """Bring a person's code in line with their certification: issue it, reissue it (new
+    printed version) after a return, or revoke it after an exit. Returns the code or None."""
+    at = at or now()
+    if certified is None:
+        certified = active_certification(person.id) is not None
+    code = code_of(person.id, for_update=True)
+    if certified and code is None:
+        code = PersonalCode(person_id=person.id, status="active", issued_at=at)
+        _set_printed(code, 1)
+        try:
+            with db.session.begin_nested():
+                db.session.add(code)
+                db.session.flush()
+        except IntegrityError:  # issued a moment ago by a concurrent request
+            return code_of(person.id)
+        record("code.issued", "person_code", code.id, details={"version": 1})
+    elif certified and code.status == "revoked":
+        _retire_printed(code, "revoked", at)
+        _set_printed(code, code.printed_version + 1)
+        code.status, code.revoked_at, code.issued_at = "active", None, at
+        db.session.flush()
+        record("code.reissued", "person_code", code.id, details={"version": code.printed_version})
+    elif not certified and code is not None and code.status == "active":
+        revoke_code(code, at)
+    return code
+
+
+def revoke_code(code, at=None):
+    """Stop a code at once: its card and every device (the person exited)."""
+    at = at or now()
+    _revoke_devices(code, "revoked", at)
+    code.status, code.revoked_at = "revoked", at
+    db.session.flush()
+    record("code.revoked", "person_code", code.id, details={"version": code.printed_version})
+    return code
+
+
+def sync_all(at=None):
+    """Issue codes for every certified person without a live one; revoke codes of people
+    without a live certification. Returns (issued, revoked)."""
+    at = at or now()
+    live = select(Certification.person_id).where(Certification.status == "active")
+    missing = db.session.scalars(select(Person).where(
+        Person.id.in_(live), ~Person.id.in_(select(PersonalCode.person_id).where(
+            PersonalCode.status == "active")))).all()
+    for person in missing:
+        sync_code(person, certified=True, at=at)
+    stale = db.session.scalars(select(PersonalCode).where(
+        PersonalCode.status == "active", ~PersonalCode.person_id.in_(live))).all()
+    for code in stale:
+        revoke_code(code, at)
+    return len(missing), len(stale)
+
+
+def _require_active(person, at):
+    code = sync_code(person, at=at)
+    if code is None or code.status != "active":
+        db.session.commit()  # a revocation found on the way stays done
+        raise Conflict("code.not_certified", _l("通过就业困难人员认定后才有就业服务码"))
+    return code
+
+
+# ------------------------------------------------------------------ the person's own code
+
+def own_code(account, at=None):
+    at = at or now()
+    return _require_active(own_person(account), at)
+
+
+def register_device(account, at=None):
+    """A new phone: its secret is returned ONCE (with the server time) so the mini-program
+    can draw fresh codes without network. Beyond MAX_APP_DEVICES the oldest is replaced."""
+    at = at or now()
+    code = own_code(account, at)
+    live = db.session.scalars(select(CodeDevice).where(
+        CodeDevice.code_id == code.id, CodeDevice.kind == "app",
+        CodeDevice.revoked_at.is_(None)).order_by(CodeDevice.id)).all()
+    for old in live[:max(0, len(live) - MAX_APP_DEVICES + 1)]:
+        old.revoked_at, old.revoked_reason = at, "replaced"
+    device_id, secret = dynamic.new_device()
+    device = CodeDevice(code_id=code.id, device_id=device_id, kind="app", secret=secret,
+                        created_at=at)
+    db.session.add(device)
+    db.session.flush()
+    record("code.device_registered", "person_code", code.id,
+           details={"device": device_id, "replaced": len(live) - MAX_APP_DEVICES + 1
+                    if len(live) >= MAX_APP_DEVICES else 0})
+    return {"device_id": device_id, "secret": secret, "algorithm": "HMAC-SHA256",
+            "format": "D1.<device_id>.<step>.<mac>", "mac_chars": dynamic.MAC_CHARS,
+            "step_seconds": dynamic.STEP_SECONDS, "server_time": int(at.timestamp()),
+            "step": dynamic.step_at(at.timestamp())}
+
+
+def _server_device(code, at):
+    device = db.session.scalar(select(CodeDevice).where(
+        CodeDevice.code_id == code.id, CodeDevice.kind == "server",
+        CodeDevice.revoked_at.is_(None)).limit(1))
+    if device is None:
+        device_id, secret = dynamic.new_device()
+        device = CodeDevice(code_id=code.id, device_id=device_id, kind="server", secret=secret,
+                            created_at=at)
+        db.session.add(device)
+        db.session.flush()
+    return device
+
+
+def current_code(account, device_id=None, at=None):
+    """The dynamic code to show now: drawn with the given device's secret, or (for a
+    mini-program that has not registered a device) with the server's own device."""
+    at = at or now()
+    code = own_code(account, at)
+    if device_id is None:
+        device = _server_device(code, at)
+    else:
+        device = db.session.scalar(select(CodeDevice).where(
+            CodeDevice.device_id == device_id, CodeDevice.code_id == code.id,
+            CodeDevice.revoked_at.is_(None)))
+        if device is None:
+            raise NotFound("code.device_not_found", _l("该设备未登记或已停用，请重新登记"))
+    drawn = dynamic.draw_code(device.device_id, device.secret, at.timestamp())
+    return {"content": str(drawn), "device_id": device.device_id,
+            "expires_at": dynamic.expires_at(drawn), "refresh_at":
+            (drawn.step + 1) * dynamic.STEP_SECONDS, "server_time": int(at.timestamp()),
+            "step_seconds": dynamic.STEP_SECONDS, "printed_version": code.printed_version}
+
+
+# ------------------------------------------------------------------ staff: cards, rotation
+
+def staff_code(staff, person_id, at=None):
+    person = get_person_in_scope(staff, person_id)
+    return person, _require_active(person, at or now())
+
+
+def _card(code):
+    return printed.PrintedCode(code.printed_version, code.printed_token_sealed)
+
+
+def base_url():
+    return current_app.config.get("CODES_BASE_URL") or request.host_url
+
+
+def card_image(staff, person_id, fmt):
+    """The printed card's QR image (its content is a URL of this service); audited."""
+    _, code = staff_code(staff, person_id)
+    content = printed.code_url(base_url(), _card(code))
+    record("code.card_printed", "person_code", code.id,
+           details={"format": fmt, "version": code.printed_version})
+    return qr_png(content) if fmt == "png" else qr_svg(content)
+
+
+def wxa_image(staff, person_id, gateway):
+    """The WeChat mini-program code of the card: fetched once per printed version, cached."""
+    _, code = staff_code(staff, person_id)
+    cached = code.wxa_version == code.printed_version and code.wxa_image_sealed
+    if not cached:
+        # Keep an issuance made on the way, and hold no row lock while WeChat answers.
+        db.session.commit()
+        try:
+            image = gateway.get_wxa_code_unlimited(
+                scene=printed.scene_of(_card(code)),
+                page=current_app.config.get("CODES_WXA_PAGE"))
+        except WeChatError:
+            raise UpstreamError("code.wechat_unavailable", _l("微信小程序码暂时无法生成，请稍后再试"))
+        code.wxa_image_sealed = base64.b64encode(image).decode()
+        code.wxa_version = code.printed_version
+        db.session.flush()
+    record("code.card_printed", "person_code", code.id,
+           details={"format": "wxa", "version": code.printed_version,
+                    "cached": bool(cached)})
+    return base64.b64decode(code.wxa_image_sealed)
+
+
+def rotate_code(staff, person_id, at=None):
+    """Lost card: a new printed version; the old card and every device stop at once."""
+    at = at or now()
+    person, code = staff_code(staff, person_id, at)
+    code = code_of(person.id, for_update=True)
+    old = code.printed_version
+    _retire_printed(code, "rotated", at)
+    _set_printed(code, old + 1)
+    _revoke_devices(code, "rotated", at)
+    db.session.flush()
+    record("code.rotated", "person_code", code.id,
+           details={"old_version": old, "version": code.printed_version})
+    return code
+
+
+# ------------------------------------------------------------------ resolving a scan
+
+def _verify_dynamic(content, at):
+    try:
+        drawn = dynamic.parse_code(content)
+    except dynamic.DynamicCodeError:
+        raise CodeRefused("malformed")
+    device = db.session.scalar(select(CodeDevice).where(CodeDevice.device_id == drawn.device_id))
+    if device is None:
+        raise CodeRefused("not_found")
+    try:
+        dynamic.verify_code(drawn, device.secret, at.timestamp())
+    except dynamic.DynamicCodeError as exc:
+        if exc.reason == "forged":
+            raise CodeRefused("forged", device.code_id)
+        expired = exc.reason
+    else:
+        expired = None
+    if device.revoked_at is not None:
+        raise CodeRefused("rotated" if device.revoked_reason == "rotated" else "revoked",
+                          device.code_id)
+    if expired:
+        raise CodeRefused(expired, device.code_id)
+    return device.code
+
+
+def _verify_printed(content):
+    try:
+        card = printed.parse_printed(content)
+    except printed.PrintedCodeError:
+        raise CodeRefused("malformed")
+    digest = card.token_hash
+    code = db.session.scalar(select(PersonalCode).where(
+        PersonalCode.printed_token_hash == digest))
+    if code is not None:
+        if code.printed_version != card.version:
+            raise CodeRefused("forged", code.id)
+        return code
+    retired = db.session.scalar(select(RetiredPrintedToken).where(
+        RetiredPrintedToken.token_hash == digest))
+    if retired is None:
+        raise CodeRefused("not_found")
+    if retired.version != card.version:
+        raise CodeRefused("forged", retired.code_id)
+    raise CodeRefused(retired.reason, retired.code_id)
+
+
+def _verify(content, at):
+    text = content.strip()
+    if text.startswith(dynamic.PREFIX + "."):
+        return "dynamic", _verify_dynamic(text, at)
+    return "printed", _verify_printed(text)
+
+
+def resolve(staff, content, purpose, at=None):
+    """A staff scan. Staff of the person's region subtree get the masked profile; anyone
+    else only the referral card. Every resolve, refusals included, is audited."""
+    at = at or now()
+    form = "dynamic" if content.strip().startswith(dynamic.PREFIX + ".") else "printed"
+    try:
+        form, code = _verify(content, at)
+        if code.status != "active":
+            raise CodeRefused("revoked", code.id)
+        person = db.session.scalar(select(Person).options(selectinload(Person.certifications),
+                                                          selectinload(Person.household))
+                                   .where(Person.id == code.person_id))
+        certification = next((c for c in person.certifications if c.status == "active"), None)
+        if certification is None:  # exited since the last sync: stop the code now
+            revoke_code(code, at)
+            raise CodeRefused("revoked", code.id)
+    except CodeRefused as refused:
+        record("code.resolve", "person_code", refused.code_id, result="refused",
+               details={"purpose": purpose, "form": form, "reason": refused.reason})
+        db.session.commit()
+        raise refused.error()
+    view = "profile" if is_within(person.residence_region_code, staff.region_code) \
+        else "referral"
+    record("code.resolve", "person_code", code.id,
+           details={"purpose": purpose, "form": form, "view": view})
+    if view == "referral":
+        return {"view": view, "form": form, "purpose": purpose,
+                "referral": referral_card(person.residence_region_code)}
+    return {"view": view, "form": form, "purpose": purpose,
+            "profile": _profile(person, certification, at)}
+
+
+def serving_stations(region_code):
+    """Stations whose area holds `region_code`, nearest first (community, township, county)."""
+    return db.session.scalars(
+        select(Station).join(RegionClosure, RegionClosure.ancestor_code == Station.region_code)
+        .where(RegionClosure.descendant_code == region_code)
+        .order_by(RegionClosure.depth, Station.id).limit(3)).all()
+
+
+def referral_card(region_code):
+    """Which station serves this person: public office data only, never the person's."""
+    stations = serving_stations(region_code)
+    return {"stations": stations,
+            "message": _l("此人不在您的辖区，请引导其到以下服务站办理")}
+
+
+def _profile(person, certification, at):
+    from .overview import person_policies  # the heavier part, shared with the self view
+    today = local_today()
+    region = get_region(person.residence_region_code)
+    open_apps = db.session.scalars(select(Application).where(
+        Application.person_id == person.id, Application.status.in_([s.value for s in OPEN]))
+    ).all()
+    policies = person_policies(person, today)
+    tasks = [{"kind": "application", "id": a.id, "status": a.status} for a in open_apps]
+    if certification.next_recheck_on <= today:
+        tasks.append({"kind": "recheck_due", "id": certification.id,
+                      "status": certification.next_recheck_on.isoformat()})
+    for clock in policies["expiring"]:
+        tasks.append({"kind": "benefit_ending", "id": None, "status": clock["policy"]})
+    return {
+        "person_id": person.id, "name": mask_name(person.name),
+        "id_number": mask_id_number(person.id_number), "gender": person.gender,
+        "birth_year": person.birth_date.year,
+        "residence_region_code": person.residence_region_code,
+        "residence_region_name": region.name,
+        "contacts": {"phone": mask_phone(person.phone)},
+        "employment_status": person.employment_status, "education": person.education,
+        "skills": list(person.skills or []), "wants": list(person.wants or []),
+        "categories": sorted(certification.categories),
+        "certification": certification,
+        "recommendations": [r for r in policies["results"] if r["status"] == "eligible"],
+        "open_tasks": tasks,
+    }
