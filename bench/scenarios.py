@@ -111,7 +111,9 @@ def _code_fixtures(database_url, count=CODE_PERSONS):
     from app.certification.demo import PATHS, SEED
     from app.certification.services import submit_application, transition
     from app.certification.workflow import Status
+    from app.certification.models import Certification
     from app.codes.models import PersonalCode
+    from app.people.models import Person
     from app.codes.services import sync_code
     from app.core.clock import local_today
     from app.core.idnumber import check_char
@@ -125,8 +127,13 @@ def _code_fixtures(database_url, count=CODE_PERSONS):
         consent = {"notice_version": app.config["PRIVACY_NOTICE_VERSION"],
                    "channel": "miniprogram"}
         commitment = {"accepted": True, "version": app.config["CERT_COMMITMENT_VERSION"]}
+        # Persons with a live certification: a scan checks it, and others answer code.revoked.
+        certified = select(Person.person_account_id).join(
+            Certification, Certification.person_id == Person.id).where(
+            Certification.status == "active", Person.person_account_id.is_not(None))
         accounts = db.session.scalars(select(PersonAccount).where(
-            PersonAccount.openid.like("bench%")).order_by(PersonAccount.id).limit(count)).all()
+            PersonAccount.openid.like("bench%"), PersonAccount.id.in_(certified))
+            .order_by(PersonAccount.id).limit(count)).all()
         contents, tokens = [], []
         for i, account in enumerate(accounts):
             person = people.own_person(account, required=False)
