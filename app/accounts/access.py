@@ -13,6 +13,7 @@ from functools import wraps
 
 from flask import current_app, g, request
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from app.audit.services import Actor
 from app.core.clock import utcnow
@@ -62,12 +63,17 @@ def _load_subject(audience, model):
     kind, _, raw_id = str(claims["sub"]).partition(":")
     if kind != audience or not raw_id.isdigit():
         raise _invalid()
-    session = db.session.get(AuthSession, claims.get("sid", ""))
-    if session is None or session.subject_type != audience or str(session.subject_id) != raw_id \
-            or not session.is_live(utcnow()):
+    # Session and account in one round trip: this runs before every authenticated request.
+    row = db.session.execute(
+        select(AuthSession, model).join(model, model.id == AuthSession.subject_id)
+        .where(AuthSession.id == str(claims.get("sid", "")),
+               AuthSession.subject_type == audience)).first()
+    if row is None:
         raise _invalid()
-    account = db.session.get(model, int(raw_id))
-    if account is None or not account.active or account.token_version != claims.get("ver"):
+    session, account = row
+    if str(session.subject_id) != raw_id or not session.is_live(utcnow()):
+        raise _invalid()
+    if not account.active or account.token_version != claims.get("ver"):
         raise _invalid()
     g.auth_session = session
     g.actor = Actor(audience, account.id)
