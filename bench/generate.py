@@ -334,6 +334,15 @@ def _sync_sequences(conn, metadata):
                          f"GREATEST((SELECT COALESCE(MAX(id), 0) FROM {table.name}), 1))")
 
 
+def _revision_triggers(conn, action):
+    """Generated persons start at revision 0 with nothing cached, so the triggers that bump
+    persons.revision (migration 0010) would only cost millions of UPDATEs: off while loading."""
+    from app.people.models import PERSON_DATA_TABLES
+    for table in PERSON_DATA_TABLES:
+        name = "persons_revision" if table == "persons" else f"{table}_person_revision"
+        conn.execute(f"ALTER TABLE {table} {action} TRIGGER {name}")
+
+
 def generate(database_url, persons, seed, vacancies=100_000):
     from app import create_app
     from app.core.clock import utcnow
@@ -347,6 +356,7 @@ def generate(database_url, persons, seed, vacancies=100_000):
         raw = db.engine.raw_connection()
         try:
             conn = raw.driver_connection
+            _revision_triggers(conn, "DISABLE")
             gen = Generator(app, conn, random.Random(seed), persons)
             gen.now = utcnow()
             gen.regions_and_stations()
@@ -356,6 +366,7 @@ def generate(database_url, persons, seed, vacancies=100_000):
             write_follow_up(gen)
             check_coverage(db.metadata, gen.written)
             _sync_sequences(conn, db.metadata)
+            _revision_triggers(conn, "ENABLE")
             conn.commit()
             conn.autocommit = True
             conn.execute("VACUUM ANALYZE")

@@ -28,6 +28,11 @@ WANTS = ("job", "startup", "training")
 BUSINESS_KINDS = ("sole_proprietor", "small_firm")
 RELATIONS = ("self", "spouse", "child", "parent", "sibling", "grandparent", "grandchild",
              "other")
+# Tables whose rows are a person's data as the person-facing views read it: a change to any
+# of them bumps persons.revision through triggers (migration 0010), persons itself included.
+PERSON_DATA_TABLES = ("persons", "households", "household_members", "legal_bases",
+                      "cert_applications", "certifications", "benefits", "job_preferences",
+                      "job_recommendations")
 SENSITIVE_FACTS = ("dibao", "disability_certificate", "disability_level", "disability_type")
 
 
@@ -144,6 +149,9 @@ class Person(db.Model):
     in_vocational_training: Mapped[bool | None] = mapped_column(Boolean)
     passed_skill_evaluation_on: Mapped[date | None] = mapped_column(Date)
     public_welfare_placements: Mapped[int] = mapped_column(SmallInteger, default=0)
+    # Bumped by database triggers (migration 0010) on any change to the person's data in
+    # PERSON_DATA_TABLES: views cached under it are never served stale. Never set it here.
+    revision: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     created_by: Mapped[str] = mapped_column(String(40))  # "staff:12" / "person:3"
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
