@@ -96,6 +96,10 @@ class Config:
     # Redis is optional: rate limits and the WeChat token cache use it when configured.
     REDIS_URL = _env("REDIS_URL")
     RATELIMIT_STORAGE_URI = _env("REDIS_URL", "memory://")
+    # Rendered person views (self overview, staff scan profile), keyed by the person's data
+    # revision; the lifetime bounds what the key cannot see (new vacancies). 0 turns it off.
+    VIEW_CACHE_SECONDS = int(_env("VIEW_CACHE_SECONDS", 300))
+    VIEW_CACHE_ENTRIES = int(_env("VIEW_CACHE_ENTRIES", 20000))  # per worker, without Redis
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_LOGIN = _env("RATELIMIT_LOGIN", "20/minute")
     RATELIMIT_ENABLED = True

@@ -19,11 +19,13 @@ def _select_locale():
 def _install_services(app):
     """Objects built once from configuration and shared by every request."""
     from app.accounts.passwords import Hasher
+    from app.core.cache import build_view_cache
     from app.core.crypto import FieldCipher, parse_key_ring
     from app.core.wechat import WeChatGateway
 
     keys, active = parse_key_ring(app.config["DATA_ENCRYPTION_KEYS"])
     app.extensions["field_cipher"] = FieldCipher(keys, active)
+    app.extensions["view_cache"] = build_view_cache(app.config, app.extensions["field_cipher"])
     app.extensions["password_hasher"] = Hasher(app.config["ARGON2_TIME_COST"],
                                                app.config["ARGON2_MEMORY_COST"])
     from app.wechat.templates import load_catalog

@@ -75,6 +75,7 @@ def fresh_app(app):
     reset_database(app)
     from app.extensions import limiter
     limiter.reset()
+    app.extensions["view_cache"].clear()  # revisions repeat after a reset
     return app
 
 
