@@ -2,7 +2,7 @@
 rotation, and the staff scan. Thin: parse, call one service, commit, serialise."""
 from io import BytesIO
 
-from flask import current_app, g, send_file
+from flask import Response, current_app, g, send_file
 from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
 
@@ -10,7 +10,7 @@ from app.accounts.access import access, current_person_account, current_staff
 from app.extensions import db, limiter
 
 from . import services
-from .overview import build_overview
+from .rendered import overview_body, resolve_body
 from .schemas import (DeviceQuerySchema, DeviceSchema, DynamicCodeSchema, OverviewSchema,
                       ResolvedSchema, ResolveSchema, RotatedSchema)
 
@@ -58,7 +58,7 @@ def register_device():
 @bp.response(200, OverviewSchema)
 def my_overview():
     """我的概览：办理进度、下一步、可享受的政策、办理步骤和推荐岗位"""
-    return build_overview(current_person_account())
+    return _json(overview_body(current_person_account()))
 
 
 @bp.route("/codes/resolve", methods=["POST"])
@@ -69,9 +69,14 @@ def my_overview():
 @bp.response(200, ResolvedSchema)
 def resolve(body):
     """扫码识别就业服务码（须说明用途；辖区外只显示服务站转介信息；全程留痕）"""
-    result = services.resolve(current_staff(), body["content"], body["purpose"])
+    result = resolve_body(current_staff(), body["content"], body["purpose"])
     db.session.commit()
-    return result
+    return _json(result)
+
+
+def _json(body):
+    """A body rendered (or cached) by app.codes.rendered, with the schema documented above."""
+    return Response(body, mimetype="application/json")
 
 
 def _image(data, mimetype, name):

@@ -6,7 +6,7 @@ app.policies), one stations lookup shared by every policy's steps, and one candi
 fetch for job matching.
 """
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.certification.models import Application
 from app.certification.services import current_step
@@ -15,15 +15,14 @@ from app.core.clock import local_today
 from app.core.errors import NotFound
 from app.core.i18n import N_, Text
 from app.extensions import db
-from app.jobs.matching import Preferences, match
-from app.jobs.models import Vacancy
-from app.jobs.retrieval import find_candidates
+from app.jobs.recommendations import match_person
 from app.people.facts import build_facts
-from app.people.models import Person
+from app.people.models import Person, Purpose
+from app.people.services import live_basis
 from app.core.models import RegionClosure
 from app.core.stations import Station
 from app.policies.engine import benefits_ending_within, evaluate
-from app.policies.services import NEAR_KINDS, catalog_in_force
+from app.policies.services import NEAR_KINDS, catalog_in_force, catalog_in_force_id
 from app.policies.vocabulary import CHANNELS, PLACES
 
 TOP_JOBS = 5
@@ -62,17 +61,26 @@ def _steps(catalog_policy, near):
             for n, step in enumerate(catalog_policy.steps, 1)]
 
 
-def _jobs(facts, today):
+def _jobs(person, facts, today):
+    """The top matches as /matches/me finds them (wishes, declined vacancies), when the
+    person looks for a job and has not withdrawn their consent."""
     if "job" not in (facts.get("wants") or []) and facts.get("wants"):
         return []
-    prefs = Preferences.from_dict({})
-    candidates = find_candidates(facts["residence_region"], today, facts=facts)
-    matches = match(facts, prefs, candidates, limit=TOP_JOBS)
-    ids = [m.vacancy.id for m in matches]
-    rows = {v.id: v for v in db.session.scalars(select(Vacancy).where(Vacancy.id.in_(ids)))}
+    if live_basis(person.id, Purpose.CERTIFICATION) is None:
+        return []
+    result = match_person(person, limit=TOP_JOBS, today=today)
+    rows = result["vacancies"]
     return [{"rank": rank, "score": m.score, "caring_first": m.caring_first,
              "distance_km": m.distance_km, "reasons": m.reasons, "cautions": m.cautions,
-             "vacancy": rows[m.vacancy.id]} for rank, m in enumerate(matches, 1)]
+             "vacancy": rows[m.vacancy.id]} for rank, m in enumerate(result["matches"], 1)]
+
+
+def overview_state(account, on):
+    """(person id, data revision, catalog id in force) for the account, in one query: what
+    a cached overview is keyed by. None when the account has no person yet."""
+    return db.session.execute(
+        select(Person.id, Person.revision, catalog_in_force_id(on).label("catalog_id"))
+        .where(Person.person_account_id == account.id)).first()
 
 
 def _application_view(application, today):
@@ -87,7 +95,7 @@ def build_overview(account, today=None):
     """State, next steps, policies (eligible / would be eligible if), benefits with their
     clocks, service steps (own station first) and top jobs, for the account's own person."""
     today = today or local_today()
-    person = db.session.scalar(select(Person).options(selectinload(Person.household),
+    person = db.session.scalar(select(Person).options(joinedload(Person.household),
                                                       selectinload(Person.certifications))
                                .where(Person.person_account_id == account.id))
     if person is None:
@@ -146,4 +154,4 @@ def build_overview(account, today=None):
             "certification": live or (certifications[-1] if certifications else None),
             "next_steps": next_steps, "catalog_version": evaluated["catalog_version"],
             "eligible": eligible, "would_be_eligible_if": would_be,
-            "benefits": benefits, "jobs": _jobs(evaluated["facts"], today)}
+            "benefits": benefits, "jobs": _jobs(person, evaluated["facts"], today)}

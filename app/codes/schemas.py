@@ -140,7 +140,7 @@ class TaskSchema(Schema):
     status = fields.String()
 
 
-class ProfileSchema(Schema):
+class ProfileSchema(RendersText):
     person_id = fields.Integer()
     name = fields.String(metadata={"description": "masked"})
     id_number = fields.String(metadata={"description": "masked"})

@@ -15,7 +15,7 @@ import base64
 
 from flask import current_app, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -33,6 +33,7 @@ from app.core.wechat import WeChatError
 from app.extensions import db
 from app.people.models import Person
 from app.people.services import get_person_in_scope, own_person
+from app.policies.services import catalog_in_force_id
 
 from . import dynamic, printed
 from .images import qr_png, qr_svg
@@ -342,20 +343,28 @@ def _verify(content, at):
     return "printed", _verify_printed(text)
 
 
+def person_state(person_id, on):
+    """What a scan decides on, in one query: the person's region, whether a certification is
+    live, and what a cached profile is keyed by (data revision, catalog in force)."""
+    live = exists().where(Certification.person_id == Person.id, Certification.status == "active")
+    return db.session.execute(
+        select(Person.id, Person.revision, Person.residence_region_code,
+               live.label("certified"), catalog_in_force_id(on).label("catalog_id"))
+        .where(Person.id == person_id)).one()
+
+
 def resolve(staff, content, purpose, at=None):
-    """A staff scan. Staff of the person's region subtree get the masked profile; anyone
-    else only the referral card. Every resolve, refusals included, is audited."""
+    """A staff scan. Staff of the person's region subtree get the masked profile (built by
+    `profile_of`, from the returned person state); anyone else only the referral card.
+    Every resolve, refusals included, is audited."""
     at = at or now()
     form = "dynamic" if content.strip().startswith(dynamic.PREFIX + ".") else "printed"
     try:
         form, code = _verify(content, at)
         if code.status != "active":
             raise CodeRefused("revoked", code.id)
-        person = db.session.scalar(select(Person).options(selectinload(Person.certifications),
-                                                          selectinload(Person.household))
-                                   .where(Person.id == code.person_id))
-        certification = next((c for c in person.certifications if c.status == "active"), None)
-        if certification is None:  # exited since the last sync: stop the code now
+        state = person_state(code.person_id, local_today())
+        if not state.certified:  # exited since the last sync: stop the code now
             revoke_code(code, at)
             raise CodeRefused("revoked", code.id)
     except CodeRefused as refused:
@@ -363,15 +372,14 @@ def resolve(staff, content, purpose, at=None):
                details={"purpose": purpose, "form": form, "reason": refused.reason})
         db.session.commit()
         raise refused.error()
-    view = "profile" if is_within(person.residence_region_code, staff.region_code) \
+    view = "profile" if is_within(state.residence_region_code, staff.region_code) \
         else "referral"
     record("code.resolve", "person_code", code.id,
            details={"purpose": purpose, "form": form, "view": view})
     if view == "referral":
         return {"view": view, "form": form, "purpose": purpose,
-                "referral": referral_card(person.residence_region_code)}
-    return {"view": view, "form": form, "purpose": purpose,
-            "profile": _profile(person, certification, at)}
+                "referral": referral_card(state.residence_region_code)}
+    return {"view": view, "form": form, "purpose": purpose, "person": state}
 
 
 def serving_stations(region_code):
@@ -389,9 +397,16 @@ def referral_card(region_code):
             "message": _l("此人不在您的辖区，请引导其到以下服务站办理")}
 
 
-def _profile(person, certification, at):
+def profile_of(person_id, today=None):
+    """The masked profile a staff member of the person's subtree sees after a scan."""
     from .overview import person_policies  # the heavier part, shared with the self view
-    today = local_today()
+    today = today or local_today()
+    person = db.session.scalar(select(Person).options(selectinload(Person.certifications),
+                                                      selectinload(Person.household))
+                               .where(Person.id == person_id))
+    # Live when the scan checked; should an exit land in between, show the latest one.
+    certification = next((c for c in person.certifications if c.status == "active"),
+                         person.certifications[-1])
     region = get_region(person.residence_region_code)
     open_apps = db.session.scalars(select(Application).where(
         Application.person_id == person.id, Application.status.in_([s.value for s in OPEN]))

@@ -59,6 +59,13 @@ def catalog_in_force(on=None):
     return _compiled(row.id, row.checksum)
 
 
+def catalog_in_force_id(on):
+    """A scalar subquery: the id of the catalog version in force on `on` (a cache key part;
+    published versions never change)."""
+    return (select(PolicyVersion.id).where(PolicyVersion.effective_from <= on)
+            .order_by(PolicyVersion.effective_from.desc()).limit(1).scalar_subquery())
+
+
 def list_versions():
     return db.session.scalars(select(PolicyVersion).order_by(PolicyVersion.effective_from)).all()
 

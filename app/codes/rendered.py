@@ -1,0 +1,60 @@
+"""The two hot views as JSON bodies, served from the view cache (app.core.cache) when the
+person's data has not changed.
+
+Keys: the person's data revision (bumped by database triggers on any change to their data,
+see migration 0010), the policy catalog in force, the day in Beijing (clocks, deadlines and
+re-check dates move with it) and the caller's language. What the key cannot name (new or
+closed vacancies, a renamed station, a new holiday schedule) shows within
+VIEW_CACHE_SECONDS. The scan itself is never cached: the code check, the live certification
+check, the scope decision and the audit entry run on every request.
+"""
+import json
+
+from flask import current_app
+from flask_babel import get_locale
+
+from app.core.cache import cache_key
+from app.core.clock import local_today
+
+from . import services
+from .overview import build_overview, overview_state
+from .schemas import OverviewSchema, ProfileSchema, ResolvedSchema
+
+
+def _dumps(data):
+    return current_app.json.dumps(data).encode()
+
+
+def _cached(key, build):
+    """The body under `key`, or `build()` dumped and kept for VIEW_CACHE_SECONDS."""
+    cache = current_app.extensions["view_cache"]
+    body = cache.get(key)
+    if body is None:
+        body = _dumps(build())
+        cache.put(key, body, current_app.config["VIEW_CACHE_SECONDS"])
+    return body
+
+
+def overview_body(account):
+    today = local_today()
+    state = overview_state(account, today)
+    if state is None:  # nothing to cache: the short "please register" answer
+        return _dumps(OverviewSchema().dump(build_overview(account, today)))
+    key = cache_key("overview", state.id, state.revision, state.catalog_id, today,
+                    get_locale())
+    return _cached(key, lambda: OverviewSchema().dump(build_overview(account, today)))
+
+
+def resolve_body(staff, content, purpose):
+    result = services.resolve(staff, content, purpose)
+    state = result.pop("person", None)
+    if state is None:  # refused scans raise; this is the referral card
+        return _dumps(ResolvedSchema().dump(result))
+    today = local_today()
+    key = cache_key("code-profile", state.id, state.revision, state.catalog_id, today,
+                    get_locale())
+    profile = _cached(key, lambda: ProfileSchema().dump(services.profile_of(state.id, today)))
+    # The outer object is tiny; the profile goes in as the bytes already rendered.
+    head = json.dumps({k: result[k] for k in ("form", "purpose", "view")},
+                      ensure_ascii=current_app.json.ensure_ascii)
+    return head[:-1].encode() + b', "profile": ' + profile + b"}"
