@@ -4,6 +4,8 @@ Tokens for authenticated endpoints are minted up front, straight through the app
 session service, and handed to wrk in the Lua file, so the load itself is pure HTTP.
 """
 import json
+import random
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from sqlalchemy import create_engine, text
 DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/imjy_bench"
 TOKENS = 200
 CODE_PERSONS = 100  # certified persons with a personal code, for the code scenarios
+MATCH_PERSONS = 100  # registered persons (with consent) whose job matches are asked for
 
 
 @dataclass
@@ -160,15 +163,68 @@ def _code_fixtures(database_url, count=CODE_PERSONS):
         return tokens, contents, staff_tokens
 
 
+def _registered_accounts(conn, count, seed=7):
+    """Generated person accounts whose person is registered with a live consent (what job
+    matching needs), spread over the counties: a sample of about 20,000 persons, then one
+    account per county in turn."""
+    from app.people.models import Purpose
+
+    estimate = conn.execute(text(
+        "SELECT reltuples FROM pg_class WHERE relname = 'persons'")).scalar() or 0
+    percent = 100.0 if estimate <= 0 else min(100.0, max(0.1, 100.0 * 20_000 / estimate))
+    rows = conn.execute(text(
+        "SELECT p.person_account_id, left(p.residence_region_code, 6) "
+        "FROM persons p TABLESAMPLE SYSTEM (:percent) REPEATABLE (:seed) "
+        "JOIN person_accounts a ON a.id = p.person_account_id "
+        "WHERE a.openid LIKE 'bench%' AND a.active AND EXISTS ("
+        "  SELECT 1 FROM legal_bases b WHERE b.person_id = p.id AND b.purpose = :purpose"
+        "  AND b.withdrawn_at IS NULL) ORDER BY p.id"),
+        {"percent": percent, "seed": seed, "purpose": Purpose.CERTIFICATION.value}).all()
+    by_county = defaultdict(list)
+    for account_id, county in rows:
+        by_county[county].append(account_id)
+    rng = random.Random(seed)
+    queues = [by_county[county] for county in sorted(by_county)]
+    for queue in queues:
+        rng.shuffle(queue)
+    picked = []
+    while queues and len(picked) < count:
+        picked += [queue.pop() for queue in queues][: count - len(picked)]
+        queues = [queue for queue in queues if queue]
+    return picked
+
+
+def _match_tokens(database_url, account_ids):
+    """Sessions of persons the matching endpoint answers 200 for: each is checked with the
+    endpoint's own guard (registered, consent not withdrawn) before its token is minted."""
+    from app import create_app
+    from app.accounts.models import PersonAccount
+    from app.accounts.sessions import start_session
+    from app.extensions import db
+    from app.jobs.recommendations import registered_person
+
+    app = create_app("development", SQLALCHEMY_DATABASE_URI=database_url)
+    with app.app_context():
+        tokens = []
+        for account_id in account_ids:
+            account = db.session.get(PersonAccount, account_id)
+            registered_person(account)  # raises 404/409 exactly as the endpoint would
+            tokens.append(start_session("person", account)["access_token"])
+        db.session.commit()
+    return tokens
+
+
 def prepare(database_url, workdir):
     engine = create_engine(database_url)
     with engine.connect() as conn:
         ids = _person_ids(conn, TOKENS)
         person_ids = _sample_ids(conn, "persons", 2000)
+        match_ids = _registered_accounts(conn, MATCH_PERSONS)
     if not ids:
         raise SystemExit("no generated data: run `python -m bench.generate` first")
     tokens = _person_tokens(database_url, ids)
     code_tokens, printed, staff_tokens = _code_fixtures(database_url)
+    match_tokens = _match_tokens(database_url, match_ids)
     resolve_bodies = [json.dumps({"content": c, "purpose": "employment_service"})
                       for c in printed]
     return [
@@ -183,6 +239,8 @@ def prepare(database_url, workdir):
         Scenario("staff: POST codes/resolve", _write(workdir, "codes_resolve", LUA_AUTH_POST % {
             "seed": 5, "tokens": _lua_list(staff_tokens), "bodies": _lua_list(resolve_bodies),
             "path": "/api/v1/codes/resolve"})),
+        Scenario("person: GET matches/me", _write(workdir, "matches_me", LUA_AUTH_GET % {
+            "seed": 6, "tokens": _lua_list(match_tokens), "path": "/api/v1/jobs/matches/me"})),
     ]
 
 
