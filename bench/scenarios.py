@@ -380,8 +380,9 @@ def prepare(database_url, workdir, threads=2, duration=10):
             "seed": 6, "tokens": _lua_list(match_tokens), "path": "/api/v1/jobs/matches/me"})),
     ]
     if len(submit_tokens) < 2 * threads:
-        print("application submit: skipped, hardly anyone left who may apply "
-              "(generate the dataset again)", flush=True)
+        print(f"application submit: skipped, {len(submit_tokens)} persons are too few for "
+              f"{threads} wrk threads (BENCH_SUBMIT_PERSONS, or generate the dataset again)",
+              flush=True)
         return scenarios
     # Last: it files applications, and nothing measured after it should see them.
     return scenarios + [
