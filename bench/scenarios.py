@@ -4,7 +4,12 @@ Tokens for authenticated endpoints are minted up front, straight through the app
 session service, and handed to wrk in the Lua file, so the load itself is pure HTTP.
 """
 import json
+import os
+import random
+import time
+from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -12,6 +17,14 @@ from sqlalchemy import create_engine, text
 DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/imjy_bench"
 TOKENS = 200
 CODE_PERSONS = 100  # certified persons with a personal code, for the code scenarios
+MATCH_PERSONS = 100  # registered persons (with consent) whose job matches are asked for
+# Application submit: every request files a new application of a distinct person, so the
+# persons are prepared up front. By default enough for SUBMIT_RATE req/s over the whole run
+# (well above what 2 cores reach), at most SUBMIT_MAX, and preparation stops after
+# SUBMIT_PREPARE_SECONDS with what it has (a thread that runs out stops; see LUA_SUBMIT).
+SUBMIT_RATE = 300
+SUBMIT_MAX = 50_000
+SUBMIT_PREPARE_SECONDS = float(os.environ.get("BENCH_SUBMIT_PREPARE_SECONDS", "120"))
 
 
 @dataclass
@@ -49,6 +62,62 @@ request = function()
   headers["Authorization"] = "Bearer " .. tokens[math.random(#tokens)]
   headers["Content-Type"] = "application/json"
   return wrk.format("POST", "%(path)s", headers, bodies[math.random(#bodies)])
+end
+"""
+
+
+# Each request submits the application of a new person: thread k of `slices` takes the k-th
+# slice of the prepared persons (set by setup) and never reuses one, since a second submit of
+# the same person is rightly refused (409). Each carries its own Idempotency-Key, as a client
+# that may retry sends it, so the key's claim and record are part of what is measured.
+# The persons are sized not to run out (SUBMIT_RATE). If a thread's slice does run out, it
+# stops itself (the few requests it may still send go to /healthz) and done() says so; the
+# row is then worthless: besides the idle rest of the run, the stopped thread's open
+# connections hold gunicorn's sync workers, which block reading them.
+LUA_SUBMIT = """
+local slices = %(slices)d
+local tokens, bodies = {}, {}
+for line in io.lines("%(data)s") do
+  local token, body = line:match("^([^\\t]+)\\t(.+)$")
+  tokens[#tokens + 1] = token
+  bodies[#bodies + 1] = body
+end
+local threads, made = {}, 0
+function setup(thread)
+  local size = math.floor(#tokens / slices)
+  thread:set("first", made * size + 1)
+  thread:set("last", (made + 1) * size)
+  made = made + 1
+  threads[#threads + 1] = thread
+end
+function init(args)
+  nxt = first
+end
+request = function()
+  if nxt > last then
+    if not exhausted then
+      exhausted = true
+      wrk.thread:stop()
+    end
+    return wrk.format("GET", "/healthz")
+  end
+  local i = nxt
+  nxt = nxt + 1
+  local headers = {}
+  headers["Authorization"] = "Bearer " .. tokens[i]
+  headers["Content-Type"] = "application/json"
+  headers["Idempotency-Key"] = "%(run)s-" .. i
+  return wrk.format("POST", "%(path)s", headers, bodies[i])
+end
+function done(summary, latency, requests)
+  local dry = 0
+  for _, thread in ipairs(threads) do
+    if thread:get("exhausted") then dry = dry + 1 end
+  end
+  if dry > 0 then
+    io.write(string.format("bench: prepared persons ran out in %%d of %%d threads\\n",
+                           dry, #threads))
+  end
 end
 """
 
@@ -160,18 +229,142 @@ def _code_fixtures(database_url, count=CODE_PERSONS):
         return tokens, contents, staff_tokens
 
 
-def prepare(database_url, workdir):
+def _registered_accounts(conn, count, seed=7):
+    """Generated person accounts whose person is registered with a live consent (what job
+    matching needs), spread over the counties: a sample of about 20,000 persons, then one
+    account per county in turn."""
+    from app.people.models import Purpose
+
+    estimate = conn.execute(text(
+        "SELECT reltuples FROM pg_class WHERE relname = 'persons'")).scalar() or 0
+    percent = 100.0 if estimate <= 0 else min(100.0, max(0.1, 100.0 * 20_000 / estimate))
+    rows = conn.execute(text(
+        "SELECT p.person_account_id, left(p.residence_region_code, 6) "
+        "FROM persons p TABLESAMPLE SYSTEM (:percent) REPEATABLE (:seed) "
+        "JOIN person_accounts a ON a.id = p.person_account_id "
+        "WHERE a.openid LIKE 'bench%' AND a.active AND EXISTS ("
+        "  SELECT 1 FROM legal_bases b WHERE b.person_id = p.id AND b.purpose = :purpose"
+        "  AND b.withdrawn_at IS NULL) ORDER BY p.id"),
+        {"percent": percent, "seed": seed, "purpose": Purpose.CERTIFICATION.value}).all()
+    by_county = defaultdict(list)
+    for account_id, county in rows:
+        by_county[county].append(account_id)
+    rng = random.Random(seed)
+    queues = [by_county[county] for county in sorted(by_county)]
+    for queue in queues:
+        rng.shuffle(queue)
+    picked = []
+    while queues and len(picked) < count:
+        picked += [queue.pop() for queue in queues][: count - len(picked)]
+        queues = [queue for queue in queues if queue]
+    return picked
+
+
+def _match_tokens(database_url, account_ids):
+    """Sessions of persons the matching endpoint answers 200 for: each is checked with the
+    endpoint's own guard (registered, consent not withdrawn) before its token is minted."""
+    from app import create_app
+    from app.accounts.models import PersonAccount
+    from app.accounts.sessions import start_session
+    from app.extensions import db
+    from app.jobs.recommendations import registered_person
+
+    app = create_app("development", SQLALCHEMY_DATABASE_URI=database_url)
+    with app.app_context():
+        tokens = []
+        for account_id in account_ids:
+            account = db.session.get(PersonAccount, account_id)
+            registered_person(account)  # raises 404/409 exactly as the endpoint would
+            tokens.append(start_session("person", account)["access_token"])
+        db.session.commit()
+    return tokens
+
+
+def _submit_fixtures(database_url, count, seconds=SUBMIT_PREPARE_SECONDS, batch=500):
+    """Generated persons who may file an application right now, with a token and a request
+    body each: an active account, a live consent, no open application, no live
+    certification, and facts that support at least one category (checked with the app's
+    own assessment, the screen a person sees before applying).
+
+    The bench itself files applications, so the dataset changes from run to run: the query
+    runs afresh each time and skips everyone who already has an open application (the
+    persons an earlier run used), so every run gets persons who have not applied yet.
+    Walks the persons in id order (their regions are random, so every county comes up) and
+    stops at `count` or after `seconds`. Returns (tokens, bodies)."""
+    from sqlalchemy import exists, select
+    from sqlalchemy.orm import selectinload
+
+    from app import create_app
+    from app.accounts.models import PersonAccount
+    from app.accounts.sessions import start_session
+    from app.certification.models import Application, Certification
+    from app.certification.rules import MET, UNKNOWN
+    from app.certification.services import assess
+    from app.certification.workflow import OPEN
+    from app.extensions import db
+    from app.people.models import Household, LegalBasis, Person, Purpose
+
+    app = create_app("development", SQLALCHEMY_DATABASE_URI=database_url)
+    commitment = {"accepted": True, "version": app.config["CERT_COMMITMENT_VERSION"]}
+    deadline = time.monotonic() + seconds
+    tokens, bodies, after = [], [], 0
+    with app.app_context():
+        while len(tokens) < count and time.monotonic() < deadline:
+            rows = db.session.execute(
+                select(Person, PersonAccount)
+                .join(PersonAccount, PersonAccount.id == Person.person_account_id)
+                .options(selectinload(Person.household).selectinload(Household.members))
+                .where(Person.id > after, PersonAccount.openid.like("bench%"),
+                       PersonAccount.active.is_(True),
+                       exists().where(LegalBasis.person_id == Person.id,
+                                      LegalBasis.purpose == Purpose.CERTIFICATION,
+                                      LegalBasis.withdrawn_at.is_(None)),
+                       ~exists().where(Application.person_id == Person.id,
+                                       Application.status.in_([s.value for s in OPEN])),
+                       ~exists().where(Certification.person_id == Person.id,
+                                       Certification.status == "active"))
+                .order_by(Person.id).limit(batch)).all()
+            if not rows:
+                break
+            after = rows[-1][0].id
+            for person, account in rows:
+                results = assess(person)["categories"]
+                met = [r["code"] for r in results if r["status"] == MET]
+                possible = [r["code"] for r in results if r["status"] in (MET, UNKNOWN)]
+                if not possible:
+                    continue  # the service would refuse: certification.no_category
+                tokens.append(start_session("person", account)["access_token"])
+                bodies.append(json.dumps({"categories": met or possible,
+                                          "commitment": commitment}))
+                if len(tokens) == count or time.monotonic() >= deadline:
+                    break
+            db.session.commit()
+            db.session.expunge_all()
+    return tokens, bodies
+
+
+def prepare(database_url, workdir, threads=2, duration=10):
     engine = create_engine(database_url)
     with engine.connect() as conn:
         ids = _person_ids(conn, TOKENS)
         person_ids = _sample_ids(conn, "persons", 2000)
+        match_ids = _registered_accounts(conn, MATCH_PERSONS)
     if not ids:
         raise SystemExit("no generated data: run `python -m bench.generate` first")
     tokens = _person_tokens(database_url, ids)
     code_tokens, printed, staff_tokens = _code_fixtures(database_url)
+    match_tokens = _match_tokens(database_url, match_ids)
+    wanted = int(os.environ.get("BENCH_SUBMIT_PERSONS", min(SUBMIT_MAX, SUBMIT_RATE * duration)))
+    started = time.monotonic()
+    submit_tokens, submit_bodies = _submit_fixtures(database_url, wanted)
+    print(f"application submit: {len(submit_tokens):,} of {wanted:,} persons prepared in "
+          f"{time.monotonic() - started:.1f} s", flush=True)
+    submit_data = workdir / "submit.tsv"
+    submit_data.write_text("".join(f"{t}\t{b}\n" for t, b in zip(submit_tokens, submit_bodies)))
+    run = datetime.now(timezone.utc).strftime("bench%Y%m%dT%H%M%S")
     resolve_bodies = [json.dumps({"content": c, "purpose": "employment_service"})
                       for c in printed]
-    return [
+    scenarios = [
         Scenario("baseline: 1 PK read", _write(workdir, "baseline", LUA_RANDOM_GET % {
             "seed": 1, "paths": _lua_list([f"/pk/{i}" for i in person_ids])}), baseline=True),
         Scenario("person: GET auth/wechat/me", _write(workdir, "person_me", LUA_AUTH_GET % {
@@ -183,7 +376,19 @@ def prepare(database_url, workdir):
         Scenario("staff: POST codes/resolve", _write(workdir, "codes_resolve", LUA_AUTH_POST % {
             "seed": 5, "tokens": _lua_list(staff_tokens), "bodies": _lua_list(resolve_bodies),
             "path": "/api/v1/codes/resolve"})),
+        Scenario("person: GET matches/me", _write(workdir, "matches_me", LUA_AUTH_GET % {
+            "seed": 6, "tokens": _lua_list(match_tokens), "path": "/api/v1/jobs/matches/me"})),
     ]
+    if len(submit_tokens) < 2 * threads:
+        print(f"application submit: skipped, {len(submit_tokens)} persons are too few for "
+              f"{threads} wrk threads (BENCH_SUBMIT_PERSONS, or generate the dataset again)",
+              flush=True)
+        return scenarios
+    # Last: it files applications, and nothing measured after it should see them.
+    return scenarios + [
+        Scenario("person: POST my/applications", _write(workdir, "my_applications", LUA_SUBMIT % {
+            "slices": threads, "data": submit_data, "run": run,
+            "path": "/api/v1/certification/my/applications"}))]
 
 
 def has_dataset(database_url):
