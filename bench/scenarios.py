@@ -53,6 +53,19 @@ end
 """
 
 
+LUA_PAIRED_POST = """
+math.randomseed(%(seed)d)
+local tokens = %(tokens)s
+local bodies = %(bodies)s
+request = function()
+  local i = math.random(#tokens)
+  local headers = {}
+  headers["Authorization"] = "Bearer " .. tokens[i]
+  headers["Content-Type"] = "application/json"
+  return wrk.format("POST", "%(path)s", headers, bodies[i])
+end
+"""
+
 LUA_AUTH_POST = """
 math.randomseed(%(seed)d)
 local tokens = %(tokens)s
@@ -182,6 +195,7 @@ def _code_fixtures(database_url, count=CODE_PERSONS):
     from app.certification.workflow import Status
     from app.certification.models import Certification
     from app.codes.models import PersonalCode
+    from app.core.models import RegionClosure
     from app.people.models import Person
     from app.codes.services import sync_code
     from app.core.clock import local_today
@@ -203,7 +217,21 @@ def _code_fixtures(database_url, count=CODE_PERSONS):
         accounts = db.session.scalars(select(PersonAccount).where(
             PersonAccount.openid.like("bench%"), PersonAccount.id.in_(certified))
             .order_by(PersonAccount.id).limit(count)).all()
-        contents, tokens = [], []
+        contents, tokens, staff_tokens, scanners = [], [], [], {}
+
+        def scanner_token(region):
+            """Station staff of the person's own area scan the code: the in-scope profile
+            (the heavier answer; a scan from elsewhere gets the short referral card)."""
+            if region not in scanners:
+                scanner = db.session.scalar(
+                    select(StaffAccount).join(RegionClosure,
+                                              RegionClosure.ancestor_code == StaffAccount.region_code)
+                    .where(RegionClosure.descendant_code == region, StaffAccount.active,
+                           StaffAccount.role == "station_staff")
+                    .order_by(RegionClosure.depth, StaffAccount.id).limit(1))
+                scanners[region] = start_session("staff", scanner)["access_token"]
+            return scanners[region]
+
         for i, account in enumerate(accounts):
             person = people.own_person(account, required=False)
             if person is None:
@@ -222,8 +250,8 @@ def _code_fixtures(database_url, count=CODE_PERSONS):
                 create_certification(application, today)
             code = sync_code(person, certified=True)
             contents.append(f"P{code.printed_version}.{code.printed_token_sealed}")
+            staff_tokens.append(scanner_token(person.residence_region_code))
             tokens.append(start_session("person", account)["access_token"])
-        staff_tokens = [start_session("staff", staff)["access_token"] for _ in range(4)]
         db.session.commit()
         assert db.session.scalar(select(db.func.count(PersonalCode.id))) >= len(contents)
         return tokens, contents, staff_tokens
@@ -373,7 +401,7 @@ def prepare(database_url, workdir, threads=2, duration=10):
             "seed": 3, "paths": _lua_list(["/api/v1/regions/150100"])})),
         Scenario("person: GET me/overview", _write(workdir, "me_overview", LUA_AUTH_GET % {
             "seed": 4, "tokens": _lua_list(code_tokens), "path": "/api/v1/me/overview"})),
-        Scenario("staff: POST codes/resolve", _write(workdir, "codes_resolve", LUA_AUTH_POST % {
+        Scenario("staff: POST codes/resolve", _write(workdir, "codes_resolve", LUA_PAIRED_POST % {
             "seed": 5, "tokens": _lua_list(staff_tokens), "bodies": _lua_list(resolve_bodies),
             "path": "/api/v1/codes/resolve"})),
         Scenario("person: GET matches/me", _write(workdir, "matches_me", LUA_AUTH_GET % {
