@@ -84,9 +84,11 @@ def _register_cli(app):
     from app.certification.cli import certification_cli
     from app.policies.cli import policies_cli
     from app.codes.cli import codes_cli
+    from app.core.cache import cache_cli
     from app.seed import seed_cli
     from app.wechat.cli import push_cli
     app.cli.add_command(audit_cli)
+    app.cli.add_command(cache_cli)
     app.cli.add_command(certification_cli)
     app.cli.add_command(policies_cli)
     app.cli.add_command(codes_cli)

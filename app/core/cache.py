@@ -16,7 +16,10 @@ import time
 from collections import OrderedDict
 from threading import Lock
 
+import click
 import redis
+from flask import current_app
+from flask.cli import AppGroup
 
 from app.core.crypto import DecryptionError
 
@@ -99,3 +102,13 @@ def build_view_cache(config, cipher):
     if config.get("REDIS_URL"):
         return RedisViewCache(config["REDIS_URL"], cipher)
     return MemoryViewCache(config["VIEW_CACHE_ENTRIES"])
+
+
+cache_cli = AppGroup("cache", help="The view cache.")
+
+
+@cache_cli.command("clear")
+def clear_command():
+    """Forget every cached view (after restoring the database from a backup)."""
+    current_app.extensions["view_cache"].clear()
+    click.echo("view cache cleared")

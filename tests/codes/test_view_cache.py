@@ -178,3 +178,12 @@ def test_a_redis_that_is_down_is_a_miss_not_an_error(fresh_app):
     cache = RedisViewCache("redis://127.0.0.1:1/0", fresh_app.extensions["field_cipher"])
     cache.put("k", b"x", 60)
     assert cache.get("k") is None
+
+
+def test_cache_clear_command_forgets_every_view(fresh_app):
+    cache = fresh_app.extensions["view_cache"]
+    cache.put("k", b"x", 60)
+    assert cache.get("k") == b"x"
+    result = fresh_app.test_cli_runner().invoke(args=["cache", "clear"])
+    assert result.exit_code == 0 and "cleared" in result.output
+    assert cache.get("k") is None
