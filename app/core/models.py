@@ -34,8 +34,20 @@ def subtree_codes(code):
     return select(RegionClosure.descendant_code).where(RegionClosure.ancestor_code == code)
 
 
+# Pairs known to be within: regions are only ever added, never moved or removed, so a yes
+# stays true. A no is asked again (the code may be a region added since). Bounded by the
+# closure table itself.
+_WITHIN = set()
+_WITHIN_MAX = 500_000
+
+
 def is_within(code, ancestor_code):
     """True when `code` lies in the subtree of `ancestor_code` (one primary-key probe)."""
     if code is None or ancestor_code is None:
         return False
-    return db.session.get(RegionClosure, (ancestor_code, code)) is not None
+    if (ancestor_code, code) in _WITHIN:
+        return True
+    within = db.session.get(RegionClosure, (ancestor_code, code)) is not None
+    if within and len(_WITHIN) < _WITHIN_MAX:
+        _WITHIN.add((ancestor_code, code))
+    return within

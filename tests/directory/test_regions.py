@@ -29,6 +29,15 @@ def test_subtree_query_is_a_closure_lookup(db_session):
     assert db_session.scalar(select(func.count()).select_from(Region)) >= 116
 
 
+def test_a_region_added_later_is_within_its_ancestors_at_once(db_session):
+    from app.core.regions import add_region
+    assert is_within("150102001001", "150102")  # a yes, now remembered
+    assert not is_within("150102001099", "150102")  # not a region yet
+    add_region("150102001099", "新社区", "150102001")
+    assert is_within("150102001099", "150102") and is_within("150102001099", "150102001")
+    assert not is_within("150102001099", "150103")
+
+
 def test_region_page_shows_path_and_children(client):
     body = client.get("/api/v1/regions/150102001").get_json()
     assert [r["code"] for r in body["path"]] == ["150000", "150100", "150102", "150102001"]
