@@ -46,15 +46,17 @@ def overview_body(account):
 
 
 def resolve_body(staff, content, purpose):
-    result = services.resolve(staff, content, purpose)
-    state = result.pop("person", None)
-    if state is None:  # refused scans raise; this is the referral card
-        return _dumps(ResolvedSchema().dump(result))
     today = local_today()
-    key = cache_key("code-profile", state.id, state.revision, state.catalog_id, today,
-                    get_locale())
-    profile = _cached(key, lambda: ProfileSchema().dump(services.profile_of(state.id, today)))
+
+    def profile(state):
+        key = cache_key("code-profile", state.id, state.revision, state.catalog_id, today,
+                        get_locale())
+        return _cached(key, lambda: ProfileSchema().dump(services.profile_of(state.id, today)))
+
+    result = services.resolve(staff, content, purpose, profile=profile)
+    if result["view"] == "referral":
+        return _dumps(ResolvedSchema().dump(result))
     # The outer object is tiny; the profile goes in as the bytes already rendered.
     head = json.dumps({k: result[k] for k in ("form", "purpose", "view")},
                       ensure_ascii=current_app.json.ensure_ascii)
-    return head[:-1].encode() + b', "profile": ' + profile + b"}"
+    return head[:-1].encode() + b', "profile": ' + result["profile"] + b"}"

@@ -353,10 +353,10 @@ def person_state(person_id, on):
         .where(Person.id == person_id)).one()
 
 
-def resolve(staff, content, purpose, at=None):
-    """A staff scan. Staff of the person's region subtree get the masked profile (built by
-    `profile_of`, from the returned person state); anyone else only the referral card.
-    Every resolve, refusals included, is audited."""
+def resolve(staff, content, purpose, profile=None, at=None):
+    """A staff scan. Staff of the person's region subtree get the masked profile, made by
+    `profile(person_state)` (default: the `profile_of` dict); anyone else only the referral
+    card. Every resolve, refusals included, is audited."""
     at = at or now()
     form = "dynamic" if content.strip().startswith(dynamic.PREFIX + ".") else "printed"
     try:
@@ -372,14 +372,17 @@ def resolve(staff, content, purpose, at=None):
                details={"purpose": purpose, "form": form, "reason": refused.reason})
         db.session.commit()
         raise refused.error()
-    view = "profile" if is_within(state.residence_region_code, staff.region_code) \
-        else "referral"
+    result = {"form": form, "purpose": purpose}
+    if is_within(state.residence_region_code, staff.region_code):
+        make = profile or (lambda s: profile_of(s.id))
+        result.update(view="profile", profile=make(state))
+    else:
+        result.update(view="referral", referral=referral_card(state.residence_region_code))
+    # Last: the audit chain's head row stays locked from here to the commit, so nothing
+    # slow may run after it.
     record("code.resolve", "person_code", code.id,
-           details={"purpose": purpose, "form": form, "view": view})
-    if view == "referral":
-        return {"view": view, "form": form, "purpose": purpose,
-                "referral": referral_card(state.residence_region_code)}
-    return {"view": view, "form": form, "purpose": purpose, "person": state}
+           details={"purpose": purpose, "form": form, "view": result["view"]})
+    return result
 
 
 def serving_stations(region_code):
