@@ -90,6 +90,8 @@ def main(argv=None):
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--batch", type=int, default=50)
     parser.add_argument("--profile", help="write cProfile statistics to this file")
+    parser.add_argument("--show-sql", type=int, default=0, metavar="N",
+                        help="print the first N SQL statements the worker ran")
     args = parser.parse_args(argv)
     if not args.database_url or not args.database_url.startswith("postgres"):
         raise SystemExit("set BENCH_DATABASE_URL (or --database-url) to a PostgreSQL database")
@@ -116,12 +118,17 @@ def main(argv=None):
             db.session.remove()
 
             counts = {"statements": 0, "commits": 0}
+            shown = []
 
-            def on_execute(*_):
+            def on_execute(conn, cursor, statement, parameters, context, executemany):
                 counts["statements"] += 1
+                if len(shown) < args.show_sql:
+                    shown.append(f"{'many ' if executemany else ''}{' '.join(statement.split())}")
 
             def on_commit(*_):
                 counts["commits"] += 1
+                if len(shown) < args.show_sql:
+                    shown.append("COMMIT")
             event.listen(db.engine, "before_cursor_execute", on_execute)
             event.listen(db.engine, "commit", on_commit)
             fake = gunicorn_pids()
@@ -145,6 +152,8 @@ def main(argv=None):
                          for p in set(backends) | set(backend_pids(database)))
             got = delivered(control, "p")
     n = args.messages
+    for line in shown:
+        print(line[:400])
     print(f"worker result {result}; delivered {len(got)}, "
           f"duplicated {sum(c - 1 for c in got.values())}")
     print(f"{n} messages, batch {args.batch}: wall {wall:.2f} s ({n / wall:.0f} msgs/s, "
