@@ -108,7 +108,8 @@ def report_subscriptions(account, result):
                                {"template_ids": unknown})
     table = PushSubscription.__table__
     now = utcnow()
-    for template_id, choice in choices.items():
+    # in template order: the push worker locks several rows in (account, template) order
+    for template_id, choice in sorted(choices.items()):
         accepted = 1 if choice == "accept" else 0
         stmt = dialect_insert(db.session.get_bind(), table).values(
             person_account_id=account.id, template_id=template_id, quota=accepted,
