@@ -1,13 +1,14 @@
-"""Where a push worker's time goes: one worker in this process, the fake WeChat on gunicorn.
+"""Where a push worker's time goes: one worker in this process against the fake WeChat.
 
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/imjy_push_scratch \\
-        .venv/bin/python -m bench.push_profile [--messages 2000] [--profile out.prof]
+        .venv/bin/python -m bench.push_profile [--messages 2000] [--profile out.prof] \\
+        [--fake-server keepalive|gunicorn|werkzeug] [--show-sql N]
 
 The database is WIPED and migrated, as by bench/push_bench.py: give it one you can lose.
 Unlike the bench it measures cost rather than rate, so it stays meaningful on a busy
 machine: worker CPU per message (time.process_time), SQL statements and commits per message
 (SQLAlchemy events), the worker CPU by step (claim, begin, send, outcome), and the CPU the
-fake WeChat (gunicorn) and this database's PostgreSQL backends spent per message (/proc).
+fake WeChat server and this database's PostgreSQL backends spent per message (/proc).
 With --profile the delivery runs under cProfile timed by CPU rather than wall clock (waits
 for the database or WeChat do not count) and the statistics are written to the file.
 """
@@ -22,8 +23,8 @@ from sqlalchemy import event, text
 from app import create_app
 from app.extensions import db
 from app.wechat.worker import build_worker
-from bench.push_bench import (APPID, KIND, SECRET, delivered, enqueue, run_fake_wechat_gunicorn,
-                              setup_people)
+from bench.push_bench import (APPID, FAKE_SERVERS, KIND, SECRET, delivered, enqueue,
+                              run_fake_server, setup_people)
 from config import normalize_database_url
 from tests.support.database import prepare_database
 from tests.support.servers import FakeWeChatControl
@@ -49,8 +50,8 @@ def children(pid):
         return []
 
 
-def gunicorn_pids():
-    """The fake's gunicorn processes (master and worker), children of this process."""
+def fake_pids():
+    """The fake's processes (gunicorn: master and worker), children of this process."""
     out = []
     for child in children(os.getpid()):
         out.append(child)
@@ -89,6 +90,7 @@ def main(argv=None):
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--batch", type=int, default=50)
+    parser.add_argument("--fake-server", choices=FAKE_SERVERS, default="keepalive")
     parser.add_argument("--profile", help="write cProfile statistics to this file")
     parser.add_argument("--show-sql", type=int, default=0, metavar="N",
                         help="print the first N SQL statements the worker ran")
@@ -97,7 +99,7 @@ def main(argv=None):
         raise SystemExit("set BENCH_DATABASE_URL (or --database-url) to a PostgreSQL database")
     database_url = normalize_database_url(args.database_url)
     database = database_url.rsplit("/", 1)[1].split("?")[0]
-    with run_fake_wechat_gunicorn() as wechat_url:
+    with run_fake_server(args.fake_server) as wechat_url:
         control = FakeWeChatControl(wechat_url, timeout=30)
         app = create_app("development", SQLALCHEMY_DATABASE_URI=database_url,
                          WECHAT_API_BASE=wechat_url, WECHAT_APPID=APPID, WECHAT_SECRET=SECRET,
@@ -131,7 +133,7 @@ def main(argv=None):
                     shown.append("COMMIT")
             event.listen(db.engine, "before_cursor_execute", on_execute)
             event.listen(db.engine, "commit", on_commit)
-            fake = gunicorn_pids()
+            fake = fake_pids()
             backends = backend_pids(database)
             fake_before = sum(process_cpu(p) for p in fake)
             pg_before = {p: process_cpu(p) for p in backends}
