@@ -24,6 +24,7 @@ tests use, which closes every connection (a TCP handshake and a server thread pe
    lost = queued but never received by WeChat; duplicated = received more than once;
    unknown = rows the dead worker had in flight (not resent by design; see
    app/wechat/worker.py), shown with whether WeChat in fact received them.
+3. at the end: for how many persons our quota table disagrees with WeChat's count.
 """
 import argparse
 import contextlib
@@ -143,6 +144,19 @@ def delivered(control, tag):
     return {n: c for n, c in numbers.items() if n.startswith(f"{tag}-")}
 
 
+def quota_drift(control, template_id):
+    """How many persons' quota in our table differs from what WeChat has left."""
+    db.session.remove()
+    ours = dict(db.session.execute(
+        select(PersonAccount.openid, PushSubscription.quota)
+        .join(PushSubscription, PushSubscription.person_account_id == PersonAccount.id)
+        .where(PushSubscription.template_id == template_id,
+               PersonAccount.openid.like("bench%"))).all())
+    # a grant of 0 answers with what is left
+    return sum(1 for openid, quota in ours.items()
+               if control.grant_subscription(openid, template_id, 0)["remaining"] != quota)
+
+
 def wait_until(condition, timeout, what):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -227,7 +241,7 @@ def run_sigkill(env, control, account_ids, count):
             "unknown": status.get("unknown", 0),
             "note": f"killed after {killed_at} sent; {unknown_received} of "
                     f"{len(unknown_pages)} unknown received by WeChat; "
-                    f"time includes the 15 s lease"}
+                    f"time includes the 15 s lease if it held claimed rows"}
 
 
 def main(argv=None):
@@ -255,6 +269,7 @@ def main(argv=None):
             account_ids = setup_people(control, template.template_id, per_person)
             rows.append(run_throughput(env, control, account_ids, args.messages))
             rows.append(run_sigkill(env, control, account_ids, args.kill_messages))
+            drift = quota_drift(control, template.template_id)
     load = os.getloadavg()
     print(f"\nfake WeChat on {args.fake_server}; {os.cpu_count()} CPUs; load average "
           f"{load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f} (other work on the machine counts)")
@@ -264,6 +279,8 @@ def main(argv=None):
         print(f"{r['run']:<11} {r['messages']:>6} {r['seconds']:>8.2f} {r['rate']:>7.0f} "
               f"{r['delivered']:>9} {r['duplicates']:>4} {r['lost']:>4} {r['unknown']:>7}  "
               f"{r['note']}")
+    print(f"WeChat quotas: ours differ from WeChat's for {drift} of {PERSONS} persons "
+          "(a message left `unknown` that WeChat received counts as used on both sides)")
 
 
 if __name__ == "__main__":
