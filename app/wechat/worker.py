@@ -9,8 +9,8 @@ rather than one per message; then it commits. Every later write to a claimed row
 guarded by `claim_token = <ours>`, so a worker that lost its claim (stalled past its lease)
 can neither send nor record anything; a quota reserved for a row stays with the row (the
 worker that takes it over uses it; a graceful stop returns it). Subscription rows are
-locked in (account, template) order wherever several are locked in one transaction, so
-claims, the subscription report and expiry never deadlock each other.
+locked in (account, template) order wherever several are locked in one transaction (see
+lock_quotas), so claims, releases, expiry and the subscription report never deadlock.
 SQLite has no row locks: run one worker there (the token guard still keeps a second one
 from double-claiming, but writers would queue on the database lock).
 
@@ -133,6 +133,22 @@ RECORD_OUTCOME = (update(MESSAGES)
                           in_flight_at=None, claim_token=None, lease_until=None,
                           updated_at=_p("now")))
 INSERT_ATTEMPT = insert(ATTEMPTS).inline()  # inline: no RETURNING of the new id
+
+
+def lock_quotas(conn, pairs):
+    """Lock the subscription rows of these (account id, template id) pairs; {pair: quota}.
+
+    Every transaction that locks several subscription rows takes them in this order,
+    (account, template) as the database sorts them (the subscription report too), so two
+    of them never wait for each other in a cycle.
+    """
+    key = tuple_(SUBSCRIPTIONS.c.person_account_id, SUBSCRIPTIONS.c.template_id)
+    return {(r.person_account_id, r.template_id): r.quota for r in conn.execute(
+        select(SUBSCRIPTIONS.c.person_account_id, SUBSCRIPTIONS.c.template_id,
+               SUBSCRIPTIONS.c.quota)
+        .where(key.in_(sorted(pairs)))
+        .order_by(SUBSCRIPTIONS.c.person_account_id, SUBSCRIPTIONS.c.template_id)
+        .with_for_update())}
 
 
 def safe_errmsg(text):
@@ -299,14 +315,7 @@ class Worker:
                   and (item.expires_at is None or item.expires_at > now)]
         if not wanted:
             return
-        keys = sorted({(item.account_id, item.template_id) for item in wanted})
-        key = tuple_(SUBSCRIPTIONS.c.person_account_id, SUBSCRIPTIONS.c.template_id)
-        left = {(r.person_account_id, r.template_id): r.quota for r in conn.execute(
-            select(SUBSCRIPTIONS.c.person_account_id, SUBSCRIPTIONS.c.template_id,
-                   SUBSCRIPTIONS.c.quota)
-            .where(key.in_(keys), SUBSCRIPTIONS.c.quota > 0)
-            .order_by(SUBSCRIPTIONS.c.person_account_id, SUBSCRIPTIONS.c.template_id)
-            .with_for_update())}
+        left = lock_quotas(conn, {(item.account_id, item.template_id) for item in wanted})
         taken = Counter()
         for item in wanted:
             pair = (item.account_id, item.template_id)
@@ -341,7 +350,7 @@ class Worker:
             held = conn.execute(
                 select(MESSAGES.c.id, MESSAGES.c.person_account_id, MESSAGES.c.template_id)
                 .where(overdue, MESSAGES.c.quota_held.is_(True))
-                .order_by(MESSAGES.c.person_account_id, MESSAGES.c.template_id)
+                .order_by(MESSAGES.c.person_account_id, MESSAGES.c.template_id)  # see lock_quotas
                 .with_for_update(skip_locked=True)).all()
             for row in held:  # a quota held for a retry that will not happen goes back
                 if conn.execute(update(MESSAGES).where(MESSAGES.c.id == row.id, overdue)
@@ -398,9 +407,10 @@ class Worker:
                 .values(quota_held=False, **back)
                 .returning(MESSAGES.c.person_account_id, MESSAGES.c.template_id)).all()
             if held:
+                lock_quotas(conn, {tuple(row) for row in held})
                 conn.execute(REFUND_QUOTA, [
                     {"p_account_id": account_id, "p_template_id": template_id, "p_now": now}
-                    for account_id, template_id in sorted(held)])
+                    for account_id, template_id in held])
             return len(held) + conn.execute(update(MESSAGES).where(*unstarted)
                                             .values(**back)).rowcount
 
