@@ -9,6 +9,12 @@ REFRESH_MARGIN seconds before WeChat would expire it and the next call fetches a
 in its last 5 minutes the stable-token endpoint hands out the next token, so callers never
 meet an expired one. Fetches by several processes at once are harmless: without
 force_refresh the stable-token endpoint returns the same token to all of them.
+
+EarlyExpiry also keeps what it read in process memory for MEMO_SECONDS, so the push worker
+does not ask Redis for the token before every message. MEMO_SECONDS is well below
+REFRESH_MARGIN: a remembered token has at least REFRESH_MARGIN - MEMO_SECONDS seconds of
+WeChat validity left when it is last used. A token WeChat rejects anyway (40001/42001) is
+refreshed once by the gateway, which stores the new one here (memory included).
 """
 import logging
 import time
@@ -26,25 +32,44 @@ from .sqlutil import upsert
 log = logging.getLogger(__name__)
 
 REFRESH_MARGIN = 300  # seconds before WeChat's expiry that we stop using a token
+MEMO_SECONDS = 60  # how long a token read from the storage is kept in process memory
 MIN_TTL = 60
 DEFAULT_TTL = 7200
 
 
 class EarlyExpiry(SessionStorage):
-    """Any wechatpy storage, with every TTL shortened by `margin` seconds."""
+    """Any wechatpy storage, with every TTL shortened by `margin` seconds, and what it
+    holds remembered in memory for up to `memo_seconds` (see the module docstring)."""
 
-    def __init__(self, inner, margin=REFRESH_MARGIN):
+    def __init__(self, inner, margin=REFRESH_MARGIN, memo_seconds=MEMO_SECONDS,
+                 clock=time.monotonic):
+        if memo_seconds >= margin:
+            raise ValueError("memo_seconds must be below the refresh margin")
         self.inner = inner
         self.margin = margin
+        self.memo_seconds = memo_seconds
+        self.clock = clock
+        self._memo = {}  # key -> (value, clock() deadline)
 
     def get(self, key, default=None):
-        return self.inner.get(key, default)
+        memo = self._memo.get(key)
+        if memo is not None and memo[1] > self.clock():
+            return memo[0]
+        value = self.inner.get(key, None)
+        if value is None:
+            return default
+        self._memo[key] = (value, self.clock() + self.memo_seconds)
+        return value
 
     def set(self, key, value, ttl=None):
         ttl = max(MIN_TTL, int(ttl or DEFAULT_TTL) - self.margin)
+        self._memo.pop(key, None)
         self.inner.set(key, value, ttl)
+        if value is not None:
+            self._memo[key] = (value, self.clock() + min(self.memo_seconds, ttl))
 
     def delete(self, key):
+        self._memo.pop(key, None)
         self.inner.delete(key)
 
 

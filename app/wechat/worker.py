@@ -1,10 +1,16 @@
 """The push worker (`flask push worker`): delivers the outbox through WeChat, or SMS.
 
-Claiming. A worker claims a batch of due rows in one short transaction
-(`SELECT ... FOR UPDATE SKIP LOCKED` on PostgreSQL, so concurrent workers take disjoint
-rows without waiting), sets them `sending` with a random claim token and a lease, and
-commits. Every later write to a claimed row is guarded by `claim_token = <ours>`, so a
-worker that lost its claim (stalled past its lease) can neither send nor record anything.
+Claiming. A worker claims a batch of due rows in one short transaction: one UPDATE over a
+materialized `SELECT ... FOR UPDATE SKIP LOCKED` (on PostgreSQL, so concurrent workers take
+disjoint rows without waiting) sets them `sending` with a random claim token and a lease.
+The same transaction reserves the WeChat quota of every row that will go by WeChat and
+does not hold one yet (`quota_held`, as a retry holds it), a few statements per batch
+rather than one per message; then it commits. Every later write to a claimed row is
+guarded by `claim_token = <ours>`, so a worker that lost its claim (stalled past its lease)
+can neither send nor record anything; a quota reserved for a row stays with the row (the
+worker that takes it over uses it; a graceful stop returns it). Subscription rows are
+locked in (account, template) order wherever several are locked in one transaction (see
+lock_quotas), so claims, releases, expiry and the subscription report never deadlock.
 SQLite has no row locks: run one worker there (the token guard still keeps a second one
 from double-claiming, but writers would queue on the database lock).
 
@@ -13,7 +19,8 @@ ask whether a message arrived, so a send whose answer was never recorded cannot 
 apart from one that never left: exactly-once is impossible and we choose AT MOST ONCE for
 that one message. Each message goes through two commits:
 
-  1. begin: reserve the WeChat quota, pick the channel and set `in_flight_at` (commit);
+  1. begin: pick the channel (a quota reserved at claim: WeChat) and set `in_flight_at`
+     (commit);
   2. the HTTP call (no transaction open);
   3. outcome: status, attempt row, quota adjustment (committed together with step 1 of
      the next message, so one commit per message).
@@ -63,10 +70,11 @@ import re
 import socket
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, tuple_, update
 
 from app.accounts.models import PersonAccount
 from app.core.clock import utcnow
@@ -92,11 +100,11 @@ def _p(name):
 
 # The hot path runs prebuilt statements with bound parameters on the batch's connection:
 # nothing to construct or cache-key per message (a large share of the worker's CPU).
-RESERVE_QUOTA = (update(SUBSCRIPTIONS)
-                 .where(SUBSCRIPTIONS.c.person_account_id == _p("account_id"),
-                        SUBSCRIPTIONS.c.template_id == _p("template_id"),
-                        SUBSCRIPTIONS.c.quota > 0)
-                 .values(quota=SUBSCRIPTIONS.c.quota - 1, updated_at=_p("now")))
+# Run for a batch at claim, on subscription rows locked beforehand (quota >= count).
+TAKE_QUOTA = (update(SUBSCRIPTIONS)
+              .where(SUBSCRIPTIONS.c.person_account_id == _p("account_id"),
+                     SUBSCRIPTIONS.c.template_id == _p("template_id"))
+              .values(quota=SUBSCRIPTIONS.c.quota - _p("count"), updated_at=_p("now")))
 REFUND_QUOTA = (update(SUBSCRIPTIONS)
                 .where(SUBSCRIPTIONS.c.person_account_id == _p("account_id"),
                        SUBSCRIPTIONS.c.template_id == _p("template_id"))
@@ -124,7 +132,23 @@ RECORD_OUTCOME = (update(MESSAGES)
                           sent_at=_p("sent_at"), provider_message_id=_p("provider_message_id"),
                           in_flight_at=None, claim_token=None, lease_until=None,
                           updated_at=_p("now")))
-INSERT_ATTEMPT = insert(ATTEMPTS)
+INSERT_ATTEMPT = insert(ATTEMPTS).inline()  # inline: no RETURNING of the new id
+
+
+def lock_quotas(conn, pairs):
+    """Lock the subscription rows of these (account id, template id) pairs; {pair: quota}.
+
+    Every transaction that locks several subscription rows takes them in this order,
+    (account, template) as the database sorts them (the subscription report too), so two
+    of them never wait for each other in a cycle.
+    """
+    key = tuple_(SUBSCRIPTIONS.c.person_account_id, SUBSCRIPTIONS.c.template_id)
+    return {(r.person_account_id, r.template_id): r.quota for r in conn.execute(
+        select(SUBSCRIPTIONS.c.person_account_id, SUBSCRIPTIONS.c.template_id,
+               SUBSCRIPTIONS.c.quota)
+        .where(key.in_(sorted(pairs)))
+        .order_by(SUBSCRIPTIONS.c.person_account_id, SUBSCRIPTIONS.c.template_id)
+        .with_for_update())}
 
 
 def safe_errmsg(text):
@@ -239,27 +263,28 @@ class Worker:
     # ------------------------------------------------------------------ claim / recover
 
     def claim(self, limit=None):
-        """Take up to `limit` due messages for this worker under a lease; commit."""
+        """Take up to `limit` due messages for this worker under a lease, reserve their
+        WeChat quotas; commit."""
         now = self.clock()
         token = uuid.uuid4().hex
         accounts = PersonAccount.__table__
+        queued = MESSAGES.c.status == MessageStatus.QUEUED
+        due = (select(MESSAGES.c.id)
+               .where(queued, MESSAGES.c.next_attempt_at <= now,
+                      MESSAGES.c.expires_at.is_(None) | (MESSAGES.c.expires_at > now))
+               .order_by(MESSAGES.c.next_attempt_at, MESSAGES.c.id)
+               .limit(limit or self.settings.batch_size)
+               .with_for_update(skip_locked=True)
+               # materialized: the locking subquery runs once, whatever the plan
+               .cte("due").prefix_with("MATERIALIZED", dialect="postgresql"))
         with db.engine.begin() as conn:
-            ids = conn.scalars(
-                select(MESSAGES.c.id)
-                .where(MESSAGES.c.status == MessageStatus.QUEUED,
-                       MESSAGES.c.next_attempt_at <= now,
-                       MESSAGES.c.expires_at.is_(None) | (MESSAGES.c.expires_at > now))
-                .order_by(MESSAGES.c.next_attempt_at, MESSAGES.c.id)
-                .limit(limit or self.settings.batch_size)
-                .with_for_update(skip_locked=True)).all()
-            if not ids:
-                return []
-            conn.execute(
-                update(MESSAGES)
-                .where(MESSAGES.c.id.in_(ids), MESSAGES.c.status == MessageStatus.QUEUED)
+            claimed = conn.execute(
+                update(MESSAGES).where(MESSAGES.c.id == due.c.id, queued)
                 .values(status=MessageStatus.SENDING, claim_token=token, claimed_by=self.id,
                         lease_until=now + timedelta(seconds=self.settings.lease_seconds),
-                        in_flight_at=None, updated_at=now))
+                        in_flight_at=None, updated_at=now)).rowcount
+            if not claimed:
+                return []
             rows = conn.execute(
                 select(MESSAGES.c.id, MESSAGES.c.kind, MESSAGES.c.template_id, MESSAGES.c.page,
                        MESSAGES.c.payload, MESSAGES.c.channel, MESSAGES.c.channel_attempts,
@@ -269,13 +294,42 @@ class Worker:
                 .join(accounts, accounts.c.id == MESSAGES.c.person_account_id)
                 .where(MESSAGES.c.claim_token == token)
                 .order_by(MESSAGES.c.next_attempt_at, MESSAGES.c.id)).all()
-        return [Claimed(id=r.id, token=token, kind=r.kind, template_id=r.template_id,
-                        page=r.page, payload=json.loads(r.payload), channel=r.channel,
-                        channel_attempts=r.channel_attempts, attempt_count=r.attempt_count,
-                        quota_held=r.quota_held, fallback_reason=r.fallback_reason,
-                        account_id=r.person_account_id, openid=r.openid, active=r.active,
-                        expires_at=r.expires_at)
-                for r in rows]
+            batch = [Claimed(id=r.id, token=token, kind=r.kind, template_id=r.template_id,
+                             page=r.page, payload=json.loads(r.payload), channel=r.channel,
+                             channel_attempts=r.channel_attempts, attempt_count=r.attempt_count,
+                             quota_held=r.quota_held, fallback_reason=r.fallback_reason,
+                             account_id=r.person_account_id, openid=r.openid, active=r.active,
+                             expires_at=r.expires_at)
+                     for r in rows]
+            self._reserve_quotas(conn, batch, now)
+        return batch
+
+    @staticmethod
+    def _reserve_quotas(conn, batch, now):
+        """Reserve one WeChat quota for each row of the batch that will go by WeChat and
+        holds none, in claim order while the person's quota lasts; the others will find
+        `quota_held` false at begin and go by SMS (no_quota), as before."""
+        wanted = [item for item in batch
+                  if item.channel == WECHAT and item.openid and item.active
+                  and not item.quota_held
+                  and (item.expires_at is None or item.expires_at > now)]
+        if not wanted:
+            return
+        left = lock_quotas(conn, {(item.account_id, item.template_id) for item in wanted})
+        taken = Counter()
+        for item in wanted:
+            pair = (item.account_id, item.template_id)
+            if left.get(pair, 0) > taken[pair]:
+                taken[pair] += 1
+                item.quota_held = True
+        if not taken:
+            return
+        conn.execute(TAKE_QUOTA, [
+            {"p_account_id": account_id, "p_template_id": template_id, "p_count": count,
+             "p_now": now} for (account_id, template_id), count in sorted(taken.items())])
+        conn.execute(update(MESSAGES)
+                     .where(MESSAGES.c.id.in_([item.id for item in wanted if item.quota_held]))
+                     .values(quota_held=True))
 
     def recover_expired(self):
         """Rows whose worker vanished: unstarted ones back to queued, in-flight ones unknown."""
@@ -296,6 +350,7 @@ class Worker:
             held = conn.execute(
                 select(MESSAGES.c.id, MESSAGES.c.person_account_id, MESSAGES.c.template_id)
                 .where(overdue, MESSAGES.c.quota_held.is_(True))
+                .order_by(MESSAGES.c.person_account_id, MESSAGES.c.template_id)  # see lock_quotas
                 .with_for_update(skip_locked=True)).all()
             for row in held:  # a quota held for a retry that will not happen goes back
                 if conn.execute(update(MESSAGES).where(MESSAGES.c.id == row.id, overdue)
@@ -335,18 +390,29 @@ class Worker:
         return requeued, lost
 
     def release(self, batch):
-        """Give back claimed rows this worker will not start (graceful stop)."""
+        """Give back claimed rows this worker will not start (graceful stop), with the
+        quotas they hold (the next claim reserves again)."""
         tokens = {item.token for item in batch}
         if not tokens:
             return 0
+        now = self.clock()
+        unstarted = (MESSAGES.c.claim_token.in_(tokens),
+                     MESSAGES.c.status == MessageStatus.SENDING,
+                     MESSAGES.c.in_flight_at.is_(None))
+        back = {"status": MessageStatus.QUEUED, "claim_token": None, "claimed_by": None,
+                "lease_until": None, "updated_at": now}
         with db.engine.begin() as conn:
-            return conn.execute(
-                update(MESSAGES)
-                .where(MESSAGES.c.claim_token.in_(tokens),
-                       MESSAGES.c.status == MessageStatus.SENDING,
-                       MESSAGES.c.in_flight_at.is_(None))
-                .values(status=MessageStatus.QUEUED, claim_token=None, claimed_by=None,
-                        lease_until=None, updated_at=self.clock())).rowcount
+            held = conn.execute(
+                update(MESSAGES).where(*unstarted, MESSAGES.c.quota_held.is_(True))
+                .values(quota_held=False, **back)
+                .returning(MESSAGES.c.person_account_id, MESSAGES.c.template_id)).all()
+            if held:
+                lock_quotas(conn, {tuple(row) for row in held})
+                conn.execute(REFUND_QUOTA, [
+                    {"p_account_id": account_id, "p_template_id": template_id, "p_now": now}
+                    for account_id, template_id in held])
+            return len(held) + conn.execute(update(MESSAGES).where(*unstarted)
+                                            .values(**back)).rowcount
 
     # ------------------------------------------------------------------ one batch
 
@@ -413,7 +479,7 @@ class Worker:
     # ------------------------------------------------------------------ step 1: begin
 
     def _begin(self, conn, item):
-        """Reserve the quota, choose the channel, mark in flight; commit. None: no send."""
+        """Choose the channel, mark in flight; commit. None: no send."""
         now = self.clock()
         if not item.active:
             self._finish_without_send(conn, item, now, "recipient_inactive")
@@ -422,11 +488,7 @@ class Worker:
             self._finish_without_send(conn, item, now, "window_closed",
                                       status=MessageStatus.EXPIRED)
             return None
-        reserved = False
-        has_quota = item.quota_held
-        if item.channel == WECHAT and item.openid and not has_quota:
-            reserved = has_quota = conn.execute(RESERVE_QUOTA, self._quota_key(item, now)
-                                                ).rowcount == 1
+        has_quota = item.quota_held  # reserved at claim, or held since a retry
         phone = None
         if item.channel == WECHAT and item.openid and has_quota:
             channel, reason = WECHAT, None
@@ -445,9 +507,7 @@ class Worker:
             "p_channel_attempts": channel_attempt,
             "p_fallback_reason": reason or item.fallback_reason,
             "p_lease": now + timedelta(seconds=self.settings.lease_seconds)}).rowcount == 1
-        if not marked:
-            if reserved:
-                conn.execute(REFUND_QUOTA, self._quota_key(item, now))
+        if not marked:  # a quota it holds stays with the row, for whoever took it over
             conn.commit()
             log.warning("push message %s: claim lost before sending; skipped", item.id)
             return None

@@ -87,9 +87,13 @@ def run_module_server(module, args, health_path="healthz"):
 
 
 @contextlib.contextmanager
-def run_fake_wechat(appid="wx-test-appid", secret="test-secret", demo=True):
-    """Start `python -m fakes.wechat` on a free loopback port; yield "http://127.0.0.1:P/"."""
-    args = ["--appid", appid, "--secret", secret] + ([] if demo else ["--no-demo"])
+def run_fake_wechat(appid="wx-test-appid", secret="test-secret", demo=True,
+                    server="werkzeug"):
+    """Start `python -m fakes.wechat` on a free loopback port; yield "http://127.0.0.1:P/".
+
+    server="keepalive": fakes.keepalive instead of the werkzeug dev server (benchmarks)."""
+    args = ["--appid", appid, "--secret", secret, "--server", server] + (
+        [] if demo else ["--no-demo"])
     with run_module_server("fakes.wechat", args) as base_url:
         yield base_url
 

@@ -289,6 +289,37 @@ def test_demo_login_openid_can_receive_messages(gateway, control):
     assert gateway.send_subscribe_message(openid, TEMPLATE, valid_data())["msgid"]
 
 
+def test_post_json_sends_what_wechatpy_post_sends(gateway, control):
+    """The gateway's short path (post_json) puts the same request on the wire as wechatpy's
+    own `post`, and reads the answer the same way."""
+    setup_subscription(control, count=2)
+    gateway.client.access_token  # fetched before we listen
+    sent = []
+    gateway.client._http.hooks["response"].append(lambda res, **_: sent.append(res.request))
+    body = {"touser": OPENID, "template_id": TEMPLATE, "data": valid_data(),
+            "page": "pages/visit/detail?id=7", "miniprogram_state": "formal"}
+    ours = gateway.client.post_json("cgi-bin/message/subscribe/send", body)
+    theirs = gateway.client.post("cgi-bin/message/subscribe/send", data=body,
+                                 api_base_url=gateway.client.api_base_url)
+    assert ours["errcode"] == theirs["errcode"] == 0 and ours["msgid"] != theirs["msgid"]
+    first, second = sent
+    assert (first.method, first.url, first.body) == (second.method, second.url, second.body)
+    assert dict(first.headers) == dict(second.headers)
+    assert "access_token=" in first.url and b"\xe4\xbd\x93" in first.body  # UTF-8, not \\u
+    with pytest.raises(WeChatClientException) as err:  # quota used up: the same exception
+        gateway.client.post_json("cgi-bin/message/subscribe/send", body)
+    assert err.value.errcode == 43101
+
+
+def test_a_new_access_token_changes_the_prepared_request(gateway, control):
+    setup_subscription(control, count=2)
+    gateway.send_subscribe_message(OPENID, TEMPLATE, valid_data())
+    control.expire_tokens()  # a real 42001 for the prepared URL's token
+    assert gateway.send_subscribe_message(OPENID, TEMPLATE, valid_data())["errcode"] == 0
+    assert calls(control, SEND_PATH) == 3  # ok, 42001, refreshed and ok
+    assert token_fetches(control) == 2
+
+
 # ------------------------------------------------------------------ mini-program codes
 
 

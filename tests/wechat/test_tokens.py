@@ -67,3 +67,22 @@ def test_processes_share_one_token_through_redis(fresh_app, db_session, wechat, 
     ttl = client.ttl(f"wechatpy:{APPID}_access_token")
     assert 7200 - REFRESH_MARGIN - 10 < ttl <= 7200 - REFRESH_MARGIN
     assert db_session.scalar(select(WeChatToken)) is None  # Redis, not the database
+
+
+def test_the_token_is_read_from_redis_once_then_from_memory(fresh_app, db_session, wechat,
+                                                          redis_url):
+    """The push worker sends many messages: not one Redis round trip per message."""
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+
+    def reads():
+        return client.info("commandstats").get("cmdstat_get", {}).get("calls", 0)
+    before = reads()
+    worker = gateway(fresh_app, REDIS_URL=redis_url)
+    for scene in ("scene-a", "scene-b", "scene-c"):
+        worker.get_wxa_code_unlimited(scene)
+    assert reads() - before == 1  # the miss before the first fetch
+    assert fetches(wechat) == 1
+    # another process sees the shared token (one read, no fetch)
+    gateway(fresh_app, REDIS_URL=redis_url).get_wxa_code_unlimited("scene-d")
+    assert reads() - before == 2 and fetches(wechat) == 1

@@ -224,3 +224,21 @@ def test_inactive_recipient_fails(person, worker, db_session):
     db_session.commit()
     worker().run(once=True)
     assert message(db_session, message_id).last_error == "recipient_inactive"
+
+
+@pytest.mark.parametrize("grants", [1, 2])
+def test_quotas_are_reserved_at_claim_in_order_while_they_last(person, worker, db_session,
+                                                               wechat, grants):
+    person.subscribe(TMPL, count=grants)
+    ids = [enqueue(person, key=f"m{n}") for n in range(grants + 1)]
+    built = worker()
+    batch = built.claim()
+    assert [item.id for item in batch] == ids
+    assert [item.quota_held for item in batch] == [True] * grants + [False]
+    assert [message(db_session, i).quota_held for i in ids] == [True] * grants + [False]
+    assert quota(db_session, person.account_id, TMPL) == 0  # reserved for the first ones
+    built.deliver(batch)
+    assert [message(db_session, i).status for i in ids] == ["sent"] * grants + ["failed"]
+    assert message(db_session, ids[-1]).last_error == "no_quota_no_phone"
+    assert wechat.messages()["total"] == grants
+    assert quota(db_session, person.account_id, TMPL) == 0

@@ -116,7 +116,7 @@ def test_a_worker_that_lost_its_lease_sends_nothing(fresh_app, person, db_sessio
     stalled.deliver(batch)  # wakes up: its claim is gone
     assert delivered_numbers(wechat) == {"0": 1}
     assert message(db_session, message_id).status == "sent"
-    assert quota(db_session, person.account_id, TMPL) == 1  # its reservation was returned
+    assert quota(db_session, person.account_id, TMPL) == 1  # one grant used, by the row
 
 
 def test_a_late_answer_after_recovery_is_recorded(fresh_app, person, db_session, wechat):
