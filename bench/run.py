@@ -7,6 +7,8 @@ generated PostgreSQL database, driven by wrk from a separate process on loopback
 
 Prints one table (endpoint, req/s, p50, p99, ratio to the baseline, worker RSS) and writes it
 as JSON under bench/results/. The data must exist first: `python -m bench.generate`.
+A third gunicorn serves the service with the view cache off (VIEW_CACHE_SECONDS=0) for the
+"no cache" rows: the overview and the scan profile built on every request.
 
 The application submit scenario files one new application per request, each of a different
 person who may apply; BENCH_SUBMIT_PERSONS sets how many are prepared (default 300 per second
@@ -33,7 +35,7 @@ RESULTS = ROOT / "bench" / "results"
 DURATION = int(os.environ.get("BENCH_DURATION", "10"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 THREADS = 2
-SERVICE_PORT, BASELINE_PORT, WECHAT_PORT = 5901, 5902, 5903
+SERVICE_PORT, BASELINE_PORT, WECHAT_PORT, COLD_PORT = 5901, 5902, 5903, 5904
 
 
 def _gunicorn(module, port, env):
@@ -82,6 +84,8 @@ def run_wrk(base_url, lua_file):
         ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency",
          "-s", str(lua_file), base_url], capture_output=True, text=True, check=True).stdout
     percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
+    if set(percentiles) != {"50", "99"}:
+        raise SystemExit(f"wrk measured nothing against {base_url} ({lua_file.name}):\n{out}")
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     result = {"req_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
               "p50_ms": _ms(percentiles["50"]), "p99_ms": _ms(percentiles["99"]),
@@ -93,11 +97,11 @@ def run_wrk(base_url, lua_file):
 
 
 def _print_table(rows):
-    header = f"{'endpoint':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'ratio':>8}{'RSS MB':>9}{'non-2xx':>9}"
+    header = f"{'endpoint':<38}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'ratio':>8}{'RSS MB':>9}{'non-2xx':>9}"
     print(header)
     print("-" * len(header))
     for r in rows:
-        print(f"{r['endpoint']:<28}{r['req_s']:>10.1f}{r['p50_ms']:>10.2f}{r['p99_ms']:>10.2f}"
+        print(f"{r['endpoint']:<38}{r['req_s']:>10.1f}{r['p50_ms']:>10.2f}{r['p99_ms']:>10.2f}"
               f"{r['ratio']:>8.2f}{(r['rss_mb'] or 0):>9.1f}{r['non_2xx']:>9}")
     for r in rows:
         if r.get("warning"):
@@ -129,12 +133,15 @@ def main():
     try:
         service, baseline = _gunicorn("wsgi:app", SERVICE_PORT, env), \
             _gunicorn("bench.baseline:app", BASELINE_PORT, env)
-        procs += [service, baseline]
+        cold = _gunicorn("wsgi:app", COLD_PORT, {**env, "VIEW_CACHE_SECONDS": "0"})
+        procs += [service, baseline, cold]
         _wait(f"http://127.0.0.1:{SERVICE_PORT}/healthz")
+        _wait(f"http://127.0.0.1:{COLD_PORT}/healthz")
         _wait(f"http://127.0.0.1:{WECHAT_PORT}/healthz")
         rows = []
         for scenario in scenarios.prepare(database_url, workdir, THREADS, DURATION):
-            port, master = (BASELINE_PORT, baseline) if scenario.baseline else (SERVICE_PORT, service)
+            port, master = (BASELINE_PORT, baseline) if scenario.baseline else \
+                (COLD_PORT, cold) if scenario.cold else (SERVICE_PORT, service)
             result = run_wrk(f"http://127.0.0.1:{port}", scenario.lua_file)
             rows.append({"endpoint": scenario.name, **result,
                          "rss_mb": _worker_rss_mb(master.pid)})

@@ -32,6 +32,7 @@ class Scenario:
     name: str
     lua_file: Path
     baseline: bool = False
+    cold: bool = False  # against a second service with the view cache off (every view built)
 
 
 LUA_RANDOM_GET = """
@@ -404,6 +405,11 @@ def prepare(database_url, workdir, threads=2, duration=10):
         Scenario("staff: POST codes/resolve", _write(workdir, "codes_resolve", LUA_PAIRED_POST % {
             "seed": 5, "tokens": _lua_list(staff_tokens), "bodies": _lua_list(resolve_bodies),
             "path": "/api/v1/codes/resolve"})),
+        # The same two with VIEW_CACHE_SECONDS=0: what a first look costs, nothing reused.
+        Scenario("person: GET me/overview, no cache", workdir / "me_overview.lua",
+                 cold=True),
+        Scenario("staff: POST codes/resolve, no cache", workdir / "codes_resolve.lua",
+                 cold=True),
         Scenario("person: GET matches/me", _write(workdir, "matches_me", LUA_AUTH_GET % {
             "seed": 6, "tokens": _lua_list(match_tokens), "path": "/api/v1/jobs/matches/me"})),
     ]
