@@ -2,8 +2,9 @@
 
 Built from the existing engines, with few queries: the person row (certifications and
 household come along), their applications, the compiled policy catalog (cached by
-app.policies), one stations lookup shared by every policy's steps, and one candidate
-fetch for job matching.
+app.policies), one stations lookup shared by every policy's steps, and the job matches as
+/jobs/matches/me finds them. Served through app.codes.rendered, which keeps the rendered
+answer in the view cache until the person's data revision (or the day) changes.
 """
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload

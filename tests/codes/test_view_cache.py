@@ -187,3 +187,21 @@ def test_cache_clear_command_forgets_every_view(fresh_app):
     result = fresh_app.test_cli_runner().invoke(args=["cache", "clear"])
     assert result.exit_code == 0 and "cleared" in result.output
     assert cache.get("k") is None
+
+
+def test_overview_jobs_follow_the_wishes_like_my_matches(client):
+    from tests.jobs.test_recommendations import HOME, registered
+    headers, _ = registered(client)
+
+    def ids(path, key):
+        body = client.get(path, headers=headers).get_json()
+        return [m["vacancy"]["id"] for m in body[key]]
+
+    before = ids("/api/v1/me/overview", "jobs")
+    assert before and before == ids("/api/v1/jobs/matches/me?limit=5", "matches")
+    wishes = {"occupations": ["property_maintenance"], "hours": ["full_time"],
+              "min_salary": 3000, "max_travel_km": 5, "home": HOME}
+    assert client.put("/api/v1/jobs/preferences/me", json=wishes,
+                      headers=headers).status_code == 200
+    after = ids("/api/v1/me/overview", "jobs")
+    assert after == ids("/api/v1/jobs/matches/me?limit=5", "matches") and after != before
