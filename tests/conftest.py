@@ -5,12 +5,11 @@ import os
 import re
 
 import pytest
-from flask.testing import FlaskClient
 
 from app import create_app
-from app.accounts.access import REVEAL_ATTR
 from config import normalize_database_url
 from tests.support.database import prepare_database, reset_database
+from tests.support.masking import MaskCheckingClient
 from tests.support.servers import FakeWeChatControl, run_fake_wechat
 
 APPID, SECRET = "wx-test-appid", "test-secret"
@@ -18,31 +17,6 @@ APPID, SECRET = "wx-test-appid", "test-secret"
 # Anything in a log that looks like an ID number, a phone or a token fails the run
 # (SECURITY.md 5). Checked over every test's captured log records.
 _LEAK = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|1\d{10})(?![0-9A-Za-z])|eyJ[\w-]{10,}\.")
-
-
-_PERSONAL = re.compile(rb"(?<![0-9A-Za-z])(\d{17}[\dXx]|1\d{10})(?![0-9A-Za-z])")
-
-
-class MaskCheckingClient(FlaskClient):
-    """Every response in the suite is checked for unmasked ID numbers and phones
-    (SECURITY.md 2); only views marked as audited reveals may carry them."""
-
-    def open(self, *args, **kwargs):
-        response = super().open(*args, **kwargs)
-        view = self.application.view_functions.get(_endpoint_of(self.application, response))
-        if not getattr(view, REVEAL_ATTR, False) and not response.is_streamed:
-            found = _PERSONAL.search(response.get_data())
-            assert found is None, f"unmasked personal data in response: {found.group()[:4]}..."
-        return response
-
-
-def _endpoint_of(app, response):
-    request = response.request
-    try:
-        endpoint, _ = app.url_map.bind("localhost").match(request.path, request.method)
-    except Exception:  # noqa: BLE001 - 404/405 responses have no endpoint
-        return None
-    return endpoint
 
 
 def _database_url(tmp_path_factory):
@@ -106,3 +80,11 @@ def no_personal_data_in_logs(caplog):
     yield
     leaks = [r.getMessage() for r in caplog.records if _LEAK.search(r.getMessage())]
     assert not leaks, f"personal data or tokens in logs: {leaks[:3]}"
+
+
+@pytest.fixture(autouse=True)
+def response_check_stays_on(app):
+    """The unmasked-data check covers every test: nothing may swap the client class."""
+    assert app.test_client_class is MaskCheckingClient
+    yield
+    assert app.test_client_class is MaskCheckingClient, "a test switched the response check off"

@@ -1,7 +1,8 @@
 """People: the job seeker's own profile and relatives, and staff views within their region."""
 from flask_smorest import Blueprint
 
-from app.accounts.access import access, current_person_account, current_staff
+from app.accounts.access import (access, current_person_account, current_staff,
+                                 reveals_personal_data)
 from app.extensions import db
 
 from . import services
@@ -196,6 +197,7 @@ def set_household(body, person_id):
 @access.staff("person.reveal")
 @bp.arguments(RevealSchema)
 @bp.response(200, RevealResultSchema)
+@reveals_personal_data
 def reveal_person(body, person_id):
     """查看完整身份证号、手机号或姓名（须说明用途，留痕）"""
     staff = current_staff()

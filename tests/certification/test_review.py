@@ -4,6 +4,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from app.core.clock import local_today
 from app.audit.models import AuditEntry
 from app.certification.models import Application, ApplicationEvent
 from app.extensions import db
@@ -193,20 +194,20 @@ def test_exit_and_reapplication_keep_history(client):
     county = staff_token(client, "county_xc")
     [cert] = client.get(f"{BASE}/my/certifications", headers=auth(token)).get_json()
     url = f"{BASE}/certifications/{cert['id']}/exit"
-    bad = client.post(url, json={"reason": "bored", "exited_on": date.today().isoformat()},
+    bad = client.post(url, json={"reason": "bored", "exited_on": local_today().isoformat()},
                       headers=auth(county))
     assert error_code(bad) == "certification.exit_reason_unknown"
     future = client.post(url, headers=auth(county), json={
-        "reason": "employed", "exited_on": (date.today() + timedelta(days=30)).isoformat()})
+        "reason": "employed", "exited_on": (local_today() + timedelta(days=30)).isoformat()})
     assert error_code(future) == "certification.exit_date"
     assert client.post(url, headers=auth(staff_token(client, "station_xc")),
-                       json={"reason": "employed", "exited_on": date.today().isoformat()}
+                       json={"reason": "employed", "exited_on": local_today().isoformat()}
                        ).status_code == 403
     done = client.post(url, headers=auth(county),
-                       json={"reason": "employed", "exited_on": date.today().isoformat()})
+                       json={"reason": "employed", "exited_on": local_today().isoformat()})
     assert done.status_code == 200 and done.get_json()["exit_reason"] == "employed"
     twice = client.post(url, headers=auth(county),
-                        json={"reason": "employed", "exited_on": date.today().isoformat()})
+                        json={"reason": "employed", "exited_on": local_today().isoformat()})
     assert twice.status_code == 409
     second = apply_self(client, token)
     assert second["status"] == "submitted"

@@ -1,6 +1,6 @@
 """Region scope over every application endpoint: same, parent, child, sibling, other league."""
-from datetime import date
 
+from app.core.clock import local_today
 from tests.builders import DEMO_PASSWORD, auth, staff_token
 from tests.flows import applicant, apply_self
 
@@ -62,10 +62,10 @@ def test_withdraw_recheck_and_staff_upload(client):
     rechecked = client.post(f"{BASE}/certifications/{cert['id']}/recheck", json={},
                             headers=auth(staff_token(client, "station_xc")))
     assert rechecked.status_code == 200
-    assert rechecked.get_json()["next_recheck_on"] > date.today().isoformat()
+    assert rechecked.get_json()["next_recheck_on"] > local_today().isoformat()
     hidden = client.post(f"{BASE}/certifications/{cert['id']}/recheck", json={},
                          headers=auth(staff_token(client, "station_hlr")))
     assert hidden.status_code == 404
     due = client.get(f"{BASE}/certifications", headers=auth(county),
-                     query_string={"recheck_due_by": date.today().isoformat()}).get_json()
+                     query_string={"recheck_due_by": local_today().isoformat()}).get_json()
     assert due["total"] == 0

@@ -2,13 +2,13 @@
 staff rotate a lost card and the old one dies at once; every refusal has its own code."""
 import io
 import re
-from datetime import date
 
 import cairosvg
 import zxingcpp
 from PIL import Image
 from sqlalchemy import select
 
+from app.core.clock import local_today
 from app.codes import dynamic, printed
 from app.codes.models import PersonalCode
 from app.codes.services import sync_all
@@ -136,7 +136,7 @@ def test_exit_revokes_and_a_return_reissues_a_new_version(client, fresh_app):
                                headers=auth(token)).get_json()[0]
     county = staff_token(client, "county_xc")
     exited = client.post(f"/api/v1/certification/certifications/{certification['id']}/exit",
-                         json={"reason": "employed", "exited_on": date.today().isoformat()},
+                         json={"reason": "employed", "exited_on": local_today().isoformat()},
                          headers=auth(county))
     assert exited.status_code == 200, exited.get_json()
     refused = resolve(client, staff, old_card)

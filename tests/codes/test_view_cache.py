@@ -7,6 +7,7 @@ import pytest
 import redis
 from sqlalchemy import event, inspect, text
 
+from app.core.clock import local_today
 from app.core.cache import MemoryViewCache, RedisViewCache, cache_key
 from app.extensions import db
 from app.people.models import PERSON_DATA_TABLES
@@ -115,7 +116,7 @@ def test_the_overview_shows_a_change_at_once(client, fresh_app):
     assert before["state"] == "certified"
     # An exit written behind the API's back (no application code runs): seen at once.
     _sql(fresh_app, "UPDATE certifications SET status = 'exited', exited_on = :d "
-         "WHERE person_id = :p", d=date.today(), p=person_id)
+         "WHERE person_id = :p", d=local_today(), p=person_id)
     after = client.get("/api/v1/me/overview", headers=auth(token)).get_json()
     assert after["state"] == "exited" and after["certification"]["status"] == "exited"
 
@@ -135,7 +136,7 @@ def test_a_scan_shows_changed_facts_and_refuses_after_an_exit(client, fresh_app)
     certification = client.get("/api/v1/certification/my/certifications",
                                headers=auth(token)).get_json()[0]
     exited = client.post(f"/api/v1/certification/certifications/{certification['id']}/exit",
-                         json={"reason": "employed", "exited_on": date.today().isoformat()},
+                         json={"reason": "employed", "exited_on": local_today().isoformat()},
                          headers=auth(county))
     assert exited.status_code == 200, exited.get_json()
     assert error_code(resolve(client, station, card)) == "code.revoked"

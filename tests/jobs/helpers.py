@@ -1,6 +1,7 @@
 """Builders for the jobs tests: they go through the real API."""
-from datetime import date, timedelta
+from datetime import timedelta
 
+from app.core.clock import local_today
 from app.jobs.creditcode import check_character
 from tests.builders import auth, staff_token
 
@@ -18,7 +19,7 @@ def employer_body(serial=1, region_code="150102001001", **overrides):
 
 
 def vacancy_body(employer_id, **overrides):
-    today = date.today()
+    today = local_today()
     return {"employer_id": employer_id, "title": "仓库分拣员", "occupation_code": "warehouse_keeper",
             "region_code": "150102001001", "address": "测试路1号", "salary_min": 2500,
             "salary_max": 3500, "hours_kind": "full_time", "headcount": 2,

@@ -1,9 +1,10 @@
 """Vacancies: validation with stable codes, region scope, transitions, lists and fill rates."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from app.core.clock import local_today
 from app.jobs.models import Employer, Vacancy
 from app.jobs.rules import vacancy_problems
 from app.jobs.demo import DEMO_VACANCIES
@@ -158,5 +159,5 @@ def test_demo_vacancies_are_valid(db_session):
         assert row.county_code == row.region_code[:6]
     kinds = set(db_session.scalars(select(Employer.kind)))
     assert {"small_micro_firm", "sole_proprietor"} <= kinds
-    today = date.today()
+    today = local_today()
     assert all(v.opens_on <= today + timedelta(days=1) for v in db_session.scalars(select(Vacancy)))
