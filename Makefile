@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate seed test-sqlite test-postgres bench messages clean
+.PHONY: run test test-clock install migrate seed test-sqlite test-postgres bench messages clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,15 @@ test: $(STAMP)
 	  echo "== again on $$TEST_DATABASE_URL"; \
 	  TEST_DATABASE_URL="$$TEST_DATABASE_URL" $(PY) -m pytest -q -p no:cacheprovider tests; \
 	fi
+
+# The suite again with the clock at 23:30 and at 00:30 Beijing time (UTC is still on the day
+# before at 00:30): a test that reads the machine's date instead of the service's fails here
+# whatever hour it runs at. SQLite only; .ci/run calls it after `make test`.
+test-clock: $(STAMP)
+	@for at in 23:30 00:30; do \
+	  echo "== with the clock at $$at Beijing time"; \
+	  TEST_CLOCK=$$at env -u TEST_DATABASE_URL $(PY) -m pytest -q -p no:cacheprovider tests || exit 1; \
+	done
 
 # Generates the synthetic dataset on first use (BENCH_PERSONS, default 1,000,000), then loads
 # the service and the bare baseline with wrk; see BENCHMARKS.md.

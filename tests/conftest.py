@@ -10,9 +10,12 @@ from app import create_app
 from config import normalize_database_url
 from tests.support.database import prepare_database, reset_database
 from tests.support.masking import MaskCheckingClient
+from tests.support.pinned_clock import start_pinned_clock
 from tests.support.servers import FakeWeChatControl, run_fake_wechat
 
 APPID, SECRET = "wx-test-appid", "test-secret"
+
+start_pinned_clock()  # TEST_CLOCK=HH:MM (make test-clock): the run starts at that Beijing hour
 
 # Anything in a log that looks like an ID number, a phone or a token fails the run
 # (SECURITY.md 5). Checked over every test's captured log records.

@@ -14,6 +14,7 @@ from datetime import date
 
 from flask_babel import gettext
 
+from app.core.clock import local_date
 from app.core.i18n import N_, Text, render_value
 from app.wechat.services import enqueue_message
 
@@ -92,7 +93,7 @@ def notifications_for(action, subject, event_id, occurred_at):
                   "reference": number, "note": _progress_note(subject)}
     else:
         values = {"item": Text(ITEM), "result": Text(phrase),
-                  "decided_on": subject.get("decided_on") or occurred_at.date(),
+                  "decided_on": subject.get("decided_on") or local_date(occurred_at),
                   "note": _result_note(subject)}
     values = {name: value for name, value in values.items() if value is not None}
     recipients = []

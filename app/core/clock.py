@@ -27,5 +27,10 @@ def local_today():
     return datetime.now(DISPLAY_TZ).date()
 
 
+def local_date(moment):
+    """The Beijing date of a stored (UTC) moment: what a person calls "that day"."""
+    return as_utc(moment).astimezone(DISPLAY_TZ).date()
+
+
 def to_date(value):
     return value if isinstance(value, date) and not isinstance(value, datetime) else value.date()

@@ -44,6 +44,13 @@ def test_result_messages(action, result):
     assert message.values["note"] == "不符合条件"
 
 
+def test_a_result_without_a_decision_date_is_dated_on_its_beijing_day():
+    late_evening_utc = datetime(2026, 11, 28, 17, 30, tzinfo=timezone.utc)  # 01:30 on the 29th
+    [message] = notifications_for("county_certify", {**SUBJECT, "decided_on": None}, 3,
+                                  late_evening_utc)
+    assert message.values["decided_on"] == date(2026, 11, 29)
+
+
 def test_proxy_gets_a_copy_and_people_without_wechat_get_none():
     messages = notifications_for("accept", {**SUBJECT, "proxy_account_id": 8}, 5, AT)
     assert [m.person_account_id for m in messages] == [7, 8]

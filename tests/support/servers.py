@@ -65,13 +65,19 @@ def _stop(process):
             process.wait()
 
 
+def child_env(**extra):
+    """The environment for a process the tests start: the repo importable, and whatever
+    PYTHONPATH the run has (a TEST_CLOCK run carries its pinned clock to children there)."""
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(
+        filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])), **extra)
+
+
 @contextlib.contextmanager
 def run_module_server(module, args, health_path="healthz"):
     """Run `python -m module --host 127.0.0.1 --port P *args`; yield its base URL."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}/"
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])))
+    env = child_env()
     # Output goes to a temp file, not a pipe: a full pipe would block the server.
     with tempfile.TemporaryFile() as log_file:
         process = subprocess.Popen(

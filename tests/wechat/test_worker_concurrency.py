@@ -3,7 +3,6 @@
 The fake WeChat counts what it received; each message carries its number in the page query
 so that a duplicate shows as the same number twice.
 """
-import os
 import signal
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from app.wechat.tokens import build_token_storage
 from app.wechat.worker import build_worker
 from tests.conftest import APPID, SECRET
 from tests.support.database import is_sqlite
-from tests.support.servers import REPO_ROOT
+from tests.support.servers import REPO_ROOT, child_env
 from tests.wechat.conftest import message, quota
 
 SEND = "/cgi-bin/message/subscribe/send"
@@ -152,11 +151,9 @@ def test_graceful_stop_gives_back_unstarted_rows(fresh_app, person, db_session):
 
 
 def start_worker_process(app, *args):
-    env = dict(os.environ, APP_ENV="testing",
-               TEST_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-               WECHAT_API_BASE=app.config["WECHAT_API_BASE"], WECHAT_APPID=APPID,
-               WECHAT_SECRET=SECRET, WECHAT_TIMEOUT="10", PUSH_LEASE_SECONDS="60",
-               PYTHONPATH=str(REPO_ROOT))
+    env = child_env(APP_ENV="testing", TEST_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+                    WECHAT_API_BASE=app.config["WECHAT_API_BASE"], WECHAT_APPID=APPID,
+                    WECHAT_SECRET=SECRET, WECHAT_TIMEOUT="10", PUSH_LEASE_SECONDS="60")
     return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "push", "worker",
                              *args], cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
