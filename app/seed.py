@@ -55,6 +55,8 @@ DEMO_STAFF = [
     ("region_admin", "陈管理", "region_admin", "150000", None),
     ("auditor", "孙审计", "auditor", "150000", None),
     ("security_admin", "周安全", "security_admin", "150000", None),
+    # A second security admin: grants of person-reading roles need two (issue 12).
+    ("security_admin2", "吴安全", "security_admin", "150000", None),
     ("station_hlr", "巴特尔", "station_staff", "150702001001", DEMO_STATIONS[3][0]),
 ]
 

@@ -1,18 +1,19 @@
 """HTTP views for sign-in, tokens and staff account management. Thin: parse, call, serialise."""
-from flask import current_app, g
+from flask import current_app, g, jsonify
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from app.core.models import subtree_codes
 from app.extensions import db, limiter
 
-from . import persons, sessions, staff as staff_ops
+from . import grants, persons, sessions, staff as staff_ops
 from .access import access, current_person_account, current_staff
-from .models import StaffAccount
+from .models import StaffAccount, StaffGrantRequest
 from .schemas import (PasswordChangeSchema, PersonLoginResultSchema, PersonAccountSchema,
-                      PhoneBindSchema, RefreshSchema, StaffCreateSchema, StaffListArgs,
-                      StaffLoginResultSchema, StaffLoginSchema, StaffSchema, StaffUpdateSchema,
-                      TokenPairSchema, TotpCodeSchema, TotpSetupSchema, WeChatLoginSchema)
+                      PhoneBindSchema, RefreshSchema, StaffCreateSchema, StaffGrantListArgs,
+                      StaffGrantSchema, StaffListArgs, StaffLoginResultSchema, StaffLoginSchema,
+                      StaffSchema, StaffUpdateSchema, TokenPairSchema, TotpCodeSchema,
+                      TotpSetupSchema, WeChatLoginSchema)
 
 bp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Sign-in, tokens and staff accounts.")
 
@@ -154,25 +155,64 @@ def list_staff(args):
     return db.session.scalars(query).all()
 
 
+def _pending(result):
+    """A grant that waits for a second security admin answers 202 with the request."""
+    return jsonify(StaffGrantSchema().dump(result)), 202
+
+
 @bp.route("/staff", methods=["POST"])
 @access.staff("staff.manage")
 @bp.arguments(StaffCreateSchema)
 @bp.response(201, StaffSchema)
+@bp.alt_response(202, schema=StaffGrantSchema,
+                 description="a role that reads or decides on persons: waiting for approval")
 def create_staff(body):
-    """在本辖区内创建工作人员账号"""
-    account = staff_ops.create_staff(current_staff(), **body)
+    """在本辖区内创建工作人员账号（可查看或办理人员信息的角色须另一名安全管理员批准）"""
+    result = staff_ops.create_staff(current_staff(), **body)
     db.session.commit()
-    return account
+    return _pending(result) if isinstance(result, StaffGrantRequest) else result
 
 
 @bp.route("/staff/<id:staff_id>", methods=["PATCH"])
 @access.staff("staff.manage")
 @bp.arguments(StaffUpdateSchema)
 @bp.response(200, StaffSchema)
+@bp.alt_response(202, schema=StaffGrantSchema,
+                 description="a grant that widens power: waiting for approval")
 def update_staff(body, staff_id):
-    """修改工作人员的角色、辖区、服务站或停用（原有登录全部失效）"""
+    """修改工作人员的角色、辖区、服务站或停用（原有登录全部失效；不能修改自己的；
+    扩大权限的须另一名安全管理员批准）"""
     caller = current_staff()
     account = staff_ops.get_staff_in_scope(staff_id, caller)
-    staff_ops.update_staff(caller, account, **body)
+    result = staff_ops.update_staff(caller, account, **body)
     db.session.commit()
-    return account
+    return _pending(result) if isinstance(result, StaffGrantRequest) else result
+
+
+@bp.route("/staff/grants", methods=["GET"])
+@access.staff("staff.manage")
+@bp.arguments(StaffGrantListArgs, location="query")
+@bp.response(200, StaffGrantSchema(many=True))
+def list_grants(args):
+    """本辖区待批准的授权申请"""
+    return grants.list_pending_grants(current_staff(), args["page"], args["per_page"])
+
+
+@bp.route("/staff/grants/<id:grant_id>/approve", methods=["POST"])
+@access.staff("staff.manage")
+@bp.response(200, StaffGrantSchema)
+def approve_grant(grant_id):
+    """批准授权申请（须为申请人以外的安全管理员；只生效一次）"""
+    grant = grants.approve_grant(current_staff(), grant_id)
+    db.session.commit()
+    return grant
+
+
+@bp.route("/staff/grants/<id:grant_id>/reject", methods=["POST"])
+@access.staff("staff.manage")
+@bp.response(200, StaffGrantSchema)
+def reject_grant(grant_id):
+    """驳回授权申请（申请人也可撤回）"""
+    grant = grants.reject_grant(current_staff(), grant_id)
+    db.session.commit()
+    return grant

@@ -37,6 +37,38 @@ class StaffAccount(db.Model):
         return ROLE_LABELS[Role(self.role)]
 
 
+class StaffGrantRequest(db.Model):
+    """A grant waiting for a second security admin (two-person rule, issue 12).
+
+    Giving a role that reads or decides on persons (or the security admin role itself) is
+    stored here instead of taking effect; a different security admin approves or rejects it
+    exactly once. For "create" the account does not exist until approval; for "update" the
+    columns hold the requested values (None: unchanged) and region_code the region after it.
+    """
+    __tablename__ = "staff_grant_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # "create" | "update"
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id"), index=True)
+    username: Mapped[str | None] = mapped_column(String(64))
+    display_name: Mapped[str | None] = mapped_column(String(64))
+    # Only while a "create" is pending; cleared when it is decided.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str | None] = mapped_column(String(32))
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"))
+    active: Mapped[bool | None] = mapped_column(Boolean)
+    requested_by: Mapped[int] = mapped_column(ForeignKey("staff_accounts.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def role_label(self):
+        return ROLE_LABELS[Role(self.role)] if self.role else None
+
+
 class PersonAccount(db.Model):
     """A WeChat identity (openid). It is tied to a real person only after real-name checks."""
     __tablename__ = "person_accounts"

@@ -91,3 +91,21 @@ PERMISSIONS = {
 
 def has_permission(role, permission):
     return Role(role) in PERMISSIONS.get(permission, set())
+
+
+# Permissions that read or decide on persons (issue 12). Giving a role that holds any of
+# them needs a second security admin's approval (two-person rule), and so does giving the
+# security admin role itself: otherwise one admin could make a second one and approve with it.
+PERSON_PERMISSIONS = frozenset({
+    "person.read", "person.reveal",
+    "application.enter", "application.read", "application.review",
+    "application.station_check", "application.township_review", "application.county_decide",
+    "application.supervise", "evidence.read", "certification.exit", "certification.recheck",
+    "benefit.manage", "benefit.read", "jobs.recommend", "code.resolve", "code.manage",
+})
+
+
+def needs_second_approval(role):
+    """True when granting `role` must wait for a second security admin."""
+    return Role(role) == Role.SECURITY_ADMIN or any(
+        has_permission(role, permission) for permission in PERSON_PERMISSIONS)

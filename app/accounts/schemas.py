@@ -102,3 +102,28 @@ class TotpCodeSchema(StrictSchema):
 
 class StaffListArgs(PageArgs):
     pass
+
+
+class StaffGrantListArgs(PageArgs):
+    pass
+
+
+class StaffGrantSchema(StrictSchema):
+    """A grant waiting for (or decided by) a second security admin. For "update", null
+    fields stay as they are; region_code is the account's region after the change."""
+    id = fields.Integer()
+    kind = fields.String(metadata={"enum": ["create", "update"]})
+    status = fields.String(metadata={"enum": ["pending", "approved", "rejected"]})
+    staff_id = fields.Integer(allow_none=True)
+    username = fields.String(allow_none=True)
+    display_name = fields.String(allow_none=True)
+    role = fields.String(allow_none=True)
+    role_label = fields.Function(lambda g: gettext(g.role_label) if g.role_label else None,
+                                 allow_none=True)
+    region_code = fields.String()
+    station_id = fields.Integer(allow_none=True)
+    active = fields.Boolean(allow_none=True)
+    requested_by = fields.Integer()
+    requested_at = fields.Function(lambda g: to_display(g.requested_at))
+    decided_by = fields.Integer(allow_none=True)
+    decided_at = fields.Function(lambda g: to_display(g.decided_at), allow_none=True)

@@ -8,15 +8,15 @@ from sqlalchemy import select
 
 from app.audit.services import Actor, record
 from app.core.clock import utcnow
-from app.core.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from app.core.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from app.core.models import is_within
 from app.core.regions import get_region
 from app.core.stations import Station
 from app.extensions import db
 
-from .models import StaffAccount
+from .models import StaffAccount, StaffGrantRequest
 from .passwords import password_problems
-from .roles import Role
+from .roles import Role, needs_second_approval
 from .sessions import revoke_all_sessions, start_session
 
 BAD_CREDENTIALS = _l("用户名或密码错误，或账号已被暂时锁定")
@@ -98,55 +98,123 @@ def get_staff_in_scope(staff_id, caller):
     return staff
 
 
-def _check_grant(caller, region_code, station_id):
-    if not is_within(region_code, caller.region_code):
-        raise ValidationFailed("staff.region_out_of_scope", _l("只能授予本辖区内的行政区划"),
-                               {"region_code": region_code})
+def check_grant_scope(caller, region_code, station_id):
+    """A region (and station) the caller may grant: their own subtree only (scope idiom:
+    another region answers 404 region.not_found, like one that does not exist)."""
     get_region(region_code)
+    if not is_within(region_code, caller.region_code):
+        raise NotFound("region.not_found", _l("行政区划不存在"), {"code": region_code})
     if station_id is not None:
         station = db.session.get(Station, station_id)
         if station is None or not is_within(station.region_code, region_code):
             raise ValidationFailed("staff.station_invalid", _l("所属服务站不存在或不在授权辖区内"))
 
 
-def create_staff(caller, username, display_name, password, role, region_code, station_id=None):
-    """Create a staff account inside the caller's own region subtree."""
-    Role(role)
+def refuse(action, target_type, target_id, code, message):
+    """Refuse a grant operation with 403, keeping the attempt in the audit trail."""
+    record(action, target_type, target_id, result="denied", details={"reason": code})
+    db.session.commit()  # only the audit entry: nothing else was written before the refusal
+    raise Forbidden(code, message)
+
+
+def check_username_free(username):
     if db.session.scalar(select(StaffAccount.id).where(StaffAccount.username == username)):
         raise Conflict("staff.username_taken", _l("用户名已被使用"))
+
+
+def create_staff(caller, username, display_name, password, role, region_code, station_id=None):
+    """Create a staff account inside the caller's own region subtree. A role that reads or
+    decides on persons is only requested: a StaffGrantRequest is returned instead."""
+    Role(role)
+    check_username_free(username)
     check_password_policy(password, username)
-    _check_grant(caller, region_code, station_id)
+    check_grant_scope(caller, region_code, station_id)
+    values = {"username": username, "display_name": display_name,
+              "password_hash": _hasher().hash(password), "role": role,
+              "region_code": region_code, "station_id": station_id}
+    if needs_second_approval(role):
+        return _request_grant(caller, "create", None, values)
+    return add_account(**values)
+
+
+def add_account(username, display_name, password_hash, role, region_code, station_id,
+                grant_id=None):
     staff = StaffAccount(username=username, display_name=display_name, role=role,
                          region_code=region_code, station_id=station_id,
-                         password_hash=_hasher().hash(password), active=True, token_version=1,
+                         password_hash=password_hash, active=True, token_version=1,
                          failed_logins=0)
     db.session.add(staff)
     db.session.flush()
-    record("staff.created", "staff", staff.id, details={"role": role, "region_code": region_code})
+    record("staff.created", "staff", staff.id,
+           details={"role": role, "region_code": region_code, "grant_request": grant_id})
     return staff
+
+
+def grant_changes(caller, staff, role=None, region_code=None, station_id=None, active=None):
+    """The changes a request would make, checked against the caller's scope; nothing applied."""
+    changes = {}
+    if role is not None and role != staff.role:
+        changes["role"] = Role(role).value
+    if region_code is not None and region_code != staff.region_code:
+        # The station the account keeps (or gets) must lie in the new region.
+        kept = station_id if station_id is not None else staff.station_id
+        check_grant_scope(caller, region_code, kept)
+        changes["region_code"] = region_code
+    if station_id is not None and station_id != staff.station_id:
+        check_grant_scope(caller, changes.get("region_code", staff.region_code), station_id)
+        changes["station_id"] = station_id
+    if active is not None and active != staff.active:
+        changes["active"] = active
+    return changes
+
+
+def _widens_power(staff, changes):
+    """A change that gives or moves a person-reading (or granting) role waits for approval;
+    taking power away (deactivation, a role without it) takes effect at once."""
+    if not needs_second_approval(changes.get("role", staff.role)):
+        return False
+    return bool({"role", "region_code", "station_id"} & changes.keys()) \
+        or changes.get("active") is True
 
 
 def update_staff(caller, staff, role=None, region_code=None, station_id=None, active=None):
-    """Change a grant. Any change of role, region or activity invalidates existing tokens."""
-    changed = {}
-    if role is not None and role != staff.role:
-        Role(role)
-        changed["role"], staff.role = role, role
-    if region_code is not None and region_code != staff.region_code:
-        # The station the account keeps (or gets) must lie in the new region.
-        _check_grant(caller, region_code, station_id if station_id is not None else staff.station_id)
-        changed["region_code"], staff.region_code = region_code, region_code
-    if station_id is not None and station_id != staff.station_id:
-        _check_grant(caller, staff.region_code, station_id)
-        changed["station_id"], staff.station_id = station_id, station_id
-    if active is not None and active != staff.active:
-        changed["active"], staff.active = active, active
-    if changed:
+    """Change a grant. Nobody changes their own; one that widens power is only requested
+    (a StaffGrantRequest is returned). Applied changes invalidate existing tokens."""
+    if staff.id == caller.id and any(v is not None for v in (role, region_code, station_id,
+                                                            active)):
+        refuse("staff.update", "staff", staff.id, "staff.self_change",
+               _l("不能修改自己的角色、辖区、服务站或账号状态"))
+    changes = grant_changes(caller, staff, role, region_code, station_id, active)
+    if _widens_power(staff, changes):
+        values = {"role": changes.get("role"), "station_id": changes.get("station_id"),
+                  "region_code": changes.get("region_code", staff.region_code),
+                  "active": changes.get("active")}
+        return _request_grant(caller, "update", staff, values)
+    apply_changes(staff, changes)
+    return staff
+
+
+def apply_changes(staff, changes, grant_id=None):
+    for name, value in changes.items():
+        setattr(staff, name, value)
+    if changes:
         staff.token_version += 1
         revoke_all_sessions("staff", staff.id, "grant_changed")
-        record("staff.updated", "staff", staff.id, details={"changed": sorted(changed)})
+        record("staff.updated", "staff", staff.id,
+               details={"changed": sorted(changes), "grant_request": grant_id})
     db.session.flush()
-    return staff
+
+
+def _request_grant(caller, kind, staff, values):
+    """Store a grant for a second security admin to approve (two-person rule)."""
+    grant = StaffGrantRequest(kind=kind, status="pending", staff_id=staff.id if staff else None,
+                              requested_by=caller.id, requested_at=utcnow(), **values)
+    db.session.add(grant)
+    db.session.flush()
+    record("staff.grant_requested", "staff_grant_request", grant.id,
+           details={"kind": kind, "staff_id": grant.staff_id, "role": grant.role,
+                    "region_code": grant.region_code})
+    return grant
 
 
 def change_password(staff, old_password, new_password):

@@ -14,7 +14,7 @@ from .schemas import (ApplicationPageSchema, ApplicationListArgs, CalendarOutSch
                       CertificationSchema, EscalationResultSchema, ExitSchema, NoteSchema,
                       NoticeArgs, NoticeEntrySchema, RulesSchema, SettingsOutSchema,
                       SettingsSchema)
-from .settings import (calendar_view, current_rules, load_calendar_year, settings_for,
+from .settings import (calendar_view, current_rules, load_calendar_year, settings_in_scope,
                        update_settings)
 
 bp = Blueprint("certification_records", __name__, url_prefix="/api/v1/certification",
@@ -127,7 +127,7 @@ def escalate():
 def show_settings(region_code):
     """某区划适用的办理时限（工作日）与公示设置"""
     get_region(region_code)
-    return settings_for(region_code)
+    return settings_in_scope(current_staff(), region_code)
 
 
 @bp.route("/settings/<region_code>", methods=["PUT"])

@@ -60,10 +60,21 @@ def settings_for(region_code):
     return Settings(*(getattr(row, name) for name in FIELDS), row.region_code)
 
 
-def update_settings(staff, region_code, values):
-    """Set deadlines and the public notice for a region in the caller's subtree."""
+def _check_in_scope(staff, region_code):
+    """Another region's settings are out of scope like its cases: 404, never its data."""
     if not is_within(region_code, staff.region_code):
         raise NotFound("region.not_found", _l("行政区划不存在"), {"code": region_code})
+
+
+def settings_in_scope(staff, region_code):
+    """The settings that apply to a region in the caller's subtree."""
+    _check_in_scope(staff, region_code)
+    return settings_for(region_code)
+
+
+def update_settings(staff, region_code, values):
+    """Set deadlines and the public notice for a region in the caller's subtree."""
+    _check_in_scope(staff, region_code)
     row = db.session.get(RegionSettings, region_code)
     if row is None:
         current = settings_for(region_code)

@@ -8,7 +8,7 @@ import pytest
 
 from app.accounts.tokens import AUD_CODE, AUD_REFRESH, AUD_STAFF, TokenError, TokenSettings, \
     decode_token, issue_token
-from tests.builders import auth, error_code, person_login, staff_login, staff_token
+from tests.builders import approve_grant, auth, error_code, person_login, staff_login, staff_token
 
 SETTINGS = TokenSettings("s" * 64, ("HS256",), "issuer")
 
@@ -156,7 +156,7 @@ def test_role_change_invalidates_existing_tokens(client):
     admin = staff_token(client, "security_admin")
     response = client.patch(f"/api/v1/staff/{victim['staff']['id']}",
                             json={"role": "township_reviewer"}, headers=auth(admin))
-    assert response.status_code == 200 and response.get_json()["role"] == "township_reviewer"
+    assert approve_grant(client, response)["role"] == "township_reviewer"
     assert _me(client, victim["access_token"]).status_code == 401
     assert client.post("/api/v1/auth/refresh",
                        json={"refresh_token": victim["refresh_token"]}).status_code == 401
@@ -168,7 +168,7 @@ def test_region_change_invalidates_existing_tokens(client):
     admin = staff_token(client, "security_admin")
     response = client.patch(f"/api/v1/staff/{victim['staff']['id']}",
                             json={"region_code": "150200"}, headers=auth(admin))
-    assert response.status_code == 200
+    approve_grant(client, response)
     assert _me(client, victim["access_token"]).status_code == 401
 
 

@@ -1,7 +1,7 @@
 """Region scope over every application endpoint: same, parent, child, sibling, other league."""
 
 from app.core.clock import local_today
-from tests.builders import DEMO_PASSWORD, auth, staff_token
+from tests.builders import DEMO_PASSWORD, approve_grant, auth, staff_token
 from tests.flows import applicant, apply_self
 
 BASE = "/api/v1/certification"
@@ -14,7 +14,7 @@ def sibling_staff(client):
     response = client.post("/api/v1/staff", headers=auth(admin), json={
         "username": "station_xl", "display_name": "锡林路站员", "password": DEMO_PASSWORD,
         "role": "station_staff", "region_code": "150102002"})
-    assert response.status_code == 201, response.get_json()
+    approve_grant(client, response)  # a second security admin (two-person rule)
     return staff_token(client, "station_xl")
 
 
