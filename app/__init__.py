@@ -114,6 +114,7 @@ def create_app(config=None, **overrides):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
     from app import models  # noqa: F401  (every table in the metadata)
+    from app.core.guards import install_request_guards
     from app.core.http import register_error_handlers
     from app.logs import install_logging
 
@@ -126,6 +127,7 @@ def create_app(config=None, **overrides):
     _register_blueprints(app)
     _declare_framework_routes(app)
     register_error_handlers(app)  # after api.init_app, so our JSON shape wins
+    install_request_guards(app)
     install_logging(app)
     _register_cli(app)
     return app

@@ -2,7 +2,7 @@
 from flask_babel import gettext
 from marshmallow import fields, validate
 
-from app.core.schemas import PageArgs, StrictSchema
+from app.core.schemas import Id, PageArgs, StrictSchema
 from app.core.clock import to_display
 from app.core.masking import mask_phone
 
@@ -76,13 +76,13 @@ class StaffCreateSchema(StrictSchema):
     password = fields.String(required=True, load_only=True, validate=validate.Length(1, 256))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     region_code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}(\d{3}){0,2}$"))
-    station_id = fields.Integer(load_default=None)
+    station_id = Id(load_default=None)
 
 
 class StaffUpdateSchema(StrictSchema):
     role = fields.String(validate=validate.OneOf(ROLES))
     region_code = fields.String(validate=validate.Regexp(r"^\d{6}(\d{3}){0,2}$"))
-    station_id = fields.Integer()
+    station_id = Id()
     active = fields.Boolean()
 
 

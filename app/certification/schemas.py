@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 from app.core.clock import local_today, to_display
 from app.core.idnumber import age_on
 from app.core.masking import mask_name
-from app.core.schemas import PageArgs, StrictSchema
+from app.core.schemas import BigId, Id, PageArgs, StrictSchema
 
 from .notify import application_number
 from .services import STATUS_LABELS, current_step
@@ -22,14 +22,14 @@ class CommitmentSchema(StrictSchema):
 
 
 class PersonApplySchema(StrictSchema):
-    person_id = fields.Integer(load_default=None, metadata={"description": "set when applying on behalf of a relative"})
-    station_id = fields.Integer(load_default=None)
+    person_id = BigId(load_default=None, metadata={"description": "set when applying on behalf of a relative"})
+    station_id = Id(load_default=None)
     categories = fields.List(CATEGORY, load_default=None, validate=validate.Length(1, 6))
     commitment = fields.Nested(CommitmentSchema, required=True)
 
 
 class StaffApplySchema(StrictSchema):
-    person_id = fields.Integer(required=True)
+    person_id = BigId(required=True)
     categories = fields.List(CATEGORY, load_default=None, validate=validate.Length(1, 6))
     commitment = fields.Nested(CommitmentSchema, required=True)
 
@@ -120,7 +120,7 @@ class NoticeArgs(StrictSchema):
 
 
 class AssessmentArgs(StrictSchema):
-    person_id = fields.Integer(load_default=None)
+    person_id = BigId(load_default=None)
 
 
 class EvidenceFormSchema(StrictSchema):

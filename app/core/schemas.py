@@ -85,6 +85,21 @@ class ErrorSchema(Schema):
 MAX_PAGE = 10_000
 
 
+INT32_MAX = 2**31 - 1  # PostgreSQL INTEGER
+INT64_MAX = 2**63 - 1  # PostgreSQL BIGINT
+
+
+def Id(**kwargs):  # noqa: N802 - used like a field class
+    """An id in input that points at an INTEGER primary key: an id beyond the column's range
+    is a 422 at the door, not an overflow in the database driver (a 500)."""
+    return fields.Integer(validate=validate.Range(1, INT32_MAX), **kwargs)
+
+
+def BigId(**kwargs):  # noqa: N802 - used like a field class
+    """An id in input that points at a BIGINT primary key (persons, vacancies, ...)."""
+    return fields.Integer(validate=validate.Range(1, INT64_MAX), **kwargs)
+
+
 class PageArgs(StrictSchema):
     """Paging for every list: page size capped (SECURITY.md 15) and the page number bounded,
     so no offset can overflow a database integer."""

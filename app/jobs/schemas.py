@@ -4,7 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from app.core.clock import to_display
 from app.core.masking import mask_name, mask_phone
-from app.core.schemas import StrictSchema
+from app.core.schemas import BigId, StrictSchema
 
 from .lifecycle import DECLINE_REASONS, STATUS_LABELS, RecStatus
 from .occupations import OCCUPATIONS
@@ -129,7 +129,7 @@ def _vacancy_fields(create):
 
 
 VacancyCreateSchema = type("VacancyCreateSchema", (StrictSchema,), {
-    **_vacancy_fields(create=True), "employer_id": fields.Integer(required=True),
+    **_vacancy_fields(create=True), "employer_id": BigId(required=True),
     "__doc__": "A new vacancy, posted on an employer's behalf."})
 VacancyUpdateSchema = type("VacancyUpdateSchema", (StrictSchema,), {
     **_vacancy_fields(create=False), "__doc__": "Any subset of a vacancy's editable fields."})
@@ -145,7 +145,7 @@ class VacancyListArgs(PageArgs):
     occupation_code = fields.String(load_default=None, validate=validate.OneOf(list(OCCUPATIONS)))
     caring_job = fields.Boolean(load_default=None)
     public_welfare_post = fields.Boolean(load_default=None)
-    employer_id = fields.Integer(load_default=None)
+    employer_id = BigId(load_default=None)
 
 
 class EmployerRefSchema(Schema):
@@ -256,7 +256,7 @@ class MatchRequestSchema(StrictSchema):
                                 metadata={"description": "the person's residence"})
     facts = fields.Nested(MatchFactsSchema, load_default=dict)
     preferences = fields.Nested(MatchPreferencesSchema, load_default=dict)
-    declined_vacancy_ids = fields.List(fields.Integer(), load_default=list,
+    declined_vacancy_ids = fields.List(BigId(), load_default=list,
                                        validate=validate.Length(max=500))
     limit = fields.Integer(load_default=10, validate=validate.Range(1, 50))
 

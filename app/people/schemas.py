@@ -151,7 +151,7 @@ class MemberOutSchema(Schema):
 
 
 class HouseholdOutSchema(Schema):
-    id = fields.Integer()
+    id = fields.Integer(allow_none=True, metadata={"description": "null until a household is recorded"})
     registered_size = fields.Integer(allow_none=True)
     business_income = fields.Boolean(allow_none=True)
     members = fields.List(fields.Nested(MemberOutSchema))

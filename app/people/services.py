@@ -387,7 +387,10 @@ REVEALABLE = ("id_number", "phone", "name")
 
 
 def reveal_field(staff, person, field, purpose):
-    """The full value of one masked field; always audited with the stated purpose."""
+    """The full value of one masked field; always audited with the stated purpose.
+    A field never recorded (no phone) is a 404: there is nothing to reveal, nothing audited."""
     value = getattr(person, field)
+    if value is None:
+        raise NotFound("people.field_not_recorded", _l("此人未登记该项信息"), {"field": field})
     record("person.revealed", "person", person.id, details={"field": field, "purpose": purpose})
     return value
