@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
 GENESIS = "0" * 64
 FIELDS = ("seq", "occurred_at", "actor_type", "actor_id", "action", "target_type",
@@ -35,12 +36,19 @@ class ChainKeys:
         return self._keys[key_id]
 
 
+_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                            default=str)
+
+
 def _canonical(entry, keyed):
+    """Canonical JSON of the signed fields; `entry` is any mapping (a dict, a result row)
+    whose occurred_at is an ISO string or an aware datetime."""
     payload = {name: entry[name] for name in FIELDS}
+    if isinstance(payload["occurred_at"], datetime):
+        payload["occurred_at"] = payload["occurred_at"].isoformat()
     if keyed:
         payload["key_id"] = entry["key_id"]
-    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                      default=str)
+    return _ENCODER.encode(payload)
 
 
 def legacy_hash(prev_hash, entry):
@@ -51,7 +59,7 @@ def legacy_hash(prev_hash, entry):
 def keyed_hash(prev_hash, entry, key):
     """HMAC-SHA-256 over the previous hash and the entry's fields, its key id included."""
     message = (prev_hash + _canonical(entry, True)).encode("utf-8")
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
+    return hmac.digest(key, message, "sha256").hex()
 
 
 def entry_hash(prev_hash, entry, keys):
