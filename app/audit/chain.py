@@ -139,7 +139,7 @@ class ChainVerifier:
             if last_seq < cp.seq:
                 problems.append(f"seq {last_seq + 1}..{cp.seq}: missing, the checkpoint of "
                                 f"{cp.at} recorded seq {cp.seq}")
-            elif not self.checkpoint_seen:
+            elif cp.seq and not self.checkpoint_seen:
                 problems.append(f"seq {cp.seq}: missing, recorded by the checkpoint of {cp.at}")
         return problems
 

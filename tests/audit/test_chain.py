@@ -107,6 +107,9 @@ def test_pure_chain_against_a_checkpoint():
     problems = verify_chain(truncated, KEYS, _head(truncated), checkpoint)
     assert "seq 3..4: missing, the checkpoint of T recorded seq 4" in problems
     assert any("behind the checkpoint of T" in p for p in problems)
+    empty = Checkpoint(seq=0, hash=GENESIS, key_id=None, at="T0")  # taken before any entry
+    assert verify_chain([], KEYS, (0, GENESIS), empty) == []
+    assert verify_chain(entries, KEYS, _head(entries), empty) == []
     other = Checkpoint(seq=4, hash="f" * 64, key_id="k1", at="T")
     assert verify_chain(entries, KEYS, _head(entries), other) == [
         "seq 4: differs from the checkpoint of T"]
