@@ -99,12 +99,13 @@ def verify(database, checkpoints, batch_size):
     app = _app(database, checkpoints)
     with app.app_context():
         db.session.execute(db.text("SELECT 1"))  # connect before the clock starts
+        before_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         problems = []
         started = time.perf_counter()
         report = check_audit_chain(problems.append, batch_size)
         elapsed = time.perf_counter() - started
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return report, problems, elapsed, peak_mib
+    return report, problems, elapsed, (before_mib, peak_mib)
 
 
 def main():
@@ -119,14 +120,15 @@ def main():
     with tempfile.TemporaryDirectory(prefix="audit-bench-") as scratch:
         subprocess.run([sys.executable, "-m", "bench.audit_verify", "--rows", str(args.rows),
                         "--build", scratch], cwd=REPO_ROOT, check=True)
-        report, problems, elapsed, peak_mib = verify(
+        report, problems, elapsed, (before_mib, peak_mib) = verify(
             Path(scratch) / "audit.db", Path(scratch) / "checkpoints.jsonl", args.batch_size)
     if problems or report.rows_checked != args.rows or report.checkpoint is None:
         sys.exit(f"unexpected result: {report}, problems {problems[:5]}")
     print(f"verified {report.rows_checked:,} entries against the checkpoint at seq "
           f"{report.checkpoint.seq:,} in {elapsed:.1f} s: "
           f"{report.rows_checked / elapsed:,.0f} entries/s, peak RSS {peak_mib:.0f} MiB "
-          f"(batch size {args.batch_size})")
+          f"({before_mib:.0f} MiB with the app loaded, before verifying; batch size "
+          f"{args.batch_size})")
 
 
 if __name__ == "__main__":
