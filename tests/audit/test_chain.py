@@ -8,8 +8,10 @@ import os
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
+import flask_migrate
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
@@ -292,7 +294,7 @@ def test_deleting_the_newest_entries_and_fixing_the_head_is_caught(db_session, f
     assert f"seq {seqs[2]}..{seqs[-1]}: missing" in problems[-1]
     result = _cli(fresh_app, "verify")
     assert result.exit_code != 0
-    assert f"entries checked against the checkpoint of" in result.output
+    assert f"in {seqs[1]} entries checked against the checkpoint of" in result.output
     # Nor may a later checkpoint paper over it.
     refused = _cli(fresh_app, "checkpoint")
     assert refused.exit_code != 0 and "refused" in refused.output
@@ -306,8 +308,9 @@ def test_truncated_then_refilled_past_the_checkpoint_is_caught(db_session, fresh
     attacker()
     _truncate(db_session, seqs[0])
     _record(db_session, 4)  # the service goes on writing genuine, keyed entries
+    anchored = read_latest_checkpoint(fresh_app.config["AUDIT_CHECKPOINT_FILE"])
     assert verify_audit_chain() == [f"seq {seqs[-1]}: differs from the checkpoint of "
-                                    f"{read_latest_checkpoint(fresh_app.config['AUDIT_CHECKPOINT_FILE']).at}"]
+                                    f"{anchored.at}"]
     assert _cli(fresh_app, "checkpoint").exit_code != 0
 
 
@@ -390,3 +393,36 @@ def test_checkpoint_loop_keeps_writing(fresh_app, tmp_path):
         head = db.session.get(AuditHead, 1)
         assert len(lines) >= 2
         assert {(line["seq"], line["hash"]) for line in lines} == {(head.seq, head.hash)}
+
+
+def test_entries_from_before_the_keyed_chain_stay_valid_after_migration(tmp_path):
+    """Upgrade a database holding unkeyed entries (0010) to 0011: they verify as the prefix,
+    new entries are keyed, the append-only triggers survive. A scratch SQLite file, since the
+    suite's database is already at head."""
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'old.db'}",
+                     AUDIT_CHECKPOINT_FILE=str(tmp_path / "cp.jsonl"))
+    with app.app_context():
+        flask_migrate.upgrade(directory=str(REPO_ROOT / "migrations"),
+                              revision="0010_person_revision")
+        prev = GENESIS
+        for seq in (1, 2, 3):
+            entry = dict(_entry(seq, prev, None), actor_type="system")
+            entry["hash"] = legacy_hash(prev, entry)
+            db.session.execute(text(
+                "INSERT INTO audit_entries (seq, occurred_at, actor_type, actor_id, action, "
+                "result, details, prev_hash, hash) VALUES (:seq, :at, 'system', '1', 'x', 'ok', "
+                "'{}', :prev_hash, :hash)"),
+                {**entry, "at": datetime.fromisoformat(entry["occurred_at"])})
+            prev = entry["hash"]
+        db.session.execute(text("UPDATE audit_head SET seq = 3, hash = :h"), {"h": prev})
+        db.session.commit()
+        db.session.remove()
+        flask_migrate.upgrade(directory=str(REPO_ROOT / "migrations"))
+        record("test.after_upgrade")
+        db.session.commit()
+        key_ids = db.session.scalars(select(AuditEntry.key_id).order_by(AuditEntry.seq)).all()
+        assert key_ids == [None, None, None, "demo1"]
+        assert verify_audit_chain() == []
+        with pytest.raises(DBAPIError):
+            db.session.execute(text("UPDATE audit_entries SET result = 'denied' WHERE seq = 1"))
+        db.session.rollback()
