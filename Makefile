@@ -51,4 +51,4 @@ messages: $(STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg -o translations/messages.pot .
 
 clean:
-	rm -rf $(VENV) instance/*.db
+	rm -rf $(VENV) instance/*.db instance/audit-checkpoints.jsonl

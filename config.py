@@ -14,7 +14,9 @@ DEMO_DATA_KEYS = "demo1:ZGVtby1maWVsZC1rZXktZG8tbm90LXVzZS0wMDAwMDA="  # 32 byte
 DEMO_BLIND_INDEX_KEY = "demo-blind-index-key-change-me-0123456789"
 DEMO_WECHAT_SECRET = "demo-wechat-secret"
 DEMO_SMS_SECRET = "demo-sms-secret"  # app.wechat.sms disables SMS outside demo configs with it
-DEMO_SECRETS = {DEMO_JWT_SECRET, DEMO_DATA_KEYS, DEMO_BLIND_INDEX_KEY, DEMO_WECHAT_SECRET}
+DEMO_AUDIT_CHAIN_KEYS = "demo1:ZGVtby1hdWRpdC1jaGFpbi1rZXktbm90LXNlY3JldCE="  # 32 bytes
+DEMO_SECRETS = {DEMO_JWT_SECRET, DEMO_DATA_KEYS, DEMO_BLIND_INDEX_KEY, DEMO_WECHAT_SECRET,
+                DEMO_AUDIT_CHAIN_KEYS}
 
 
 def _env(name, default=None):
@@ -56,6 +58,14 @@ class Config:
     # and the blind-index key. Both live outside the database.
     DATA_ENCRYPTION_KEYS = _env("DATA_ENCRYPTION_KEYS", DEMO_DATA_KEYS)
     BLIND_INDEX_KEY = _env("BLIND_INDEX_KEY", DEMO_BLIND_INDEX_KEY)
+
+    # Audit chain (SECURITY.md 21): HMAC key ring in the DATA_ENCRYPTION_KEYS format, newest
+    # (active) first; keep retired keys listed so the entries they signed still verify.
+    AUDIT_CHAIN_KEYS = _env("AUDIT_CHAIN_KEYS", DEMO_AUDIT_CHAIN_KEYS)
+    # Append-only checkpoints of the chain's head (default instance/audit-checkpoints.jsonl);
+    # put it where the database's owner cannot write (see README, "Audit trail").
+    AUDIT_CHECKPOINT_FILE = _env("AUDIT_CHECKPOINT_FILE")
+    AUDIT_CHECKPOINT_SECONDS = int(_env("AUDIT_CHECKPOINT_SECONDS", 60))
 
     # Staff passwords.
     PASSWORD_MIN_LENGTH = int(_env("PASSWORD_MIN_LENGTH", 8))
@@ -171,7 +181,8 @@ class ProductionConfig(Config):
     @classmethod
     def check(cls):
         in_use = [name for name in ("JWT_SECRET", "DATA_ENCRYPTION_KEYS", "BLIND_INDEX_KEY",
-                                    "WECHAT_SECRET") if getattr(cls, name) in DEMO_SECRETS]
+                                    "WECHAT_SECRET", "AUDIT_CHAIN_KEYS")
+                  if getattr(cls, name) in DEMO_SECRETS]
         if in_use:
             raise RuntimeError("production refuses demo secrets: set " + ", ".join(in_use))
         if len(cls.JWT_SECRET) < 32:

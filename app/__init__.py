@@ -25,6 +25,8 @@ def _install_services(app):
 
     keys, active = parse_key_ring(app.config["DATA_ENCRYPTION_KEYS"])
     app.extensions["field_cipher"] = FieldCipher(keys, active)
+    from app.audit.chain import ChainKeys
+    app.extensions["audit_chain_keys"] = ChainKeys(*parse_key_ring(app.config["AUDIT_CHAIN_KEYS"]))
     app.extensions["view_cache"] = build_view_cache(app.config, app.extensions["field_cipher"])
     app.extensions["password_hasher"] = Hasher(app.config["ARGON2_TIME_COST"],
                                                app.config["ARGON2_MEMORY_COST"])

@@ -1,5 +1,5 @@
-"""`make run`: the fake WeChat server, the fake SMS gateway, the service and one push
-worker, side by side on loopback.
+"""`make run`: the fake WeChat server, the fake SMS gateway, the service, one push worker
+and the audit checkpoint loop, side by side on loopback.
 
 All are real processes talking real HTTP; the service and the worker reach the fakes
 through the same clients they would use against WeChat and the SMS provider, by
@@ -60,6 +60,7 @@ Fake WeChat     {wechat}/   (control: /_control/...)
 Fake SMS        {sms}/   (control: /_control/...)
 Push worker     flask push worker (one, same settings as the service)
 Campaigns       flask push campaigns run --loop (expands campaigns every 10 s)
+Audit anchor    flask audit checkpoint --loop (head -> instance/audit-checkpoints.jsonl)
 
 Demo staff accounts (password for all: Demo@2025)
   station_xc      服务站工作人员   新城区海拉尔东路街道示范社区 (150102001001)
@@ -151,6 +152,13 @@ def main():
     children.append(subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "wsgi", "push", "campaigns", "run", "--loop",
          "--interval", "10"], env=env))
+    # The audit chain's head, anchored outside the database (README, "Audit trail").
+    children.append(subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "audit", "checkpoint", "--loop",
+         "--every", env.get("AUDIT_CHECKPOINT_SECONDS", "60")], env=env))
+    time.sleep(1)
+    if children[-1].poll() is not None:
+        give_up("the audit checkpoint loop did not start (see `flask audit verify`)")
     print(_banner(port, wechat_port, sms_port, env["WECHAT_APPID"]), flush=True)
 
     def stop(*_):

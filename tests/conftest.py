@@ -3,6 +3,7 @@ the fake WeChat server as a real subprocess the app reaches over HTTP."""
 import logging
 import os
 import re
+from pathlib import Path
 
 import pytest
 
@@ -40,7 +41,8 @@ def app(tmp_path_factory, fake_wechat_url):
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=_database_url(tmp_path_factory),
                      WECHAT_API_BASE=fake_wechat_url, WECHAT_APPID=APPID,
                      WECHAT_SECRET=SECRET,
-                     EVIDENCE_DIR=str(tmp_path_factory.mktemp("evidence")))
+                     EVIDENCE_DIR=str(tmp_path_factory.mktemp("evidence")),
+                     AUDIT_CHECKPOINT_FILE=str(tmp_path_factory.mktemp("audit") / "checkpoints.jsonl"))
     app.test_client_class = MaskCheckingClient
     prepare_database(app)
     return app
@@ -50,6 +52,8 @@ def app(tmp_path_factory, fake_wechat_url):
 def fresh_app(app):
     """The app with the database back at its seeded state and rate limits cleared."""
     reset_database(app)
+    # The database starts over, so do the audit checkpoints that anchor its chain.
+    Path(app.config["AUDIT_CHECKPOINT_FILE"]).unlink(missing_ok=True)
     from app.extensions import limiter
     limiter.reset()
     app.extensions["view_cache"].clear()  # revisions repeat after a reset

@@ -33,6 +33,7 @@ def test_production_starts_with_real_secrets(monkeypatch):
     for name, value in {"JWT_SECRET": "x" * 40, "DATA_ENCRYPTION_KEYS":
                         "k1:" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo3ODkwMTI=",
                         "BLIND_INDEX_KEY": "y" * 40, "WECHAT_SECRET": "real-secret",
+                        "AUDIT_CHAIN_KEYS": "a1:" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo3ODkwMTM=",
                         "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://u@127.0.0.1/db"}.items():
         monkeypatch.setattr(ProductionConfig, name, value)
     app = create_app(ProductionConfig)

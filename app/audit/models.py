@@ -27,6 +27,8 @@ class AuditEntry(db.Model):
     details: Mapped[dict] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # Which AUDIT_CHAIN_KEYS key signed `hash`; NULL for unkeyed entries from before 0011.
+    key_id: Mapped[str | None] = mapped_column(String(16))
 
     def chain_fields(self):
         return {"seq": self.seq, "occurred_at": self.occurred_at.isoformat(),
@@ -34,11 +36,11 @@ class AuditEntry(db.Model):
                 "action": self.action, "target_type": self.target_type,
                 "target_id": self.target_id, "result": self.result, "ip": self.ip,
                 "request_id": self.request_id, "details": self.details,
-                "prev_hash": self.prev_hash, "hash": self.hash}
+                "prev_hash": self.prev_hash, "hash": self.hash, "key_id": self.key_id}
 
 
 class AuditHead(db.Model):
-    """One row: the newest seq and hash. Locking it serialises writers of the chain."""
+    """One row: the newest seq and hash. Claiming it (an UPDATE) serialises chain writers."""
     __tablename__ = "audit_head"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
