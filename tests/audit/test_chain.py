@@ -396,7 +396,7 @@ def test_checkpoint_loop_keeps_writing(fresh_app, tmp_path):
 
 
 def test_entries_from_before_the_keyed_chain_stay_valid_after_migration(tmp_path):
-    """Upgrade a database holding unkeyed entries (0010) to 0011: they verify as the prefix,
+    """Upgrade a database holding unkeyed entries (0010) to head: they verify as the prefix,
     new entries are keyed, the append-only triggers survive. A scratch SQLite file, since the
     suite's database is already at head."""
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'old.db'}",

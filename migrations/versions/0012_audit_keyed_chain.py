@@ -1,7 +1,7 @@
 """audit: keyed chain, audit_entries.key_id
 
-Revision ID: 0011_audit_keyed_chain
-Revises: 0010_person_revision
+Revision ID: 0012_audit_keyed_chain
+Revises: 0011_staff_grants
 Create Date: 2026-12-01 10:00:00
 
 Entries are now signed with HMAC-SHA-256 under a key from AUDIT_CHAIN_KEYS; `key_id` names
@@ -13,8 +13,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0011_audit_keyed_chain'
-down_revision = '0010_person_revision'
+revision = '0012_audit_keyed_chain'
+down_revision = '0011_staff_grants'
 branch_labels = None
 depends_on = None
 
