@@ -10,6 +10,7 @@ import time
 from functools import wraps
 
 from sqlalchemy import inspect, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -68,3 +69,15 @@ def retrying(view):
                 time.sleep(random.uniform(0.005, 0.03) * attempt)
         raise AssertionError("unreachable")
     return wrapper
+
+
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def dialect_insert(bind, table):
+    """The dialect's INSERT (it has on_conflict_do_nothing / on_conflict_do_update), for an
+    atomic claim or upsert in one statement on PostgreSQL and SQLite alike."""
+    name = bind.dialect.name
+    if name not in _INSERTS:
+        raise RuntimeError(f"unsupported database dialect {name}")
+    return _INSERTS[name](table)
