@@ -9,7 +9,7 @@ import random
 import time
 from functools import wraps
 
-from sqlalchemy import inspect, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.attributes import set_committed_value
@@ -39,6 +39,15 @@ def guarded_update(instance, expected, changes):
     for name, value in changes.items():
         set_committed_value(instance, name, value)
     return True
+
+
+def lock_row(model, key):
+    """SELECT ... FOR UPDATE of one row by primary key: later writers of the same row (or of
+    anything the caller decides under this lock) wait until this transaction ends. On
+    SQLite, where FOR UPDATE does not exist, writers are serialized by the database lock."""
+    mapper = inspect(model)
+    db.session.execute(select(*mapper.primary_key).where(mapper.primary_key[0] == key)
+                       .with_for_update())
 
 
 # PostgreSQL serialization failure and deadlock: the transaction was rolled back and can
