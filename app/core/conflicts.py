@@ -12,6 +12,7 @@ that refusal into the same 409 the check would have given. Modules name their co
 or a trigger's RAISE text), as SQLite reports no constraint names. Any other unique or
 exclusion violation is a generic 409 `conflict`; other integrity errors stay 500 (bugs).
 """
+import logging
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -34,6 +35,7 @@ class _Known:
 
 
 _KNOWN: list[_Known] = []
+log = logging.getLogger(__name__)
 
 
 def register_conflict(constraint, code, message, sqlite_hint=None):
@@ -60,6 +62,9 @@ def conflict_for(exc):
     if not _is_race(orig):
         return None
     name, text = _constraint_of(orig), str(orig)
+    # The constraint's name, or SQLite's "UNIQUE constraint failed: table.column": never
+    # PostgreSQL's detail line, which quotes the values.
+    log.info("lost race at %s", name or text.splitlines()[0][:120])
     for known in _KNOWN:
         if name == known.constraint or (known.sqlite_hint and known.sqlite_hint in text):
             return Conflict(known.code, known.message)
