@@ -51,6 +51,29 @@ def lock_row(model, key):
                        .with_for_update())
 
 
+def lock(instance):
+    """Lock an instance's row (SELECT ... FOR UPDATE) and see it as committed now: a
+    read-modify-write of the row, or of rows hanging off it, then runs one at a time.
+    Pending changes are flushed first, so the refresh keeps them."""
+    db.session.flush()
+    db.session.refresh(instance, with_for_update=True)
+    return instance
+
+
+def get_or_insert(model, values):
+    """The row with `values`' primary key, inserted from `values` when missing, and locked.
+
+    A get-then-add lets two concurrent callers both add (one then fails on the key); here
+    the insert is `ON CONFLICT DO NOTHING`, so both end up updating the one row in turn."""
+    table = model.__table__
+    keys = [c.name for c in table.primary_key.columns]
+    db.session.execute(dialect_insert(db.session.get_bind(), table).values(**values)
+                       .on_conflict_do_nothing(index_elements=keys))
+    return db.session.scalar(
+        select(model).filter_by(**{k: values[k] for k in keys}).with_for_update()
+        .execution_options(populate_existing=True))
+
+
 # PostgreSQL serialization failure and deadlock: the transaction was rolled back and can
 # simply run again (SECURITY.md 24).
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})

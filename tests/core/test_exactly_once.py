@@ -7,20 +7,23 @@ never a duplicate row or audit entry. One test per kind of guard:
 - an Idempotency-Key claimed atomically (the same request replays, never acts twice),
 - a guarded state change (UPDATE ... WHERE still running: ending a benefit),
 - compare-and-set on a version (rotating a printed card),
-- a unique constraint behind a Python check (registering one ID number at a station).
+- a unique constraint behind a Python check (registering one ID number at a station),
+- a read-modify-write under a row lock (replacing a household: all succeed, in turn),
+- a get-or-create upsert (a region's settings: all succeed on one row).
 """
 import pytest
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEntry
+from app.certification.models import RegionSettings
 from app.codes.models import PersonalCode, RetiredPrintedToken
 from app.core.clock import local_today
 from app.extensions import db
-from app.people.models import Person
+from app.people.models import Household, HouseholdMember, Person
 from app.policies.models import Benefit
-from tests.builders import NOTICE, auth, error_code, staff_token
+from tests.builders import NOTICE, auth, error_code, person_token, staff_token
 from tests.codes.helpers import certified_seeker
-from tests.flows import RESIDENCE, older_man_id
+from tests.flows import RESIDENCE, older_man_id, register_self
 from tests.support.race import BURST, error_codes, fire, run_app_server, statuses
 
 POLICY = "social_insurance_subsidy_flexible"
@@ -160,3 +163,27 @@ def test_one_person_from_twenty_identical_registrations(fresh_app, client, serve
     assert_one_effect(answers, 201, {"people.duplicate_id_number"})
     assert count(fresh_app, Person) == people + 1
     assert audits(fresh_app, "person.created") == created + 1
+
+
+def test_twenty_household_replacements_leave_one_household(fresh_app, client, wechat):
+    """A read-modify-write under the person's row lock: every PUT succeeds, in turn."""
+    token = person_token(client, "zhangsan")
+    register_self(client, token)
+    spouse = {"name": "李梅", "relation": "spouse", "birth_date": "1972-03-01", "gender": "female",
+              "employment_status": "unemployed", "registered_unemployed": True,
+              "able_to_work": True, "willing_to_work": True}
+    households, members = count(fresh_app, Household), count(fresh_app, HouseholdMember)
+    with run_app_server(fresh_app) as server:
+        answers = fire(server, "PUT", "/api/v1/people/me/household", headers=auth(token),
+                       json={"registered_size": 2, "business_income": False, "members": [spouse]})
+    assert statuses(answers) == {200: BURST}, error_codes(answers)
+    assert count(fresh_app, Household) == households + 1
+    assert count(fresh_app, HouseholdMember) == members + 2  # self and spouse, once
+
+
+def test_twenty_settings_puts_leave_one_row(fresh_app, client, server):
+    """A get-or-create under ON CONFLICT DO NOTHING: every PUT succeeds on the one row."""
+    answers = fire(server, "PUT", "/api/v1/certification/settings/150102",
+                   headers=auth(staff_token(client, "county_xc")), json={"station_days": 5})
+    assert statuses(answers) == {200: BURST}, error_codes(answers)
+    assert count(fresh_app, RegionSettings, RegionSettings.region_code == "150102") == 1
