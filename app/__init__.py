@@ -120,6 +120,8 @@ def create_app(config=None, **overrides):
     from app.core.http import register_error_handlers
     from app.logs import install_logging
 
+    from app.core.concurrency import install_sqlite_locking
+    install_sqlite_locking()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     babel.init_app(app, locale_selector=_select_locale)

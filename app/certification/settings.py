@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.audit.services import record
 from app.core.calendar import CalendarYear, current_calendar
 from app.core.clock import utcnow
+from app.core.concurrency import get_or_insert
 from app.core.errors import NotFound, ValidationFailed
 from app.core.models import Region, RegionClosure, is_within
 from app.core.workdays import schedule_problems
@@ -78,9 +79,9 @@ def update_settings(staff, region_code, values):
     row = db.session.get(RegionSettings, region_code)
     if row is None:
         current = settings_for(region_code)
-        row = RegionSettings(region_code=region_code,
-                             **{name: getattr(current, name) for name in FIELDS})
-        db.session.add(row)
+        row = get_or_insert(RegionSettings, {
+            "region_code": region_code, "updated_by": f"staff:{staff.id}", "updated_at": utcnow(),
+            **{name: getattr(current, name) for name in FIELDS}})
     for name in FIELDS:
         if name in values:
             setattr(row, name, values[name])
@@ -127,10 +128,9 @@ def load_calendar_year(year, holidays, workdays, source, loaded_by):
     problems = schedule_problems(year, holidays, workdays)
     if problems:
         raise ValidationFailed("calendar.invalid", _l("节假日安排有误"), {"problems": problems})
-    row = db.session.get(CalendarYear, year)
-    if row is None:
-        row = CalendarYear(year=year)
-        db.session.add(row)
+    row = get_or_insert(CalendarYear, {
+        "year": year, "holidays": [], "workdays": [], "source": source, "loaded_by": loaded_by,
+        "loaded_at": utcnow()})
     row.holidays = sorted(d.isoformat() for d in holidays)
     row.workdays = sorted(d.isoformat() for d in workdays)
     row.source, row.loaded_by, row.loaded_at = source, loaded_by, utcnow()

@@ -7,12 +7,14 @@ from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
 
 from app.accounts.access import access, current_person_account, current_staff
+from app.core.idempotency import idempotent
 from app.extensions import db, limiter
 
 from . import services
 from .rendered import overview_body, resolve_body
 from .schemas import (DeviceQuerySchema, DeviceSchema, DynamicCodeSchema, OverviewSchema,
-                      ResolvedSchema, ResolveSchema, RotatedSchema)
+                      ResolvedSchema, ResolveSchema, RotatedSchema,
+                      RotateSchema)
 
 bp = Blueprint("codes", __name__, url_prefix="/api/v1",
                description="One person one code: the dynamic code, printed cards, scans.")
@@ -118,10 +120,12 @@ def card_wxacode(person_id):
 
 @bp.route("/people/<id:person_id>/code/rotate", methods=["POST"])
 @access.staff("code.manage")
+@idempotent
+@bp.arguments(RotateSchema, required=False)
 @bp.response(200, RotatedSchema)
-def rotate(person_id):
-    """补办卡片：生成新版本，旧卡片和所有设备上的动态码立即失效"""
-    code = services.rotate_code(current_staff(), person_id)
+def rotate(body, person_id):
+    """补办卡片：生成新版本，旧卡片和所有设备上的动态码立即失效（可注明被替换的版本，防止重复补办）"""
+    code = services.rotate_code(current_staff(), person_id, body.get("version"))
     db.session.commit()
     return {"person_id": code.person_id, "status": code.status,
             "printed_version": code.printed_version}

@@ -36,6 +36,12 @@ class DeviceSchema(Schema):
     step = fields.Integer()
 
 
+class RotateSchema(StrictSchema):
+    version = fields.Integer(load_default=None, validate=validate.Range(1, 2**31 - 1), metadata={
+        "description": "the printed version being replaced; 409 code.state_changed if it is "
+                       "no longer the current one"})
+
+
 class RotatedSchema(Schema):
     person_id = fields.Integer()
     status = fields.String()

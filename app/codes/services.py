@@ -24,6 +24,7 @@ from app.certification.models import Application, Certification
 from app.certification.services import active_certification
 from app.certification.workflow import OPEN
 from app.core.clock import local_today, utcnow
+from app.core.concurrency import guarded_update
 from app.core.errors import Conflict, NotFound, UpstreamError, ValidationFailed
 from app.core.masking import mask_id_number, mask_name, mask_phone
 from app.core.models import RegionClosure, is_within
@@ -96,8 +97,8 @@ def _revoke_devices(code, reason, at):
 
 def code_of(person_id, for_update=False):
     query = select(PersonalCode).where(PersonalCode.person_id == person_id)
-    if for_update:
-        query = query.with_for_update()
+    if for_update:  # the row as it is once locked, not as this session saw it before
+        query = query.with_for_update().execution_options(populate_existing=True)
     return db.session.scalar(query)
 
 
@@ -274,19 +275,34 @@ def wxa_image(staff, person_id, gateway):
     return base64.b64decode(code.wxa_image_sealed)
 
 
-def rotate_code(staff, person_id, at=None):
-    """Lost card: a new printed version; the old card and every device stop at once."""
+def rotate_code(staff, person_id, version=None, at=None):
+    """Lost card: a new printed version; the old card and every device stop at once.
+
+    Compare-and-set on the printed version: `version` (the card being replaced, as the
+    caller saw it), else the version read here. Of concurrent rotations of one card exactly
+    one wins; the others get 409 code.state_changed and can look at the new card."""
     at = at or now()
     person, code = staff_code(staff, person_id, at)
-    code = code_of(person.id, for_update=True)
-    old = code.printed_version
-    _retire_printed(code, "rotated", at)
-    _set_printed(code, old + 1)
+    old, old_hash = code.printed_version, code.printed_token_hash
+    if version is not None and version != old:
+        raise _state_changed(old)
+    card = printed.new_printed_code(old + 1)
+    if not guarded_update(code, {"printed_version": old}, {
+            "printed_version": old + 1, "printed_token_hash": card.token_hash,
+            "printed_token_sealed": card.token, "wxa_image_sealed": None, "wxa_version": None}):
+        raise _state_changed(old)
+    db.session.add(RetiredPrintedToken(code_id=code.id, token_hash=old_hash, version=old,
+                                       reason="rotated", retired_at=at))
     _revoke_devices(code, "rotated", at)
     db.session.flush()
     record("code.rotated", "person_code", code.id,
            details={"old_version": old, "version": code.printed_version})
     return code
+
+
+def _state_changed(seen):
+    return Conflict("code.state_changed", _l("就业服务码刚被更换过，请刷新后查看新卡片"),
+                    {"version_seen": seen})
 
 
 # ------------------------------------------------------------------ resolving a scan

@@ -57,6 +57,10 @@ def handle_unexpected(exc):
 
 
 def register_error_handlers(app):
+    from sqlalchemy.exc import IntegrityError
+
+    from .conflicts import handle_integrity_error
     app.register_error_handler(AppError, handle_app_error)
+    app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)

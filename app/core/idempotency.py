@@ -1,8 +1,18 @@
 """Idempotency-Key for POSTs that create or decide something (SECURITY.md 23).
 
 The same key with the same request replays the first successful answer; the same key with
-another request is refused. A key is claimed by inserting a row before the view runs, so
-two concurrent requests with one key cannot both act: the second gets 409.
+another request is refused (422 idempotency.key_reused).
+
+Claiming is atomic: one `INSERT ... ON CONFLICT DO NOTHING RETURNING` on the unique
+(actor, key), committed in its own transaction before the view runs. Of any number of
+concurrent requests with one key exactly one gets the row back and acts; every other one
+finds the row and either replays the stored answer (the first one finished) or gets 409
+idempotency.in_progress (it is still running; retry later with the same key).
+
+Failures are not remembered: when the view raises or answers outside 2xx, the claim is
+deleted again, so the request can be corrected (or retried after the conflict that refused
+it went away) with the same key. Only a successful answer is stored and replayed.
+A claim whose process died before it finished stays "in progress" until the daily purge.
 
 Place the decorator directly under the access decorator (the caller is known by then):
 
@@ -21,13 +31,13 @@ from functools import wraps
 
 from flask import Response, g, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, Integer, SmallInteger, String, Text, UniqueConstraint, delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import BigInteger, Integer, SmallInteger, String, Text, UniqueConstraint, delete, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
 
 from .clock import utcnow
+from .concurrency import dialect_insert
 from .errors import Conflict, ValidationFailed
 from .types import UTCDateTime
 
@@ -71,19 +81,25 @@ def _replay(record):
 
 
 def _claim(actor, key, request_hash):
-    """Insert the key in its own commit; return the existing row instead when there is one."""
+    """Claim the key atomically in its own commit; None when claimed, else the holder's row."""
+    table = IdempotencyRecord.__table__
+    claimed = db.session.execute(
+        dialect_insert(db.session.get_bind(), table)
+        .values(actor=actor, key=key, request_hash=request_hash, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["actor", "key"])
+        .returning(table.c.id)).scalar()
+    db.session.commit()
+    if claimed is not None:
+        return None
     existing = db.session.scalar(select(IdempotencyRecord).where(
         IdempotencyRecord.actor == actor, IdempotencyRecord.key == key))
-    if existing is not None:
-        return existing
-    db.session.add(IdempotencyRecord(actor=actor, key=key, request_hash=request_hash,
-                                     created_at=utcnow()))
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise Conflict("idempotency.in_progress", _l("相同的请求正在处理，请稍后查看结果"))
-    return None
+    if existing is None:  # released by a failed holder a moment ago: its answer is gone
+        raise _in_progress()
+    return existing
+
+
+def _in_progress():
+    return Conflict("idempotency.in_progress", _l("相同的请求正在处理，请稍后查看结果"))
 
 
 def _release(actor, key):
@@ -110,7 +126,7 @@ def idempotent(view):
                 raise ValidationFailed("idempotency.key_reused",
                                        _l("该 Idempotency-Key 已用于另一个请求"))
             if existing.status_code is None:
-                raise Conflict("idempotency.in_progress", _l("相同的请求正在处理，请稍后查看结果"))
+                raise _in_progress()
             return _replay(existing)
         try:
             response = view(*args, **kwargs)
@@ -121,10 +137,9 @@ def idempotent(view):
         if not isinstance(response, Response) or not 200 <= response.status_code < 300:
             _release(actor, key)
             return response
-        record = db.session.scalar(select(IdempotencyRecord).where(
-            IdempotencyRecord.actor == actor, IdempotencyRecord.key == key))
-        record.status_code = response.status_code
-        record.response_body = response.get_data(as_text=True)
+        db.session.execute(update(IdempotencyRecord).where(
+            IdempotencyRecord.actor == actor, IdempotencyRecord.key == key).values(
+            status_code=response.status_code, response_body=response.get_data(as_text=True)))
         db.session.commit()
         return response
 

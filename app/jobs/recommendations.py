@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from app.audit.services import record
 from app.certification.models import Certification
 from app.core.clock import local_today, utcnow
+from app.core.concurrency import lock
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.i18n import N_, Text, render_value
 from app.core.models import Region, RegionClosure, is_within, subtree_codes
@@ -69,6 +70,7 @@ def view_preferences(caller, person_id):
 
 def set_preferences(caller, person, **values):
     """Replace a person's job wishes (occupations, hours, minimum salary, travel, home)."""
+    lock(person)  # concurrent replacements run in turn instead of both inserting the row
     row = db.session.get(JobPreference, person.id)
     if row is None:
         row = JobPreference(person_id=person.id)
@@ -448,6 +450,7 @@ def event_audience(event, today=None):
 def send_invitations(caller, event, today=None):
     """Queue one invitation per person of the audience (dedupe key per event and person:
     sending again only reaches people added since). Returns {"audience", "queued"}."""
+    lock(event)  # concurrent sends run in turn: each sees what the previous one queued
     audience = event_audience(event, today)
     prefix = f"jobevent:{event.id}:"
     already = set(db.session.scalars(select(PushMessage.dedupe_key).where(

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, case, func, or_, select, update
 
 from app.audit.services import record
 from app.core.clock import local_today, utcnow
+from app.core.conflicts import register_conflict
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.models import Region, RegionClosure, is_within, subtree_codes
 from app.extensions import db
@@ -18,6 +19,10 @@ from .matching import Preferences, match
 from .models import Employer, Vacancy
 from .retrieval import find_candidates
 from .rules import VacancyStatus, vacancy_problems
+
+# Two registrations of one credit code at once: the loser gets the check's answer.
+register_conflict("uq_employers_credit_code", "jobs.employer_duplicate",
+                  _l("该统一社会信用代码的用人单位已登记"), sqlite_hint="employers.credit_code")
 
 PROBLEM_MESSAGES = {
     "jobs.occupation_unknown": _l("职业不在职业目录中"),

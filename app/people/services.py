@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts.models import StaffAccount
 from app.audit.services import record
 from app.core.clock import local_today, utcnow
+from app.core.concurrency import lock
 from app.core.crypto import blind_index, normalize_for_index
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.idnumber import InvalidIdNumber, age_on, parse_id_number
@@ -276,6 +277,7 @@ def set_household(caller, person, *, members, registered_size=None, business_inc
                   self_member=None, today=None):
     """Replace the person's household: the person is always a member ("self")."""
     require_basis(person)
+    lock(person)  # concurrent replacements run in turn: one household, one set of members
     today = today or local_today()
     household = person.household
     if household is None:

@@ -18,6 +18,8 @@ from sqlalchemy import func, or_, select
 from app.accounts.roles import has_permission
 from app.audit.services import record
 from app.core.clock import local_today
+from app.core.concurrency import guarded_update, lock_row
+from app.core.conflicts import register_conflict
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.idnumber import age_on
 from app.core.masking import mask_name
@@ -32,6 +34,11 @@ from .models import Benefit
 from .services import catalog_in_force, department_of, describe_steps, stations_near
 
 DEFAULT_WINDOW_DAYS = 60
+
+# Two periods of one person and policy never overlap (migration 0012): a request that lost
+# the race past the Python check gets the same answer as one that did not.
+register_conflict("ex_benefits_no_overlap", "policies.benefit_overlap",
+                  _l("该人员在此期间已有这项政策的享受记录"), sqlite_hint="ex_benefits_no_overlap")
 
 
 def _require(caller, permission):
@@ -80,6 +87,7 @@ def record_benefit(staff, person_id, *, policy, start, end=None, source="station
     or open). The policy must be in the catalog in force; one record per policy and period."""
     _require(staff, "benefit.manage")
     person = get_person_in_scope(staff, person_id)
+    lock_row(Person, person.id)  # one benefit decision per person at a time
     today = local_today()
     catalog = catalog_in_force(today)
     if policy not in catalog.by_code:
@@ -112,17 +120,25 @@ def get_benefit_in_scope(staff, benefit_id):
     return row
 
 
+def _already_ended():
+    return Conflict("policies.benefit_ended", _l("该享受记录已经终止"))
+
+
 def end_benefit(staff, benefit_id, *, end, reason):
     """End a benefit on `end` (the last day it runs) for a reason of END_REASONS."""
     _require(staff, "benefit.manage")
     row = get_benefit_in_scope(staff, benefit_id)
+    lock_row(Person, row.person_id)  # due dates of the person's other benefits change too
     if row.end_reason is not None:
-        raise Conflict("policies.benefit_ended", _l("该享受记录已经终止"))
+        raise _already_ended()
     _check_dates(row.starts_on, end)
     if row.ends_on is not None and end > row.ends_on:
         raise ValidationFailed("policies.benefit_dates", _l("终止日期不能晚于原定结束日期"),
                                {"field": "end"})
-    row.ends_on, row.end_reason, row.ended_by = end, reason, who(staff)
+    # Of concurrent ends exactly one finds the row still running.
+    if not guarded_update(row, {"end_reason": None},
+                          {"ends_on": end, "end_reason": reason, "ended_by": who(staff)}):
+        raise _already_ended()
     refresh_due_dates(row.person)
     db.session.flush()
     record("policy.benefit_ended", "benefit", row.id,

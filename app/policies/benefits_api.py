@@ -2,6 +2,7 @@
 from flask_smorest import Blueprint
 
 from app.accounts.access import access, current_staff
+from app.core.idempotency import idempotent
 from app.extensions import db
 
 from . import benefits
@@ -24,6 +25,7 @@ def show_person_policies(person_id):
 
 @bp.route("/people/<bigid:person_id>/benefits", methods=["POST"])
 @access.staff("benefit.manage")
+@idempotent
 @bp.arguments(BenefitCreateSchema)
 @bp.response(201, BenefitSchema)
 def record_benefit(body, person_id):
@@ -35,6 +37,7 @@ def record_benefit(body, person_id):
 
 @bp.route("/benefits/<bigid:benefit_id>/end", methods=["POST"])
 @access.staff("benefit.manage")
+@idempotent
 @bp.arguments(BenefitEndSchema)
 @bp.response(200, BenefitSchema)
 def end_benefit(body, benefit_id):

@@ -1,15 +1,7 @@
 """INSERT ... ON CONFLICT for the two databases we run on (PostgreSQL, SQLite)."""
-from sqlalchemy.dialects import postgresql, sqlite
+from app.core.concurrency import dialect_insert
 
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-
-
-def dialect_insert(bind, table):
-    """The dialect's INSERT (it has on_conflict_do_nothing / on_conflict_do_update)."""
-    name = bind.dialect.name
-    if name not in _INSERTS:
-        raise RuntimeError(f"unsupported database dialect {name}")
-    return _INSERTS[name](table)
+__all__ = ["dialect_insert", "upsert"]
 
 
 def upsert(bind, table, values, index_elements, update_columns):
