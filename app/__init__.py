@@ -116,12 +116,12 @@ def create_app(config=None, **overrides):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
     from app import models  # noqa: F401  (every table in the metadata)
+    from app.core.concurrency import install_sqlite_locking
     from app.core.guards import install_request_guards
     from app.core.http import register_error_handlers
     from app.logs import install_logging
 
-    from app.core.concurrency import install_sqlite_locking
-    install_sqlite_locking()
+    install_sqlite_locking()  # FOR UPDATE takes SQLite's write lock
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     babel.init_app(app, locale_selector=_select_locale)

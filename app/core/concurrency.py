@@ -118,20 +118,13 @@ def dialect_insert(bind, table):
 
 # ---------------------------------------------------------------- SQLite
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
-
-
-def _sqlite_connect(dbapi_connection, _record):
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
-        dbapi_connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-
-
 def _sqlite_lock_for_update(conn, clauseelement, *_args):
     """SQLite has no FOR UPDATE, and pysqlite starts a transaction only at the first write,
     so a locking read there reads outside any transaction and locks nothing (two requests
     then both read the audit head, or both pass a check). Here a locking read first takes
     the database's write lock (BEGIN IMMEDIATE) unless this connection already writes:
-    every later writer waits for the commit, as a row lock makes it wait on PostgreSQL."""
+    every later writer waits for the commit (app.extensions sets the busy timeout), as a row
+    lock makes it wait on PostgreSQL."""
     if conn.dialect.name != "sqlite" or getattr(clauseelement, "_for_update_arg", None) is None:
         return
     driver = conn.connection.driver_connection
@@ -143,4 +136,3 @@ def install_sqlite_locking():
     """Make SELECT ... FOR UPDATE mean a lock on SQLite too (idempotent)."""
     if not event.contains(Engine, "before_execute", _sqlite_lock_for_update):
         event.listen(Engine, "before_execute", _sqlite_lock_for_update)
-        event.listen(Engine, "connect", _sqlite_connect)

@@ -1,7 +1,7 @@
 """policies: two benefit periods of one person and policy can never overlap
 
-Revision ID: 0012_benefit_no_overlap
-Revises: 0010_person_revision
+Revision ID: 0013_benefit_no_overlap
+Revises: 0012_audit_keyed_chain
 Create Date: 2026-12-02 10:00:00
 
 record_benefit checks for an overlap in Python first (for a clear answer), but two
@@ -14,8 +14,8 @@ policies.benefit_overlap.
 from alembic import op
 
 
-revision = '0012_benefit_no_overlap'
-down_revision = '0010_person_revision'
+revision = '0013_benefit_no_overlap'
+down_revision = '0012_audit_keyed_chain'
 branch_labels = None
 depends_on = None
 
