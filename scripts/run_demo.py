@@ -83,7 +83,7 @@ Job seeker login through the fake WeChat (any code "demo-<name>" works):
        -H 'Content-Type: application/json' \\
        -d '{{"code":"demo-phone-13800000001","privacy_notice_version":"2025-01"}}'
 
-Push: a subscribe message through the worker (ACCOUNT = "person.id" from the login answer)
+Push: a subscribe message through the worker (ACCOUNT = "account.account_id" from the login answer)
   # 1. zhangsan taps "allow" in the mini-program: WeChat records the grant ...
   curl -s -X POST {wechat}/_control/subscriptions -H 'Content-Type: application/json' \\
        -d '{{"openid":"{demo_openid(appid, "zhangsan")}","template_id":"demo-tmpl-application-result"}}'

@@ -113,3 +113,14 @@ def test_control_characters_are_refused_before_the_database(client):
                            json={"username": "station\x00xc", "password": "x"})
     assert response.status_code == 422
     assert "username" in response.get_json()["error"]["details"]["fields"]["json"]
+
+
+def test_the_openapi_document_builds_without_warnings(tmp_path):
+    """Every schema has its own name: no "Multiple schemas resolved to the name ..." on start."""
+    import warnings
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/w.db")
+        spec = app.test_client().get("/api/v1/openapi.json").get_json()
+    assert "ClaimStep" in spec["components"]["schemas"]
+    assert [str(w.message) for w in caught if "schema" in str(w.message).lower()] == []

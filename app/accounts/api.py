@@ -31,7 +31,7 @@ def wechat_login(body):
     """求职者通过微信小程序登录（code2Session）"""
     tokens, account, created = persons.login_person(body["code"])
     db.session.commit()
-    return {**tokens, "person": account, "new_account": created}
+    return {**tokens, "account": account, "new_account": created}
 
 
 @bp.route("/auth/wechat/phone", methods=["POST"])

@@ -51,7 +51,9 @@ class StaffSchema(StrictSchema):
 
 
 class PersonAccountSchema(StrictSchema):
-    id = fields.Integer()
+    """A job seeker's WeChat account. Its id is the account's, never a person's: the person
+    record (and its id) is at /people/me once they have registered."""
+    account_id = fields.Integer(attribute="id", dump_only=True)
     phone = fields.Function(lambda a: mask_phone(a.phone), allow_none=True)
     phone_bound = fields.Function(lambda a: a.phone is not None)
     privacy_notice_version = fields.String(allow_none=True)
@@ -62,7 +64,7 @@ class StaffLoginResultSchema(TokenPairSchema):
 
 
 class PersonLoginResultSchema(TokenPairSchema):
-    person = fields.Nested(PersonAccountSchema)
+    account = fields.Nested(PersonAccountSchema)
     new_account = fields.Boolean()
 
 

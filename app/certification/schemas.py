@@ -133,7 +133,7 @@ class EvidenceFileSchema(StrictSchema):
 
 # ------------------------------------------------------------------ output
 
-class StepSchema(Schema):
+class ApplicationStepSchema(Schema):
     level = fields.String()
     label = fields.String()
     holder = fields.String()
@@ -145,7 +145,7 @@ class StepSchema(Schema):
     escalated = fields.Boolean()
 
 
-STEP_SCHEMA = StepSchema()
+STEP_SCHEMA = ApplicationStepSchema()
 
 
 class StationBriefSchema(Schema):

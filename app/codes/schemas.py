@@ -2,7 +2,7 @@
 from flask_babel import gettext
 from marshmallow import Schema, fields, validate
 
-from app.certification.schemas import StepSchema as CurrentStepSchema
+from app.certification.schemas import ApplicationStepSchema
 from app.core.schemas import RendersText, StrictSchema, Translated
 from app.jobs.schemas import VacancySchema
 from app.policies.schemas import ClockSchema, ItemSchema, StationRefSchema
@@ -119,7 +119,7 @@ class ApplicationStateSchema(Schema):
     id = fields.Integer()
     status = fields.String()
     submitted_at = fields.DateTime()
-    current_step = fields.Nested(CurrentStepSchema, allow_none=True)
+    current_step = fields.Nested(ApplicationStepSchema, allow_none=True)
 
 
 class OverviewSchema(RendersText):

@@ -23,7 +23,7 @@ _RE_18 = re.compile(r"[0-9]{17}[0-9X]")
 _RE_15 = re.compile(r"[0-9]{15}")
 _RE_17 = re.compile(r"[0-9]{17}")
 
-REASONS = frozenset({"format", "checksum", "birth_date", "future_birth_date"})
+REASONS = frozenset({"format", "checksum", "birth_date", "early_birth_date", "future_birth_date"})
 
 
 class InvalidIdNumber(ValueError):
@@ -81,7 +81,7 @@ def _birth_date(yyyymmdd: str, today: date) -> date:
     except ValueError:
         raise InvalidIdNumber("birth_date", "birth date is not a calendar date") from None
     if born.year < MIN_BIRTH_YEAR:
-        raise InvalidIdNumber("birth_date", "birth year is implausibly early")
+        raise InvalidIdNumber("early_birth_date", "birth year is implausibly early")
     if born > today:
         raise InvalidIdNumber("future_birth_date", "birth date is in the future")
     return born

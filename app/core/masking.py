@@ -3,6 +3,7 @@
 Pure: no Flask, no database. Full values only leave through audited reveal endpoints.
 Every mask accepts None and returns None so serializers can call it on optional fields.
 """
+from .names import SEPARATORS
 
 
 def _mask_fallback(value: str) -> str:
@@ -33,7 +34,8 @@ def mask_phone(value: str | None) -> str | None:
 
 
 def mask_name(value: str | None) -> str | None:
-    """Keep the first character: `张三` -> `张*`, `欧阳娜娜` -> `欧***`, `Tom` -> `T**`.
+    """Keep the first character: `张三` -> `张*`, `欧阳娜娜` -> `欧***`, `Tom` -> `T**`;
+    separators stay, so `阿拉坦·巴根` -> `阿**·**` still reads as a two-part name.
 
     A one-character name would be shown whole by that rule, so it becomes `*`.
     """
@@ -42,4 +44,4 @@ def mask_name(value: str | None) -> str | None:
     value = value.strip()
     if len(value) <= 1:
         return "*" * len(value)
-    return value[0] + "*" * (len(value) - 1)
+    return value[0] + "".join(ch if ch in SEPARATORS else "*" for ch in value[1:])

@@ -34,6 +34,12 @@ def check_character(body):
     return ALPHABET[(31 - total % 31) % 31]
 
 
+def normalize_credit_code(raw):
+    """Strip surrounding whitespace, as ID numbers are: a code pasted with a trailing space
+    is the same code. Everything inside stays as typed, so a wrong letter is still refused."""
+    return raw.strip() if isinstance(raw, str) else raw
+
+
 def validate_credit_code(code):
     """Return the code unchanged when valid; raise InvalidCreditCode(reason) otherwise."""
     if not isinstance(code, str) or len(code) != LENGTH:

@@ -14,7 +14,7 @@ from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.models import Region, RegionClosure, is_within, subtree_codes
 from app.extensions import db
 
-from .creditcode import InvalidCreditCode, validate_credit_code
+from .creditcode import InvalidCreditCode, normalize_credit_code, validate_credit_code
 from .matching import Preferences, match
 from .models import Employer, Vacancy
 from .retrieval import find_candidates
@@ -74,6 +74,7 @@ def _check_vacancy(values):
 def create_employer(caller, name, credit_code, kind, region_code, address,
                     contact_name=None, contact_phone=None):
     """Register an employer (small firm, sole proprietor, ...) in the caller's subtree."""
+    credit_code = normalize_credit_code(credit_code)
     try:
         validate_credit_code(credit_code)
     except InvalidCreditCode as exc:

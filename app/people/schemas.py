@@ -4,6 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from app.core.clock import local_today
 from app.core.idnumber import age_on
+from app.core.names import MAX_LENGTH as MAX_NAME_LENGTH, is_valid_name, normalize_name
 from app.core.masking import mask_id_number, mask_name, mask_phone
 from app.core.schemas import StrictSchema
 
@@ -13,8 +14,21 @@ from .models import (BUSINESS_KINDS, DISABILITY_TYPES, EDUCATION_LEVELS, EMPLOYM
 from .services import REVEALABLE
 
 REGION_CODE = validate.Regexp(r"^\d{6}(\d{3}){0,2}$")
-NAME = validate.Regexp(r"^[\u3400-\u9fffA-Za-z·.\- ]{1,32}$",
-                       error=_l("姓名只能包含汉字、字母和间隔号"))
+
+
+class PersonName(fields.String):
+    """A person's name, normalized (app.core.names) before it is checked and stored."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate.Length(1, MAX_NAME_LENGTH), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        name = normalize_name(super()._deserialize(value, attr, data, **kwargs))
+        if not is_valid_name(name):
+            raise ValidationError(_l("姓名只能包含汉字、蒙古文、字母和间隔号"))
+        return name
+
+
 TAG = fields.String(validate=validate.Length(1, 50))
 GENDERS = ("male", "female")
 
@@ -68,7 +82,7 @@ class FactsSchema(StrictSchema):
 
 
 class IdentitySchema(StrictSchema):
-    name = fields.String(required=True, validate=NAME)
+    name = PersonName(required=True)
     id_number = fields.String(required=True, validate=validate.Length(15, 18))
     residence_region_code = fields.String(required=True, validate=REGION_CODE)
     consent = fields.Nested(ConsentSchema, load_default=None)
@@ -99,7 +113,7 @@ class RevealResultSchema(Schema):
 
 
 class GuardianSchema(StrictSchema):
-    name = fields.String(required=True, validate=NAME)
+    name = PersonName(required=True)
     relation = fields.String(required=True, validate=validate.OneOf(RELATIONS))
     notice_version = fields.String(required=True, validate=validate.Length(1, 32))
     channel = fields.String(load_default=None,
@@ -107,7 +121,7 @@ class GuardianSchema(StrictSchema):
 
 
 class MemberInSchema(StrictSchema):
-    name = fields.String(required=True, validate=NAME)
+    name = PersonName(required=True)
     relation = fields.String(required=True,
                              validate=validate.OneOf([r for r in RELATIONS if r != "self"]))
     birth_date = fields.Date(required=True)

@@ -49,6 +49,7 @@ def parse_identity(raw, today=None):
     except InvalidIdNumber as exc:
         messages = {"format": _l("身份证号码格式不正确"), "checksum": _l("身份证号码校验位不正确"),
                     "birth_date": _l("身份证号码中的出生日期不存在"),
+                    "early_birth_date": _l("身份证号码中的出生年份早于1850年，请核对"),
                     "future_birth_date": _l("身份证号码中的出生日期晚于今天")}
         raise ValidationFailed(f"people.id_number_{exc.reason}", messages[exc.reason],
                                {"field": "id_number"}) from None

@@ -124,7 +124,7 @@ class PlaceSchema(Schema):
     stations = fields.List(fields.Nested(StationRefSchema))
 
 
-class StepSchema(Schema):
+class ClaimStepSchema(Schema):
     number = fields.Integer()
     title = fields.String()
     materials = fields.List(fields.String())
@@ -151,7 +151,7 @@ class PolicySummarySchema(Schema):
 
 class PolicyDetailSchema(PolicySummarySchema, RendersText):
     catalog_version = fields.String()
-    steps = fields.List(fields.Nested(StepSchema))
+    steps = fields.List(fields.Nested(ClaimStepSchema))
 
 
 class CatalogSchema(RendersText):
@@ -286,7 +286,7 @@ class ExpiringPageSchema(RendersText):
 
 class PersonResultSchema(ResultSchema):
     department = fields.Nested(LabelSchema)
-    steps = fields.List(fields.Nested(StepSchema))
+    steps = fields.List(fields.Nested(ClaimStepSchema))
 
 
 class PersonSnapshotSchema(Schema):

@@ -19,8 +19,9 @@ def test_demo_login_creates_then_finds_the_account(client, wechat):
     first = person_login(client, "zhangsan")
     second = person_login(client, "zhangsan")
     assert first["new_account"] is True and second["new_account"] is False
-    assert first["person"]["id"] == second["person"]["id"]
-    assert "session_key" not in str(first) and "openid" not in first["person"]
+    assert first["account"]["account_id"] == second["account"]["account_id"]
+    assert "session_key" not in str(first) and "openid" not in first["account"]
+    assert "person" not in first  # an account is not a person: no id that could be mistaken
 
 
 def test_registered_code_works_once(client, wechat, fresh_app):

@@ -82,7 +82,7 @@ def test_calendar_dates(yyyymmdd, ok):
 
 
 def test_birth_before_1850_rejected():
-    assert reason_of(make_id("110105", "18491231", "001")) == "birth_date"
+    assert reason_of(make_id("110105", "18491231", "001")) == "early_birth_date"
     assert parse_id_number(make_id("110105", "18500101", "001"), TODAY).birth_date.year == 1850
 
 
@@ -173,7 +173,7 @@ def test_any_single_char_change_is_rejected(case, position, data):
     reason = reason_of(mutated)
     # Every weight is non-zero mod 11 (a prime), so a one-digit change always moves S.
     if 6 <= position < 14:
-        assert reason in {"checksum", "birth_date", "future_birth_date"}
+        assert reason in {"checksum", "birth_date", "early_birth_date", "future_birth_date"}
     else:
         assert reason == "checksum"
 

@@ -45,6 +45,15 @@ def test_invalid_credit_codes_are_clear_422s(client):
         assert response.get_json()["error"]["details"]["reason"] == reason
 
 
+def test_a_credit_code_is_trimmed_like_an_id_number(client):
+    county = Staff(client, "county_xc")
+    response = county.post("/employers", employer_body(5, credit_code=f"  {credit_code(5)}\t"))
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["credit_code"] == credit_code(5)
+    again = county.post("/employers", employer_body(5, credit_code=credit_code(5) + " "))
+    assert again.status_code == 409 and error_code(again) == "jobs.employer_duplicate"
+
+
 def test_a_credit_code_is_registered_once(client):
     county = Staff(client, "county_xc")
     county.new_employer(4)

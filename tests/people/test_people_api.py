@@ -29,11 +29,15 @@ def test_invalid_id_numbers_are_refused_with_stable_codes_and_nothing_saved(clie
         "people.id_number_birth_date": id_number("150102", date(1969, 3, 1), "031")
         .replace("19690301", "19690230"),
         "people.id_number_future_birth_date": id_number("150102", future, "031"),
+        "people.id_number_early_birth_date": id_number("150102", date(1849, 12, 31), "031"),
         "people.id_number_format": "15010219690315O31X",
     }
     for code, number in cases.items():
         response = register_self(client, token, number=number, expect=422)
         assert response["error"]["code"] == code
+    early = register_self(client, token, expect=422,
+                          number=cases["people.id_number_early_birth_date"])
+    assert early["error"]["message"] == "身份证号码中的出生年份早于1850年，请核对"
     missing = client.get("/api/v1/people/me", headers=auth(token))
     assert missing.status_code == 404 and error_code(missing) == "people.profile_missing"
 

@@ -46,7 +46,7 @@ class Person:
         self.client, self.wechat, self.name = client, wechat, name
         login = person_login(client, name)
         self.token = login["access_token"]
-        self.account_id = login["person"]["id"]
+        self.account_id = login["account"]["account_id"]
         self.openid = demo_openid(APPID, name)
 
     @property
