@@ -2,7 +2,7 @@
 
 The schema is made once per run by the Alembic migrations (never create_all), so every run
 also proves the migrations upgrade an empty database. Each test then starts from the state
-right after `upgrade` + demo seed: SQLite copies a template file, PostgreSQL truncates the
+right after `upgrade` + demo seed: SQLite copies a template file, PostgreSQL empties the
 tables and reloads the reference rows.
 """
 import shutil
@@ -55,6 +55,7 @@ def _template(app):
 
 
 _SNAPSHOT = {}
+_SEQUENCES = {}  # serial sequence -> the next value right after migrate + seed
 
 
 def _tables():
@@ -62,10 +63,19 @@ def _tables():
 
 
 def _snapshot_postgres():
-    """Remember every row present after migrate + seed (reference data, demo staff)."""
+    """Remember every row present after migrate + seed (reference data, demo staff), and
+    where each serial sequence stands then."""
     with db.engine.connect() as conn:
         for table in db.metadata.sorted_tables:
             _SNAPSHOT[table.name] = [dict(r._mapping) for r in conn.execute(table.select())]
+            pk = list(table.primary_key.columns)
+            if len(pk) == 1 and pk[0].autoincrement is not False \
+                    and pk[0].type.python_type is int:
+                sequence = conn.scalar(text(
+                    f"SELECT pg_get_serial_sequence('{table.name}', '{pk[0].name}')"))
+                if sequence:
+                    top = max((row[pk[0].name] for row in _SNAPSHOT[table.name]), default=0)
+                    _SEQUENCES[sequence] = top + 1
 
 
 def reset_database(app):
@@ -75,20 +85,18 @@ def reset_database(app):
             db.engine.dispose()
             shutil.copyfile(_template(app), sqlite_path(app))
             return
-        with db.engine.begin() as conn:
-            conn.execute(text("TRUNCATE " + ", ".join(_tables()) + " RESTART IDENTITY CASCADE"))
-            for table in db.metadata.sorted_tables:
-                if _SNAPSHOT.get(table.name):
-                    conn.execute(table.insert(), _SNAPSHOT[table.name])
-            _sync_sequences(conn)
+        _reset_postgres()
 
 
-def _sync_sequences(conn):
-    """After inserting snapshot rows with explicit ids, move serial sequences past them."""
-    for table in db.metadata.sorted_tables:
-        pk = list(table.primary_key.columns)
-        if len(pk) == 1 and pk[0].autoincrement is not False and pk[0].type.python_type is int \
-                and _SNAPSHOT.get(table.name):
-            conn.execute(text(
-                f"SELECT setval(pg_get_serial_sequence('{table.name}', '{pk[0].name}'), "
-                f"(SELECT MAX({pk[0].name}) FROM {table.name}))"))
+def _reset_postgres():
+    """Back to the snapshot in one transaction. DELETE with triggers and foreign keys off
+    (replica role) costs a fraction of TRUNCATE, which rebuilds every table's files: about
+    0.05 s against 0.6 s per test, most of a PostgreSQL run."""
+    with db.engine.begin() as conn:
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        conn.execute(text("; ".join(f"DELETE FROM {name}" for name in _tables())))
+        for table in db.metadata.sorted_tables:
+            if _SNAPSHOT.get(table.name):
+                conn.execute(table.insert(), _SNAPSHOT[table.name])
+        conn.execute(text("SELECT " + ", ".join(
+            f"setval('{sequence}', {value}, false)" for sequence, value in _SEQUENCES.items())))
