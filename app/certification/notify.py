@@ -16,18 +16,21 @@ from flask_babel import gettext
 
 from app.core.clock import local_date
 from app.core.i18n import N_, Text, render_value
+from app.wechat.fields import THING_MAX
 from app.wechat.services import enqueue_message
 
 
 PROGRESS, RESULT = "application_progress", "application_result"
 PAGE = "pages/certification/detail"
 
-# action -> (kind, status phrase shown to the applicant)
+# action -> (kind, status phrase shown to the applicant). The phrase goes into a WeChat
+# `phrase` field (at most 5 Chinese characters, never cut: app/wechat/fields.py) and into
+# the SMS text; tests/wechat/test_sent_values.py checks every one fits.
 MESSAGES = {
     "submit": (PROGRESS, N_("已提交")),
-    "accept": (PROGRESS, N_("服务站已受理")),
+    "accept": (PROGRESS, N_("站点已受理")),
     "station_pass": (PROGRESS, N_("街道审核中")),
-    "township_pass": (PROGRESS, N_("旗县区审核中")),
+    "township_pass": (PROGRESS, N_("旗县审核中")),
     "station_return": (PROGRESS, N_("需补充材料")),
     "township_return": (PROGRESS, N_("需补充材料")),
     "county_return": (PROGRESS, N_("需补充材料")),
@@ -58,21 +61,33 @@ def application_number(application_id):
     return f"RD{application_id:010d}"
 
 
+def _fits(text):
+    """Whether a note we compose fits WeChat's `thing` field whole (the service writes
+    Chinese: the template itself is the text sent)."""
+    return len(render_value(text, lambda template: template)) <= THING_MAX
+
+
 def _progress_note(subject):
     if subject.get("note"):
-        return subject["note"]
+        return subject["note"]  # a staff member's words: cut with "…" if longer
     deadline = subject.get("deadline")
     if subject.get("holder") and isinstance(deadline, date):
-        return Text(N_("{holder}办理，{month}月{day}日前答复"), holder=subject["holder"],
+        full = Text(N_("{holder}办理，{month}月{day}日前答复"), holder=subject["holder"],
                     month=deadline.month, day=deadline.day)
+        # a long office name would push the date out of the field: keep the date
+        return full if _fits(full) else Text(N_("预计{month}月{day}日前答复"),
+                                             month=deadline.month, day=deadline.day)
     return None
 
 
 def _result_note(subject):
     if subject.get("note"):
         return subject["note"]
-    if subject.get("categories"):
-        return Text(N_("认定类别：{categories}"), categories="、".join(subject["categories"]))
+    categories = subject.get("categories")
+    if categories:
+        full = Text(N_("认定类别：{categories}"), categories="、".join(categories))
+        return full if _fits(full) else Text(N_("认定{count}个类别，详见小程序"),
+                                             count=len(categories))
     return None
 
 

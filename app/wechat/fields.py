@@ -2,7 +2,8 @@
 
 Pure (no Flask, no database). WeChat rejects a whole message with 47003 when one value breaks
 its type's rule (WECHAT.md "Subscribe messages"), so every value goes through `render()`
-when the message is enqueued: texts are cut (with "…" where the type allows it), dates and
+when the message is enqueued: free texts are cut (with "…" where the type allows it; a
+phrase is a fixed status word and is never cut, it must fit), dates and
 times are written the way WeChat wants them, and what cannot be made valid (a phrase
 without Chinese, a number that is not a number) raises FieldValueError at once, in the
 caller's transaction, instead of failing later in the worker.
@@ -77,9 +78,16 @@ def render_thing(value):
 
 
 def render_phrase(value):
-    """≤5 Chinese characters and nothing else; other characters are dropped."""
-    text = _NOT_CJK.sub("", clean_text(value))
-    return _require(text, "phrase_needs_chinese")[:PHRASE_MAX]
+    """≤5 Chinese characters and nothing else; other characters are dropped.
+
+    Never cut: a status word cut short says something else ("服务站已受理" -> "服务站已受"),
+    so a longer phrase is refused (phrase_too_long) and every status word we ship is chosen
+    to fit (tests/wechat/test_sent_values.py enumerates them).
+    """
+    text = _require(_NOT_CJK.sub("", clean_text(value)), "phrase_needs_chinese")
+    if len(text) > PHRASE_MAX:
+        raise FieldValueError("phrase_too_long")
+    return text
 
 
 def render_name(value):

@@ -9,7 +9,7 @@ from app.certification.notify import MESSAGES, PROGRESS, RESULT, notifications_f
 from app.certification.workflow import Action
 from app.core.i18n import Text
 
-SUBJECT = {"application_id": 42, "holder": "海拉尔东路街道（演示）", "deadline": date(2026, 12, 2),
+SUBJECT = {"application_id": 42, "holder": "海拉尔东路街道", "deadline": date(2026, 12, 2),
            "categories": ["大龄失业人员"], "note": None, "decided_on": date(2026, 11, 30),
            "person_account_id": 7, "proxy_account_id": None}
 AT = datetime(2026, 11, 28, 7, 30, tzinfo=timezone.utc)
@@ -28,8 +28,23 @@ def test_progress_message():
     assert message.kind == PROGRESS and message.person_account_id == 7
     assert {k: _text(v) for k, v in message.values.items()} == {
         "item": "就业困难人员认定", "status": "街道审核中", "updated_at": AT,
-        "reference": "RD0000000042", "note": "海拉尔东路街道（演示）办理，12月2日前答复"}
+        "reference": "RD0000000042", "note": "海拉尔东路街道办理，12月2日前答复"}
     assert message.dedupe_key == "cert:42:9:7" and message.page_query == {"id": "42"}
+
+
+@pytest.mark.parametrize("action,status", [("accept", "站点已受理"), ("township_pass", "旗县审核中")])
+def test_status_words_fit_a_wechat_phrase_whole(action, status):
+    [message] = notifications_for(action, SUBJECT, 9, AT)
+    assert _text(message.values["status"]) == status
+
+
+def test_a_note_too_long_for_wechat_keeps_the_deadline_and_drops_the_office():
+    office = "呼和浩特市新城区海拉尔东路街道家门口就业服务站"
+    [message] = notifications_for("station_pass", {**SUBJECT, "holder": office}, 9, AT)
+    assert _text(message.values["note"]) == "预计12月2日前答复"
+    many = ["大龄失业人员", "零就业家庭成员", "长期失业人员"]
+    [message] = notifications_for("county_certify", {**SUBJECT, "categories": many}, 9, AT)
+    assert _text(message.values["note"]) == "认定3个类别，详见小程序"
 
 
 @pytest.mark.parametrize("action,result", [("county_certify", "认定通过"),

@@ -30,10 +30,14 @@ def test_thing_drops_line_breaks_and_control_characters():
     assert render("thing", " 第一行\n第二行\t\x00 ") == "第一行 第二行"
 
 
-def test_phrase_keeps_at_most_five_chinese_characters():
+def test_phrase_keeps_at_most_five_chinese_characters_and_is_never_cut():
     assert render("phrase", "已通过") == "已通过"
-    assert render("phrase", "审核未通过了吧") == "审核未通过"
+    assert render("phrase", "审核未通过") == "审核未通过"
     assert render("phrase", "OK 已通过!") == "已通过"
+    for too_long in ("审核未通过了吧", "服务站已受理"):
+        with pytest.raises(FieldValueError) as err:
+            render("phrase", too_long)
+        assert err.value.reason == "phrase_too_long"
     with pytest.raises(FieldValueError) as err:
         render("phrase", "approved")
     assert err.value.reason == "phrase_needs_chinese"
