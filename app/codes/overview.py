@@ -27,6 +27,13 @@ from app.policies.services import NEAR_KINDS, catalog_in_force, catalog_in_force
 from app.policies.vocabulary import CHANNELS, PLACES
 
 TOP_JOBS = 5
+# What the person does about a policy they qualify for, by who claims it (the catalog's
+# `beneficiary`): an employer's claim needs the person to tell the employer and to confirm
+# their own data at the station, which the policy's steps start with.
+CLAIM_STEPS = {
+    "person": N_("您可以申请“{policy}”，请按办理步骤准备材料"),
+    "employer": N_("招用您的单位可申请“{policy}”，请告知用人单位，并按办理步骤到服务站确认您的信息"),
+}
 
 
 def person_policies(person, today):
@@ -141,8 +148,7 @@ def build_overview(account, today=None):
         next_steps.append(Text(N_("如有就业困难，可在小程序或到服务站申请就业困难人员认定")))
     for result in eligible:
         if not result["enjoying"]:
-            next_steps.append(Text(N_("您可以申请“{policy}”，请按办理步骤准备材料"),
-                                   policy=result["name"]))
+            next_steps.append(Text(CLAIM_STEPS[result["beneficiary"]], policy=result["name"]))
     for clock in evaluated["expiring"]:
         next_steps.append(Text(N_("您享受的政策将于{end}到期，请及时到服务站咨询后续帮扶"),
                                end=clock["end"]))

@@ -6,6 +6,7 @@ from app.certification.schemas import ApplicationStepSchema
 from app.core.schemas import RendersText, StrictSchema, Translated
 from app.jobs.schemas import VacancySchema
 from app.policies.schemas import ClockSchema, ItemSchema, StationRefSchema
+from app.policies.vocabulary import BENEFICIARIES
 
 from .services import PURPOSES
 
@@ -76,6 +77,8 @@ class ReasonList(fields.List):
 class PolicyResultSchema(Schema):
     policy = fields.String()
     name = Translated()
+    beneficiary = fields.String(metadata={"description": "who claims it: person | employer"})
+    beneficiary_label = fields.Function(lambda r: gettext(BENEFICIARIES[r["beneficiary"]]))
     status = fields.String(metadata={"description": "eligible | not_eligible | "
                                                     "would_be_eligible_if"})
     reasons = fields.List(fields.Nested(ItemSchema))

@@ -1,11 +1,15 @@
 """Issue 7 done-when, over HTTP: a certified job seeker gets a dynamic code and an overview;
 station staff resolve it; a minute later it is refused; another league gets only a referral
 card; the audit shows both scans (SECURITY.md 19-21)."""
+from datetime import timedelta
+
 from app.audit.models import AuditEntry
 from app.audit.services import verify_audit_chain
+from app.core.clock import local_today
 from app.extensions import db
 from tests.builders import auth, error_code, staff_token
 from tests.codes.helpers import Clock, certified_seeker, resolve
+from tests.flows import OLDER_FACTS, applicant
 
 
 def test_done_when(client, fresh_app):
@@ -77,3 +81,19 @@ def test_overview_without_a_profile(client):
     overview = client.get("/api/v1/me/overview", headers=auth(token))
     assert overview.status_code == 200
     assert overview.get_json()["state"] == "no_profile"
+
+
+def test_the_overview_says_who_claims_each_policy_and_what_to_do(client):
+    """"您可以申请" only for what the person claims; for what an employer claims, the person
+    is told that the employer applies and what they themselves do."""
+    registered = (local_today() - timedelta(days=400)).isoformat()
+    token = applicant(client, facts={**OLDER_FACTS, "unemployment_registered_on": registered})
+    overview = client.get("/api/v1/me/overview", headers=auth(token)).get_json()
+    eligible = {p["policy"]: p for p in overview["eligible"]}
+    tax, posts = eligible["tax_relief_hiring_unemployed"], eligible["older_worker_posts"]
+    assert (tax["beneficiary"], posts["beneficiary"]) == ("employer", "person")
+    assert tax["beneficiary_label"] == "招用您的单位享受"
+    steps = overview["next_steps"]
+    assert f"招用您的单位可申请“{tax['name']}”，请告知用人单位，并按办理步骤到服务站确认您的信息" in steps
+    assert f"您可以申请“{posts['name']}”，请按办理步骤准备材料" in steps
+    assert not any(step.startswith(f"您可以申请“{tax['name']}") for step in steps)
