@@ -87,11 +87,6 @@ def add_evidence(caller_label, application, kind, filename, data, declared_type)
     return evidence
 
 
-def list_evidence(application_id):
-    return db.session.scalars(select(Evidence).where(Evidence.application_id == application_id)
-                              .order_by(Evidence.id)).all()
-
-
 def get_evidence_in_scope(staff, evidence_id):
     evidence = db.session.scalar(
         select(Evidence).join(Application, Application.id == Evidence.application_id)

@@ -180,7 +180,3 @@ def detect_categories(rules, facts, provided_evidence=()):
                          for k in kinds],
         })
     return results
-
-
-def supported_codes(results):
-    return [r["code"] for r in results if r["status"] == MET]

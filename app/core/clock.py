@@ -1,5 +1,5 @@
 """Time: everything is stored in UTC and shown to people in Asia/Shanghai."""
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 DISPLAY_TZ = ZoneInfo("Asia/Shanghai")
@@ -30,7 +30,3 @@ def local_today():
 def local_date(moment):
     """The Beijing date of a stored (UTC) moment: what a person calls "that day"."""
     return as_utc(moment).astimezone(DISPLAY_TZ).date()
-
-
-def to_date(value):
-    return value if isinstance(value, date) and not isinstance(value, datetime) else value.date()

@@ -41,10 +41,6 @@ class ValidationFailed(AppError):
     status = 422
 
 
-class TooManyRequests(AppError):
-    status = 429
-
-
 class UpstreamError(AppError):
     """An outside service (WeChat, SMS) failed: 502 when it broke, 503 when it is busy."""
     status = 502

@@ -9,7 +9,7 @@ Three sources, in order of preference for a given year:
 """
 import logging
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 import chinese_calendar
 
@@ -90,8 +90,3 @@ class WorkdayCalendar:
             if self.day_kind(day)[0]:
                 count += 1
         return count
-
-
-def year_source(calendar, year):
-    """Which source answers for a whole year (for the admin view)."""
-    return calendar.day_kind(date(year, 6, 1))[1]

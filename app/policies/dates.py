@@ -21,10 +21,6 @@ def months_between(start, end):
     return months
 
 
-def full_years(start, end):
-    return months_between(start, end) // 12 if end >= start else -(months_between(end, start) // 12)
-
-
 def parse_date(text):
     """ISO `YYYY-MM-DD` only; raises ValueError on anything else."""
     if not isinstance(text, str) or len(text) != 10:
