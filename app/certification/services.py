@@ -16,9 +16,9 @@ from app.audit.services import record
 from app.core.clock import local_today, utcnow
 from app.core.concurrency import guarded_update
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.core.models import RegionClosure, is_within, subtree_codes
+from app.core.models import is_within, subtree_codes
 from app.core.regiontree import level_of
-from app.core.stations import Station
+from app.core.stations import Station, stations_serving
 from app.extensions import db
 from app.people import services as people
 from app.people.facts import build_facts
@@ -110,11 +110,7 @@ def active_certification(person_id):
 
 def _serving_stations(residence):
     """Stations at township or community level whose area contains the residence."""
-    rows = db.session.scalars(select(Station).where(Station.region_code.in_(
-        select(RegionClosure.ancestor_code).where(RegionClosure.descendant_code == residence))
-    )).all()
-    return sorted((s for s in rows if level_of(s.region_code) >= 4),
-                  key=lambda s: (-len(s.region_code), s.id))
+    return [s for s in stations_serving(residence) if level_of(s.region_code) >= 4]
 
 
 def choose_station(person, station_id=None):

@@ -20,10 +20,9 @@ from app.jobs.recommendations import match_person
 from app.people.facts import build_facts
 from app.people.models import Person, Purpose
 from app.people.services import live_basis
-from app.core.models import RegionClosure
-from app.core.stations import Station
+from app.core.stations import stations_serving
 from app.policies.engine import benefits_ending_within, evaluate
-from app.policies.services import NEAR_KINDS, catalog_in_force, catalog_in_force_id
+from app.policies.services import catalog_in_force, catalog_in_force_id, stations_by_place
 from app.policies.vocabulary import CHANNELS, PLACES
 
 TOP_JOBS = 5
@@ -48,16 +47,6 @@ def person_policies(person, today):
     return {"catalog": catalog, "catalog_version": catalog.version,
             "results": evaluate(catalog, facts),
             "expiring": benefits_ending_within(catalog, facts), "facts": facts}
-
-
-def stations_by_place(region_code):
-    """Like app.policies.services.stations_near (own station first, then township, then
-    county), in one query through the region closure."""
-    rows = db.session.scalars(
-        select(Station).join(RegionClosure, RegionClosure.ancestor_code == Station.region_code)
-        .where(RegionClosure.descendant_code == region_code)
-        .order_by(RegionClosure.depth, Station.id)).all()
-    return {place: [s for s in rows if s.kind in kinds] for place, kinds in NEAR_KINDS.items()}
 
 
 def _steps(catalog_policy, near):
@@ -127,7 +116,8 @@ def build_overview(account, today=None):
 
     evaluated = person_policies(person, today)
     catalog = evaluated["catalog"]
-    near = stations_by_place(person.residence_region_code) if catalog else {}
+    near = (stations_by_place(stations_serving(person.residence_region_code)) if catalog
+            else {})
     eligible, would_be = [], []
     for result in evaluated["results"]:
         if result["status"] == "eligible":

@@ -27,9 +27,9 @@ from app.core.clock import local_today, utcnow
 from app.core.concurrency import guarded_update
 from app.core.errors import Conflict, NotFound, UpstreamError, ValidationFailed
 from app.core.masking import mask_id_number, mask_name, mask_phone
-from app.core.models import RegionClosure, is_within
+from app.core.models import is_within
 from app.core.regions import get_region
-from app.core.stations import Station
+from app.core.stations import stations_serving
 from app.core.wechat import WeChatError
 from app.extensions import db
 from app.people.models import Person
@@ -401,17 +401,9 @@ def resolve(staff, content, purpose, profile=None, at=None):
     return result
 
 
-def serving_stations(region_code):
-    """Stations whose area holds `region_code`, nearest first (community, township, county)."""
-    return db.session.scalars(
-        select(Station).join(RegionClosure, RegionClosure.ancestor_code == Station.region_code)
-        .where(RegionClosure.descendant_code == region_code)
-        .order_by(RegionClosure.depth, Station.id).limit(3)).all()
-
-
 def referral_card(region_code):
     """Which station serves this person: public office data only, never the person's."""
-    stations = serving_stations(region_code)
+    stations = stations_serving(region_code, limit=3)  # community, township, county
     return {"stations": stations,
             "message": _l("此人不在您的辖区，请引导其到以下服务站办理")}
 

@@ -4,11 +4,13 @@ Reference data like the region tree, so it lives in core where every area can us
 """
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.i18n import N_
 from app.extensions import db
+
+from .models import RegionClosure
 
 
 class StationKind(StrEnum):
@@ -40,3 +42,15 @@ class Station(db.Model):
     @property
     def kind_label(self):
         return STATION_KIND_LABELS[StationKind(self.kind)]
+
+
+def stations_serving(region_code, limit=None):
+    """The stations whose area holds `region_code`, nearest first: the region's own, then
+    its township's, then its banner/county's (and so on up), by id within one region."""
+    query = (select(Station)
+             .join(RegionClosure, RegionClosure.ancestor_code == Station.region_code)
+             .where(RegionClosure.descendant_code == region_code)
+             .order_by(RegionClosure.depth, Station.id))
+    if limit is not None:
+        query = query.limit(limit)
+    return db.session.scalars(query).all()

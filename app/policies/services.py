@@ -12,8 +12,8 @@ from app.audit.services import record
 from app.core.clock import local_today
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.i18n import N_, Text, render_all
-from app.core.regions import get_region, region_path
-from app.core.stations import Station, StationKind
+from app.core.regions import get_region
+from app.core.stations import StationKind, stations_serving
 from app.extensions import db
 
 from .catalog import CatalogError, compile_document
@@ -158,17 +158,18 @@ NEAR_KINDS = {"own_station": (StationKind.DOORSTEP, StationKind.POST),
               "county_hall": (StationKind.COUNTY_HALL,)}
 
 
+def stations_by_place(stations):
+    """{place: [Station]}: `stations` (nearest first) sorted into the places of NEAR_KINDS."""
+    return {place: [s for s in stations if s.kind in kinds] for place, kinds in NEAR_KINDS.items()}
+
+
 def stations_near(region_code):
     """{place: [Station]} for the places a person can be sent to, nearest first: the
     stations of the region itself, then of its township, then of its banner/county."""
     if not region_code:
         return {}
     get_region(region_code)
-    path = [r.code for r in region_path(region_code)]
-    rows = db.session.scalars(select(Station).where(Station.region_code.in_(path))).all()
-    depth = {code: i for i, code in enumerate(path)}
-    rows.sort(key=lambda s: (-depth[s.region_code], s.id))
-    return {place: [s for s in rows if s.kind in kinds] for place, kinds in NEAR_KINDS.items()}
+    return stations_by_place(stations_serving(region_code))
 
 
 def evaluate_facts(facts):
