@@ -190,7 +190,8 @@ def _code_fixtures(database_url, count=CODE_PERSONS):
     from app import create_app
     from app.accounts.models import PersonAccount, StaffAccount
     from app.accounts.sessions import start_session
-    from app.certification.certs import add_months, create_certification
+    from app.core.months import add_months
+    from app.certification.certs import create_certification
     from app.certification.demo import PATHS, SEED
     from app.certification.services import submit_application, transition
     from app.certification.workflow import Status

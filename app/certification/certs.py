@@ -1,8 +1,5 @@
 """Certifications: created when an application is certified, re-checked, and ended (exit)
 with a reason from the rule data. A person who left may apply again; history is kept."""
-from calendar import monthrange
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -11,17 +8,11 @@ from app.core.clock import local_today
 from app.core.concurrency import guarded_update
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.models import is_within, subtree_codes
+from app.core.months import add_months
 from app.extensions import db
 
 from .models import Certification
 from .settings import current_rules, settings_for
-
-
-def add_months(day, months):
-    """Same day `months` later; the 31st falls back to the month's last day."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, monthrange(year, month)[1]))
 
 
 def create_certification(application, today=None):

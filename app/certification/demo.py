@@ -19,11 +19,12 @@ from sqlalchemy import select
 from app.accounts.models import StaffAccount
 from app.core.clock import local_today
 from app.core.idnumber import check_char
+from app.core.months import add_months
 from app.extensions import db
 from app.people import services as people
 from app.people.models import Person
 
-from .certs import add_months, create_certification
+from .certs import create_certification
 from .services import submit_application, transition
 from .workflow import Action, Status
 

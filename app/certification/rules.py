@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.core.idnumber import age_on
-from app.people.facts import FACT_KEYS, full_months
+from app.core.months import full_months
+from app.people.facts import FACT_KEYS
 
 RULES_DIR = Path(__file__).parent / "rules"
 MET, UNMET, UNKNOWN = "met", "unmet", "unknown"

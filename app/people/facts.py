@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from app.core.idnumber import age_on
+from app.core.months import full_months
 
 RULES_FILE = Path(__file__).parent / "data" / "household_rules.json"
 HOUSEHOLD_RULES = json.loads(RULES_FILE.read_text(encoding="utf-8"))
@@ -36,16 +37,6 @@ FACT_KEYS = (
 # Men have one original statutory retirement age; a woman's (50 for workers, 55 for cadres)
 # is a fact of her job history we do not hold yet: None, and the policies engine weighs both.
 MALE_RETIREMENT_BASE_AGE = 60
-
-
-def full_months(start, end):
-    """Whole months from start to end (0 when end is before a full month has passed)."""
-    if start is None:
-        return None
-    if end < start:
-        return 0
-    months = (end.year - start.year) * 12 + end.month - start.month
-    return months - 1 if end.day < start.day else months
 
 
 def working_age(age, gender, rules=HOUSEHOLD_RULES):

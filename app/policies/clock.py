@@ -12,7 +12,7 @@ the benefit is still running. Pure: dates in, dicts out.
 from dataclasses import dataclass
 from datetime import date
 
-from .dates import add_months, months_between
+from app.core.months import add_months, months_between
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from collections import namedtuple
 from datetime import date
 
 from app.core.i18n import N_, Join, Text
+from app.core.months import months_between
 
-from .dates import months_between
 from .vocabulary import FACTS, FOR_GENDER, MEASURE_UNITS
 
 Item = namedtuple("Item", "text facts")

@@ -13,7 +13,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from app.certification.certs import add_months
+from app.core.months import add_months
 from app.certification.demo import demo_id
 from app.core.clock import local_today
 from app.extensions import db

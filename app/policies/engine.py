@@ -14,10 +14,10 @@ response schemas render them in the reader's language (app.core.schemas.Translat
 from datetime import date, timedelta
 
 from app.core.i18n import N_, Text
+from app.core.months import months_between
 
 from .clock import own_clock, pool_clocks, read_benefits
 from .conditions import MEMO, Candidates, Item, Unknown
-from .dates import months_between
 from .retirement import candidate_groups
 from .vocabulary import AMOUNT_UNITS
 

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import yaml
 
-from .dates import add_months, parse_month
+from app.core.months import add_months
+
+from .dates import parse_month
 
 DATA_FILE = Path(__file__).parent / "data" / "retirement-2025.yaml"
 

@@ -4,7 +4,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from app.people.facts import FACT_KEYS, build_facts, full_months, zero_employment
+from app.core.months import full_months
+from app.people.facts import FACT_KEYS, build_facts, zero_employment
 
 TODAY = date(2026, 6, 15)
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from app.audit.models import AuditEntry
-from app.certification.certs import add_months
+from app.core.months import add_months
 from app.core.clock import local_today
 from app.extensions import db
 from app.people.models import Person

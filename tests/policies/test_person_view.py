@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import event, select
 
 from app.audit.models import AuditEntry
-from app.certification.certs import add_months
+from app.core.months import add_months
 from app.core.clock import local_today
 from app.core.idnumber import age_on
 from app.extensions import db

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from app.policies.dates import add_months, months_between
+from app.core.months import add_months, months_between
 from app.policies.retirement import candidate_groups, retirement_age, retirement_date
 
 
