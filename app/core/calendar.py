@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.core.database import db
 
 from .types import UTCDateTime
 from .workdays import WorkdayCalendar, YearSchedule

@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.extensions import db
+from app.core.database import db
 
 log = logging.getLogger(__name__)
 
@@ -123,8 +123,8 @@ def _sqlite_lock_for_update(conn, clauseelement, *_args):
     so a locking read there reads outside any transaction and locks nothing (two requests
     then both read the audit head, or both pass a check). Here a locking read first takes
     the database's write lock (BEGIN IMMEDIATE) unless this connection already writes:
-    every later writer waits for the commit (app.extensions sets the busy timeout), as a row
-    lock makes it wait on PostgreSQL."""
+    every later writer waits for the commit (app.core.database sets the busy timeout), as a
+    row lock makes it wait on PostgreSQL."""
     if conn.dialect.name != "sqlite" or getattr(clauseelement, "_for_update_arg", None) is None:
         return
     driver = conn.connection.driver_connection

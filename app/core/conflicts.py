@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from app.extensions import db
+from app.core.database import db
 
 from .errors import Conflict
 

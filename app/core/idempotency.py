@@ -34,7 +34,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, Integer, SmallInteger, String, Text, UniqueConstraint, delete, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.core.database import db
 
 from .clock import utcnow
 from .concurrency import dialect_insert

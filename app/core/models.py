@@ -2,7 +2,7 @@
 from sqlalchemy import ForeignKey, Index, SmallInteger, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.core.database import db
 
 
 class Region(db.Model):

@@ -2,7 +2,7 @@
 from sqlalchemy import select
 from flask_babel import lazy_gettext as _l
 
-from app.extensions import db
+from app.core.database import db
 
 from .errors import NotFound, ValidationFailed
 from .models import Region, RegionClosure

@@ -7,8 +7,8 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.database import db
 from app.core.i18n import N_
-from app.extensions import db
 
 from .models import RegionClosure
 
