@@ -8,7 +8,7 @@ from sqlalchemy import Text, and_, cast, exists, not_, select
 
 from app.accounts.models import PersonAccount
 from app.certification.models import Application, Certification
-from app.certification.workflow import OPEN
+from app.certification.workflow import OPEN, CertificationStatus
 from app.core.models import subtree_codes
 from app.people.models import Person
 
@@ -31,13 +31,13 @@ def recipients(region_code, person_status, category=None, wants=None):
                   PERSONS.c.residence_region_code.in_(subtree_codes(region_code))]
     if wants:
         conditions.append(_json_has(PERSONS.c.wants, wants))
-    active = [CERTS.c.person_id == PERSONS.c.id, CERTS.c.status == "active"]
+    active = [CERTS.c.person_id == PERSONS.c.id, CERTS.c.status == CertificationStatus.ACTIVE]
     if person_status == PersonStatus.CERTIFIED:
         if category:
             active.append(_json_has(CERTS.c.categories, category))
         conditions.append(exists().where(*active))
     elif person_status == PersonStatus.EXITED:
-        ended = [CERTS.c.person_id == PERSONS.c.id, CERTS.c.status == "exited"]
+        ended = [CERTS.c.person_id == PERSONS.c.id, CERTS.c.status == CertificationStatus.EXITED]
         if category:
             ended.append(_json_has(CERTS.c.categories, category))
         conditions.append(exists().where(*ended))

@@ -13,6 +13,7 @@ from app.extensions import db
 
 from .models import Certification
 from .settings import current_rules, settings_for
+from .workflow import CertificationStatus
 
 
 def create_certification(application, today=None):
@@ -21,7 +22,8 @@ def create_certification(application, today=None):
     certification = Certification(
         person_id=application.person_id, application_id=application.id,
         region_code=application.region_code, categories=list(application.decided_categories),
-        rules_version=application.rules_version, status="active", starts_on=today,
+        rules_version=application.rules_version, status=CertificationStatus.ACTIVE,
+        starts_on=today,
         next_recheck_on=add_months(today, settings.recheck_months))
     db.session.add(certification)
     db.session.flush()
@@ -49,7 +51,7 @@ def list_certifications(staff, *, status=None, region_code=None, recheck_due_by=
     if status:
         query = query.where(Certification.status == status)
     if recheck_due_by:
-        query = query.where(Certification.status == "active",
+        query = query.where(Certification.status == CertificationStatus.ACTIVE,
                             Certification.next_recheck_on <= recheck_due_by)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     items = db.session.scalars(query.order_by(Certification.id.desc())
@@ -65,9 +67,9 @@ def exit_certification(staff, certification, reason, exited_on, note=None):
                                {"reasons": sorted(reasons)})
     if exited_on > local_today() or exited_on < certification.starts_on:
         raise ValidationFailed("certification.exit_date", _l("退出日期应在认定日期和今天之间"))
-    changes = {"status": "exited", "exit_reason": reason, "exited_on": exited_on,
+    changes = {"status": CertificationStatus.EXITED, "exit_reason": reason, "exited_on": exited_on,
                "exit_note": note, "exited_by_staff_id": staff.id}
-    if not guarded_update(certification, {"status": "active"}, changes):
+    if not guarded_update(certification, {"status": CertificationStatus.ACTIVE}, changes):
         raise Conflict("certification.already_exited", _l("该认定已退出"))
     record("certification.exited", "certification", certification.id,
            details={"reason": reason, "exited_on": exited_on.isoformat()})
@@ -76,7 +78,7 @@ def exit_certification(staff, certification, reason, exited_on, note=None):
 
 def recheck_certification(staff, certification, note=None, today=None):
     """The yearly re-check found the person still in difficulty: set the next one."""
-    if certification.status != "active":
+    if certification.status != CertificationStatus.ACTIVE:
         raise Conflict("certification.already_exited", _l("该认定已退出"))
     today = today or local_today()
     months = settings_for(certification.region_code).recheck_months

@@ -12,10 +12,11 @@ from app.core.types import EncryptedText, UTCDateTime
 from app.extensions import db
 from app.people.models import Person
 
-from .workflow import OPEN
+from .workflow import OPEN, CertificationStatus
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
 _OPEN_SQL = "status IN (" + ", ".join(f"'{s.value}'" for s in sorted(OPEN)) + ")"
+_ACTIVE_SQL = f"status = '{CertificationStatus.ACTIVE.value}'"
 
 
 class Application(db.Model):
@@ -111,7 +112,7 @@ class Certification(db.Model):
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
     categories: Mapped[list] = mapped_column(JSON)
     rules_version: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(8), index=True)  # active | exited
+    status: Mapped[str] = mapped_column(String(8), index=True)  # CertificationStatus
     starts_on: Mapped[date] = mapped_column(Date)
     next_recheck_on: Mapped[date] = mapped_column(Date, index=True)
     exited_on: Mapped[date | None] = mapped_column(Date)
@@ -126,8 +127,7 @@ class Certification(db.Model):
 
     __table_args__ = (
         Index("uq_certifications_active_person", "person_id", unique=True,
-              sqlite_where=db.text("status = 'active'"),
-              postgresql_where=db.text("status = 'active'")),
+              sqlite_where=db.text(_ACTIVE_SQL), postgresql_where=db.text(_ACTIVE_SQL)),
     )
 
 
@@ -139,7 +139,7 @@ class Objection(db.Model):
     application_id: Mapped[int] = mapped_column(ForeignKey("cert_applications.id"), index=True)
     summary: Mapped[str] = mapped_column(EncryptedText)  # may name third parties
     channel: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(10))  # pending | upheld | dismissed
+    status: Mapped[str] = mapped_column(String(10))  # ObjectionStatus
     recorded_by_staff_id: Mapped[int] = mapped_column(ForeignKey("staff_accounts.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id"))

@@ -19,8 +19,8 @@ from .models import Application, Objection
 from .rules import MET
 from .services import assess, raise_transition_error, transition, write_event
 from .settings import rules_for, settings_for
-from .workflow import (NEXT_LEVEL, STAFF_STEPS, STEP_OF, Action, Status, TransitionError,
-                       check_staff_action)
+from .workflow import (NEXT_LEVEL, STAFF_STEPS, STEP_OF, Action, ObjectionStatus, Status,
+                       TransitionError, check_staff_action)
 
 
 def _check(staff, application, action):
@@ -123,7 +123,7 @@ def record_objection(staff, application, summary, channel):
     if application.status != Status.PUBLIC_NOTICE:
         raise Conflict("certification.not_in_notice", _l("该申请不在公示期"))
     objection = Objection(application_id=application.id, summary=summary, channel=channel,
-                          status="pending", recorded_by_staff_id=staff.id, recorded_at=utcnow())
+                          status=ObjectionStatus.PENDING, recorded_by_staff_id=staff.id, recorded_at=utcnow())
     db.session.add(objection)
     db.session.flush()
     record("certification.objection_recorded", "application", application.id,
@@ -153,9 +153,9 @@ def decide_objection(staff, objection, upheld, note):
         _check(staff, application, Action.NOTICE_UPHOLD)
     elif not has_permission(staff.role, "application.county_decide"):
         raise_transition_error(TransitionError("not_permitted", application.status, "objection"))
-    changes = {"status": "upheld" if upheld else "dismissed", "decided_by_staff_id": staff.id,
-               "decided_at": utcnow(), "decision_note": note}
-    if not guarded_update(objection, {"status": "pending"}, changes):
+    changes = {"status": ObjectionStatus.UPHELD if upheld else ObjectionStatus.DISMISSED,
+               "decided_by_staff_id": staff.id, "decided_at": utcnow(), "decision_note": note}
+    if not guarded_update(objection, {"status": ObjectionStatus.PENDING}, changes):
         raise Conflict("certification.objection_decided", _l("该异议已处理"))
     if upheld:
         _act(staff, application, Action.NOTICE_UPHOLD, note,
@@ -174,7 +174,8 @@ def finalize_notice(application, actor=None, today=None):
         raise Conflict("certification.notice_running", _l("公示期尚未结束"),
                        {"notice_ends_on": application.notice_ends_on.isoformat()})
     pending = db.session.scalar(select(Objection.id).where(
-        Objection.application_id == application.id, Objection.status == "pending").limit(1))
+        Objection.application_id == application.id,
+        Objection.status == ObjectionStatus.PENDING).limit(1))
     if pending is not None:
         raise Conflict("certification.objections_pending", _l("公示期间的异议尚未处理"))
     transition(application, Action.NOTICE_CLEAR, Status.CERTIFIED,

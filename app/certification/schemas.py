@@ -9,7 +9,7 @@ from app.core.schemas import BigId, Id, PageArgs, StrictSchema
 
 from .notify import application_number
 from .services import STATUS_LABELS, current_step
-from .workflow import Status
+from .workflow import CertificationStatus, Status
 
 NOTE = fields.String(load_default=None, validate=validate.Length(max=500))
 REGION_CODE = validate.Regexp(r"^\d{6}(\d{3}){0,2}$")
@@ -110,7 +110,7 @@ class ApplicationListArgs(PageArgs):
 
 
 class CertificationListArgs(PageArgs):
-    status = fields.String(validate=validate.OneOf(["active", "exited"]))
+    status = fields.String(validate=validate.OneOf([s.value for s in CertificationStatus]))
     region_code = fields.String(validate=REGION_CODE)
     recheck_due_by = fields.Date()
 

@@ -28,8 +28,8 @@ from . import notify
 from .models import Application, ApplicationEvent, Certification, Evidence
 from .rules import MET, UNKNOWN, detect_categories
 from .settings import current_rules, region_name, rules_for, settings_for, step_deadline
-from .workflow import (CLOSED, OPEN, STAFF_LEVELS, STAFF_STEPS, STEP_OF, Action, Status,
-                       TransitionError, check_applicant_action)
+from .workflow import (CLOSED, OPEN, STAFF_LEVELS, STAFF_STEPS, STEP_OF, Action,
+                       CertificationStatus, Status, TransitionError, check_applicant_action)
 
 LEVEL_LABELS = {"station": _l("服务站初审"), "township": _l("苏木乡镇（街道）审核"),
                 "county": _l("旗县区人社部门认定"), "city": _l("盟市督办"),
@@ -103,7 +103,8 @@ def certifications_for_account(account):
 
 def active_certification(person_id):
     return db.session.scalar(select(Certification).where(
-        Certification.person_id == person_id, Certification.status == "active"))
+        Certification.person_id == person_id,
+        Certification.status == CertificationStatus.ACTIVE))
 
 
 # ------------------------------------------------------------------ stations and steps

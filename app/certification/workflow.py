@@ -25,6 +25,19 @@ class Status(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class CertificationStatus(StrEnum):
+    """A certification is live until it is exited (有进有出); history keeps both."""
+    ACTIVE = "active"
+    EXITED = "exited"
+
+
+class ObjectionStatus(StrEnum):
+    """An objection raised in the public notice waits for the county's decision."""
+    PENDING = "pending"
+    UPHELD = "upheld"
+    DISMISSED = "dismissed"
+
+
 class Action(StrEnum):
     ACCEPT = "accept"
     STATION_PASS = "station_pass"

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.certification.models import Application
 from app.certification.services import current_step
-from app.certification.workflow import OPEN
+from app.certification.workflow import OPEN, CertificationStatus
 from app.core.clock import local_today
 from app.core.errors import NotFound
 from app.core.i18n import N_, Text
@@ -104,7 +104,7 @@ def build_overview(account, today=None):
         Application.person_id == person.id).order_by(Application.id.desc()).limit(5)).all()
     open_app = next((a for a in applications if a.status in OPEN), None)
     certifications = person.certifications
-    live = next((c for c in certifications if c.status == "active"), None)
+    live = next((c for c in certifications if c.status == CertificationStatus.ACTIVE), None)
     if live is not None:
         state = "certified"
     elif open_app is not None:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import selectinload
 from app.audit.services import record
 from app.certification.models import Application, Certification
 from app.certification.services import active_certification
-from app.certification.workflow import OPEN
+from app.certification.workflow import OPEN, CertificationStatus
 from app.core.clock import local_today, utcnow
 from app.core.concurrency import guarded_update
 from app.core.errors import Conflict, NotFound, UpstreamError, ValidationFailed
@@ -144,7 +144,8 @@ def sync_all(at=None):
     """Issue codes for every certified person without a live one; revoke codes of people
     without a live certification. Returns (issued, revoked)."""
     at = at or now()
-    live = select(Certification.person_id).where(Certification.status == "active")
+    live = select(Certification.person_id).where(
+        Certification.status == CertificationStatus.ACTIVE)
     missing = db.session.scalars(select(Person).where(
         Person.id.in_(live), ~Person.id.in_(select(PersonalCode.person_id).where(
             PersonalCode.status == "active")))).all()
@@ -362,7 +363,8 @@ def _verify(content, at):
 def person_state(person_id, on):
     """What a scan decides on, in one query: the person's region, whether a certification is
     live, and what a cached profile is keyed by (data revision, catalog in force)."""
-    live = exists().where(Certification.person_id == Person.id, Certification.status == "active")
+    live = exists().where(Certification.person_id == Person.id,
+                         Certification.status == CertificationStatus.ACTIVE)
     return db.session.execute(
         select(Person.id, Person.revision, Person.residence_region_code,
                live.label("certified"), catalog_in_force_id(on).label("catalog_id"))
@@ -416,7 +418,8 @@ def profile_of(person_id, today=None):
                                                       selectinload(Person.household))
                                .where(Person.id == person_id))
     # Live when the scan checked; should an exit land in between, show the latest one.
-    certification = next((c for c in person.certifications if c.status == "active"),
+    certification = next((c for c in person.certifications
+                          if c.status == CertificationStatus.ACTIVE),
                          person.certifications[-1])
     region = get_region(person.residence_region_code)
     open_apps = db.session.scalars(select(Application).where(

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.audit.services import record
 from app.certification.models import Certification
+from app.certification.workflow import CertificationStatus
 from app.core.clock import local_today, utcnow
 from app.core.concurrency import lock
 from app.core.errors import Conflict, NotFound, ValidationFailed
@@ -436,7 +437,8 @@ def event_audience(event, today=None):
     rows = db.session.execute(
         select(Person.id, Person.person_account_id, Certification.categories)
         .join(Certification, (Certification.person_id == Person.id)
-              & (Certification.status == "active") & (Certification.starts_on <= today))
+              & (Certification.status == CertificationStatus.ACTIVE)
+              & (Certification.starts_on <= today))
         .where(Person.residence_region_code.in_(subtree_codes(event.region_code)),
                Person.person_account_id.is_not(None),
                Person.employment_status.is_(None)
