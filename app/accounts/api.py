@@ -1,14 +1,12 @@
 """HTTP views for sign-in, tokens and staff account management. Thin: parse, call, serialise."""
 from flask import current_app, g, jsonify
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
-from app.core.models import subtree_codes
 from app.extensions import db, limiter
 
 from . import grants, persons, sessions, staff as staff_ops
 from .access import access, current_person_account, current_staff
-from .models import StaffAccount, StaffGrantRequest
+from .models import StaffGrantRequest
 from .schemas import (PasswordChangeSchema, PersonLoginResultSchema, PersonAccountSchema,
                       PhoneBindSchema, RefreshSchema, StaffCreateSchema, StaffGrantListArgs,
                       StaffGrantSchema, StaffListArgs, StaffLoginResultSchema, StaffLoginSchema,
@@ -147,12 +145,7 @@ def totp_enable(body):
 @bp.response(200, StaffSchema(many=True))
 def list_staff(args):
     """本辖区工作人员列表"""
-    caller = current_staff()
-    query = (select(StaffAccount)
-             .where(StaffAccount.region_code.in_(subtree_codes(caller.region_code)))
-             .order_by(StaffAccount.id)
-             .limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"]))
-    return db.session.scalars(query).all()
+    return staff_ops.list_staff(current_staff(), args["page"], args["per_page"])
 
 
 def _pending(result):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.audit.services import Actor, record
 from app.core.clock import utcnow
 from app.core.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
-from app.core.models import is_within
+from app.core.models import is_within, subtree_codes
 from app.core.regions import get_region
 from app.core.stations import Station
 from app.extensions import db
@@ -88,6 +88,15 @@ def login_staff(username, password, totp_code=None):
     tokens = start_session("staff", staff)
     record("auth.staff_login", "staff", staff.id, actor=Actor("staff", staff.id))
     return tokens, staff
+
+
+def list_staff(caller, page=1, per_page=20):
+    """The staff accounts of the caller's subtree, oldest first, one page."""
+    query = (select(StaffAccount)
+             .where(StaffAccount.region_code.in_(subtree_codes(caller.region_code)))
+             .order_by(StaffAccount.id)
+             .limit(per_page).offset((page - 1) * per_page))
+    return db.session.scalars(query).all()
 
 
 def get_staff_in_scope(staff_id, caller):

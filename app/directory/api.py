@@ -2,13 +2,11 @@
 from flask_babel import gettext
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
 
 from app.accounts.access import access, current_staff
-from app.core.models import subtree_codes
 from app.core.regions import get_region, list_children, region_path
 from app.core.schemas import PageArgs, StrictSchema
-from app.core.stations import STATION_KIND_LABELS, Station
+from app.core.stations import STATION_KIND_LABELS
 from app.extensions import db
 
 from . import services
@@ -88,11 +86,7 @@ def create_region(body):
 @bp.response(200, StationSchema(many=True))
 def list_stations(args):
     """某行政区划（含下级）内的服务站"""
-    get_region(args["region_code"])
-    query = (select(Station).where(Station.region_code.in_(subtree_codes(args["region_code"])))
-             .order_by(Station.region_code, Station.id)
-             .limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"]))
-    return db.session.scalars(query).all()
+    return services.list_stations(args["region_code"], args["page"], args["per_page"])
 
 
 @bp.route("/stations", methods=["POST"])

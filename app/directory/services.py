@@ -1,9 +1,10 @@
 """Adding regions and stations, always inside the caller's own subtree."""
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from app.audit.services import record
 from app.core.errors import NotFound
-from app.core.models import is_within
+from app.core.models import is_within, subtree_codes
 from app.core.regions import add_region, get_region
 from app.core.stations import Station
 from app.extensions import db
@@ -20,6 +21,16 @@ def create_region(caller, code, name, parent_code):
     region = add_region(code, name, parent_code)
     record("region.created", "region", code)
     return region
+
+
+def list_stations(region_code, page=1, per_page=50):
+    """The stations in a region and below it, by region code then id, one page; 404 for an
+    unknown region."""
+    get_region(region_code)
+    query = (select(Station).where(Station.region_code.in_(subtree_codes(region_code)))
+             .order_by(Station.region_code, Station.id)
+             .limit(per_page).offset((page - 1) * per_page))
+    return db.session.scalars(query).all()
 
 
 def create_station(caller, name, kind, region_code, address, opening_hours, phone):
