@@ -123,7 +123,8 @@ def record_objection(staff, application, summary, channel):
     if application.status != Status.PUBLIC_NOTICE:
         raise Conflict("certification.not_in_notice", _l("该申请不在公示期"))
     objection = Objection(application_id=application.id, summary=summary, channel=channel,
-                          status=ObjectionStatus.PENDING, recorded_by_staff_id=staff.id, recorded_at=utcnow())
+                          status=ObjectionStatus.PENDING, recorded_by_staff_id=staff.id,
+                          recorded_at=utcnow())
     db.session.add(objection)
     db.session.flush()
     record("certification.objection_recorded", "application", application.id,
