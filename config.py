@@ -95,7 +95,9 @@ class Config:
 
     # Redis is optional: rate limits and the WeChat token cache use it when configured.
     REDIS_URL = _env("REDIS_URL")
-    RATELIMIT_STORAGE_URI = _env("REDIS_URL", "memory://")
+    # Rate limits hold across all workers: counted in Redis when REDIS_URL is set, else in
+    # the database (app/core/ratelimit.py, "sqldb://"). "memory://" would count per process.
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", _env("REDIS_URL", "sqldb://"))
     # Rendered person views (self overview, staff scan profile), keyed by the person's data
     # revision; the lifetime bounds what the key cannot see (new vacancies). 0 turns it off.
     VIEW_CACHE_SECONDS = int(_env("VIEW_CACHE_SECONDS", 300))
@@ -159,7 +161,7 @@ class TestingConfig(Config):
     # Cheap hashing keeps the suite fast; production costs are tested by ProductionConfig.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
-    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "sqldb://")  # shared, not per process
     WECHAT_TIMEOUT = 2.0
     SMS_TIMEOUT = 2.0
 

@@ -51,7 +51,8 @@ def fresh_app(app):
     """The app with the database back at its seeded state and rate limits cleared."""
     reset_database(app)
     from app.extensions import limiter
-    limiter.reset()
+    with app.app_context():  # counters live in the database (already reset) or in memory
+        limiter.reset()
     app.extensions["view_cache"].clear()  # revisions repeat after a reset
     return app
 
