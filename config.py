@@ -71,6 +71,9 @@ class Config:
     WECHAT_API_BASE = _env("WECHAT_API_BASE", "https://api.weixin.qq.com/")
     WECHAT_TIMEOUT = float(_env("WECHAT_TIMEOUT", 5))
     PRIVACY_NOTICE_VERSION = _env("PRIVACY_NOTICE_VERSION", "2025-01")
+    # Answers that could tell whether an ID number is registered (a relative request, a
+    # station registration) take at least this long, whichever way it went (seconds).
+    IDENTITY_ANSWER_FLOOR = float(_env("IDENTITY_ANSWER_FLOOR", 0.3))
 
     # Push (app/wechat): message templates, the outbox worker and the SMS fallback.
     # Template ids per environment: JSON {kind: id}; kinds are in app/wechat/data/templates.json.
@@ -162,6 +165,7 @@ class TestingConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "sqldb://")  # shared, not per process
+    IDENTITY_ANSWER_FLOOR = float(_env("IDENTITY_ANSWER_FLOOR", 0))  # tests that time set it
     WECHAT_TIMEOUT = 2.0
     SMS_TIMEOUT = 2.0
 

@@ -225,6 +225,12 @@ class ProxyLink(db.Model):
     decided_by: Mapped[str | None] = mapped_column(String(40))  # "person:3" / "staff:12"
     legal_basis_id: Mapped[int | None] = mapped_column(ForeignKey("legal_bases.id"))
 
+    requester = relationship("PersonAccount")
+
+    @property
+    def requester_phone(self):
+        return self.requester.phone if self.requester is not None else None
+
     @property
     def pending_facts(self):
         return json.loads(self.pending_facts_sealed) if self.pending_facts_sealed else {}
