@@ -107,10 +107,15 @@ def test_staff_scan_limit_holds_across_two_workers(fresh_app, scan_token):
 
 
 def test_per_process_memory_storage_would_let_more_through(fresh_app):
-    """The control: the same burst, counted per worker, passes more than the limit."""
+    """The control: counted per worker, bursts pass more than the limit. (A burst may now
+    and then land on one worker only; a later one reaches the other, so up to 3 bursts.)"""
     with gunicorn(fresh_app, RATELIMIT_STORAGE_URI="memory://") as base_url:
-        codes = login_burst(base_url)
-    assert accepted(codes) > LOGIN_LIMIT, codes
+        total = 0
+        for _ in range(3):
+            total += accepted(login_burst(base_url))
+            if total > LOGIN_LIMIT:
+                break
+    assert total > LOGIN_LIMIT
 
 
 def _redis_up():
