@@ -107,6 +107,8 @@ class Config:
     VIEW_CACHE_ENTRIES = int(_env("VIEW_CACHE_ENTRIES", 20000))  # per worker, without Redis
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_LOGIN = _env("RATELIMIT_LOGIN", "20/minute")
+    # Station registrations per staff member: each answer tells "registered or not" (README).
+    RATELIMIT_PERSON_CREATE = _env("RATELIMIT_PERSON_CREATE", "60/minute")
     RATELIMIT_ENABLED = True
     # Staff scans of personal codes (issue 7): per staff member and per source address.
     RATELIMIT_CODE_RESOLVE_STAFF = _env("RATELIMIT_CODE_RESOLVE_STAFF", "60/minute")

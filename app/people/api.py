@@ -1,10 +1,11 @@
 """People: the job seeker's own profile and relatives, and staff views within their region."""
+from flask import current_app, g
 from flask_smorest import Blueprint
 
 from app.accounts.access import (access, current_person_account, current_staff,
                                  reveals_personal_data)
 from app.core.timing import no_sooner_than
-from app.extensions import db
+from app.extensions import db, limiter
 
 from . import proxies, services
 from .schemas import (ConsentSchema, FactsSchema, HouseholdInSchema, HouseholdOutSchema,
@@ -14,6 +15,15 @@ from .schemas import (ConsentSchema, FactsSchema, HouseholdInSchema, HouseholdOu
                       StaffPersonCreateSchema, StaffProxyLinkSchema, household_view)
 
 bp = Blueprint("people", __name__, url_prefix="/api/v1/people", description="Persons, households and consent records.")
+
+
+def _create_limit():
+    return current_app.config["RATELIMIT_PERSON_CREATE"]
+
+
+def _staff_key():
+    staff = g.get("staff")
+    return f"staff:{staff.id}" if staff is not None else "staff:?"
 
 
 # ------------------------------------------------------------------ the job seeker
@@ -156,6 +166,7 @@ def set_relative_household(body, person_id):
 
 @bp.route("", methods=["POST"])
 @access.staff("application.enter")
+@limiter.limit(_create_limit, key_func=_staff_key)
 @no_sooner_than("IDENTITY_ANSWER_FLOOR")
 @bp.arguments(StaffPersonCreateSchema)
 @bp.response(201, PersonSchema)

@@ -219,3 +219,13 @@ def test_staff_registration_answers_alike_in_and_out_of_scope(client, fresh_app,
     started = time.perf_counter()
     create_person(client, other, number=unregistered_id("091"), residence="150702001001")
     assert FLOOR <= time.perf_counter() - started < FLOOR + 0.25
+
+
+def test_station_registrations_are_limited_per_staff_member(client, fresh_app, monkeypatch):
+    monkeypatch.setitem(fresh_app.config, "RATELIMIT_PERSON_CREATE", "2/minute")
+    home = staff_token(client, "station_xc")
+    create_person(client, home, number=unregistered_id("011"))
+    create_person(client, home, number=older_man_id("051"))
+    limited = create_person(client, home, number=older_man_id("051"), expect=429)
+    assert limited["error"]["code"] == "rate_limited"
+    create_person(client, staff_token(client, "township_xc"), number=unregistered_id("021"))
