@@ -30,7 +30,11 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 @contextlib.contextmanager
 def gunicorn(app, **env):
-    """`gunicorn --workers 2 wsgi:app` on the suite's database; yields its base URL."""
+    """`gunicorn --workers 2 wsgi:app` on the suite's database; yields its base URL.
+
+    --preload: both workers are forked from a loaded app and serve at once (without it the
+    second may still be importing when the burst comes, and one worker would serve it all).
+    Each worker still has its own limiter storage object, as under `make run`."""
     port = free_port()
     environment = child_env(
         APP_ENV="testing", TEST_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
@@ -43,7 +47,7 @@ def gunicorn(app, **env):
     with tempfile.TemporaryFile() as log_file:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-             "wsgi:app"], cwd=REPO_ROOT, env=environment, stdout=log_file,
+             "--preload", "wsgi:app"], cwd=REPO_ROOT, env=environment, stdout=log_file,
             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         try:
             wait_until_healthy(f"http://127.0.0.1:{port}/healthz", process, log_file, 30)
