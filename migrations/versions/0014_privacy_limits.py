@@ -1,7 +1,7 @@
 """people: proxy links that wait for the relative or a station; shared rate-limit counters
 
 Revision ID: 0014_privacy_limits
-Revises: 0011_staff_grants
+Revises: 0013_benefit_no_overlap
 Create Date: 2026-12-02 10:00:00
 
 Issue 12: a family member's request to act for a relative (亲情服务) no longer takes effect
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = '0014_privacy_limits'
-down_revision = '0011_staff_grants'
+down_revision = '0013_benefit_no_overlap'
 branch_labels = None
 depends_on = None
 
