@@ -6,11 +6,7 @@ parallel requests larger than the limit goes at login and at the staff scan. Exa
 configured number get through. The same burst against the per-process memory storage lets
 more through: that proves the burst reaches both workers, so the test can fail.
 """
-import contextlib
 import os
-import subprocess
-import sys
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -20,7 +16,7 @@ import requests
 from app.core.ratelimit import DatabaseStorage, RateLimitCounter
 from app.extensions import db, limiter
 from tests.builders import staff_token
-from tests.support.servers import REPO_ROOT, _stop, child_env, free_port, wait_until_healthy
+from tests.support.race import run_app_server
 
 LOGIN_LIMIT = 8
 SCAN_LIMIT = 12
@@ -28,34 +24,16 @@ BURST = 30
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
-@contextlib.contextmanager
-def gunicorn(app, **env):
-    """`gunicorn --workers 2 wsgi:app` on the suite's database; yields its base URL.
-
-    --preload: both workers are forked from a loaded app and serve at once (without it the
-    second may still be importing when the burst comes, and one worker would serve it all).
+def gunicorn(app, **settings):
+    """`gunicorn --workers 2 wsgi:app` on the suite's database, as `make run` starts it, with
+    only the limiter storage the test asks for. --preload: both workers are forked from a
+    loaded app and serve at once (else one may still be importing when the burst comes).
     Each worker still has its own limiter storage object, as under `make run`."""
-    port = free_port()
-    environment = child_env(
-        APP_ENV="testing", TEST_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-        RATELIMIT_LOGIN=f"{LOGIN_LIMIT}/minute",
+    return run_app_server(
+        app, workers=2, threads=1, preload=True, RATELIMIT_LOGIN=f"{LOGIN_LIMIT}/minute",
         RATELIMIT_CODE_RESOLVE_STAFF=f"{SCAN_LIMIT}/minute",
-        RATELIMIT_CODE_RESOLVE_IP="1000/minute", **env)
-    for name in ("REDIS_URL", "RATELIMIT_STORAGE_URI"):  # only what the test asks for
-        if name not in env:
-            environment.pop(name, None)
-    with tempfile.TemporaryFile() as log_file:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-             "--preload", "wsgi:app"], cwd=REPO_ROOT, env=environment, stdout=log_file,
-            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        try:
-            wait_until_healthy(f"http://127.0.0.1:{port}/healthz", process, log_file, 30)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            _stop(process)
-            log_file.seek(0)
-            print(log_file.read()[-200000:].decode(errors="replace"))  # shown when a test fails
+        RATELIMIT_CODE_RESOLVE_IP="1000/minute",
+        **{"REDIS_URL": None, "RATELIMIT_STORAGE_URI": None, **settings})
 
 
 def burst(url, bodies, headers=None):
