@@ -81,6 +81,9 @@ class Config:
     WECHAT_API_BASE = _env("WECHAT_API_BASE", "https://api.weixin.qq.com/")
     WECHAT_TIMEOUT = float(_env("WECHAT_TIMEOUT", 5))
     PRIVACY_NOTICE_VERSION = _env("PRIVACY_NOTICE_VERSION", "2025-01")
+    # Answers that could tell whether an ID number is registered (a relative request, a
+    # station registration) take at least this long, whichever way it went (seconds).
+    IDENTITY_ANSWER_FLOOR = float(_env("IDENTITY_ANSWER_FLOOR", 0.3))
 
     # Push (app/wechat): message templates, the outbox worker and the SMS fallback.
     # Template ids per environment: JSON {kind: id}; kinds are in app/wechat/data/templates.json.
@@ -105,13 +108,17 @@ class Config:
 
     # Redis is optional: rate limits and the WeChat token cache use it when configured.
     REDIS_URL = _env("REDIS_URL")
-    RATELIMIT_STORAGE_URI = _env("REDIS_URL", "memory://")
+    # Rate limits hold across all workers: counted in Redis when REDIS_URL is set, else in
+    # the database (app/core/ratelimit.py, "sqldb://"). "memory://" would count per process.
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", _env("REDIS_URL", "sqldb://"))
     # Rendered person views (self overview, staff scan profile), keyed by the person's data
     # revision; the lifetime bounds what the key cannot see (new vacancies). 0 turns it off.
     VIEW_CACHE_SECONDS = int(_env("VIEW_CACHE_SECONDS", 300))
     VIEW_CACHE_ENTRIES = int(_env("VIEW_CACHE_ENTRIES", 20000))  # per worker, without Redis
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_LOGIN = _env("RATELIMIT_LOGIN", "20/minute")
+    # Station registrations per staff member: each answer tells "registered or not" (README).
+    RATELIMIT_PERSON_CREATE = _env("RATELIMIT_PERSON_CREATE", "60/minute")
     RATELIMIT_ENABLED = True
     # Staff scans of personal codes (issue 7): per staff member and per source address.
     RATELIMIT_CODE_RESOLVE_STAFF = _env("RATELIMIT_CODE_RESOLVE_STAFF", "60/minute")
@@ -169,7 +176,8 @@ class TestingConfig(Config):
     # Cheap hashing keeps the suite fast; production costs are tested by ProductionConfig.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
-    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "sqldb://")  # shared, not per process
+    IDENTITY_ANSWER_FLOOR = float(_env("IDENTITY_ANSWER_FLOOR", 0))  # tests that time set it
     WECHAT_TIMEOUT = 2.0
     SMS_TIMEOUT = 2.0
 

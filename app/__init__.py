@@ -125,6 +125,8 @@ def create_app(config=None, **overrides):
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     babel.init_app(app, locale_selector=_select_locale)
+    from app.core.ratelimit import configure_limiter_storage  # registers "sqldb://"
+    configure_limiter_storage(app)
     limiter.init_app(app)
     api.init_app(app)
     _install_services(app)

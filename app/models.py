@@ -8,7 +8,9 @@ from app.certification.models import (Application, ApplicationEvent, Certificati
                                       Evidence, Objection, RegionSettings)
 from app.core.calendar import CalendarYear  # noqa: F401
 from app.core.idempotency import IdempotencyRecord  # noqa: F401
-from app.people.models import Household, HouseholdMember, LegalBasis, Person  # noqa: F401
+from app.core.ratelimit import RateLimitCounter  # noqa: F401
+from app.people.models import (Household, HouseholdMember, LegalBasis, Person,  # noqa: F401
+                               ProxyLink)
 from app.policies.models import Benefit, PolicyVersion  # noqa: F401
 from app.wechat.models import PushAttempt, PushMessage, PushSubscription, WeChatToken  # noqa: F401
 from app.jobs.models import (Employer, JobPreference, Recommendation,  # noqa: F401

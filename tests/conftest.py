@@ -55,7 +55,8 @@ def fresh_app(app):
     # The database starts over, so do the audit checkpoints that anchor its chain.
     Path(app.config["AUDIT_CHECKPOINT_FILE"]).unlink(missing_ok=True)
     from app.extensions import limiter
-    limiter.reset()
+    with app.app_context():  # counters live in the database (already reset) or in memory
+        limiter.reset()
     app.extensions["view_cache"].clear()  # revisions repeat after a reset
     return app
 

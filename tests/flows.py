@@ -62,3 +62,17 @@ def step(client, staff, application_id, path, body=None, expect=200, headers=Non
                                                      **(headers or {})})
     assert response.status_code == expect, response.get_json()
     return response.get_json()
+
+
+def verify_at_station(client, id_number, link_id, station="station_xc"):
+    """A station checks the relative's ID card and signed consent: the proxy link takes
+    effect. Returns the relative as the station sees them."""
+    staff = staff_token(client, station)
+    person = client.post("/api/v1/people/lookup", json={"id_number": id_number},
+                         headers=auth(staff))
+    assert person.status_code == 200, person.get_json()
+    verified = client.post(
+        f"/api/v1/people/{person.get_json()['id']}/proxy-links/{link_id}/verify",
+        json={"notice_version": NOTICE, "channel": "station_paper"}, headers=auth(staff))
+    assert verified.status_code == 200, verified.get_json()
+    return person.get_json()

@@ -69,7 +69,8 @@ def _token(app, client, caller):
     kind, name = caller
     if kind == "staff":
         return _fresh_staff_token(app, name)
-    limiter.reset()  # the login limit is not what this test is about
+    with app.app_context():
+        limiter.reset()  # the login limit is not what this test is about
     return person_token(client, name)  # logs in again: a generated logout ends only its own
 
 

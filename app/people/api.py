@@ -1,16 +1,29 @@
 """People: the job seeker's own profile and relatives, and staff views within their region."""
+from flask import current_app, g
 from flask_smorest import Blueprint
 
 from app.accounts.access import (access, current_person_account, current_staff,
                                  reveals_personal_data)
-from app.extensions import db
+from app.core.timing import no_sooner_than
+from app.extensions import db, limiter
 
-from . import services
+from . import proxies, services
 from .schemas import (ConsentSchema, FactsSchema, HouseholdInSchema, HouseholdOutSchema,
-                      IdentitySchema, LookupSchema, PersonSchema, RelativeCreateSchema,
-                      RevealResultSchema, RevealSchema, StaffPersonCreateSchema, household_view)
+                      IdentitySchema, IncomingProxyLinkSchema, LookupSchema, PersonSchema,
+                      ProxyConfirmSchema, ProxyLinkSchema, ProxyVerifySchema,
+                      RelativeCreateSchema, RevealResultSchema, RevealSchema,
+                      StaffPersonCreateSchema, StaffProxyLinkSchema, household_view)
 
 bp = Blueprint("people", __name__, url_prefix="/api/v1/people", description="Persons, households and consent records.")
+
+
+def _create_limit():
+    return current_app.config["RATELIMIT_PERSON_CREATE"]
+
+
+def _staff_key():
+    staff = g.get("staff")
+    return f"staff:{staff.id}" if staff is not None else "staff:?"
 
 
 # ------------------------------------------------------------------ the job seeker
@@ -76,13 +89,51 @@ def list_my_relatives():
 
 @bp.route("/me/relatives", methods=["POST"])
 @access.person
+@no_sooner_than("IDENTITY_ANSWER_FLOOR")
 @bp.arguments(RelativeCreateSchema)
-@bp.response(201, PersonSchema)
+@bp.response(202, ProxyLinkSchema)
 def add_relative(body):
-    """登记亲属并记录其同意，以便代为申请和查询（亲情服务）"""
-    person = services.register_relative(current_person_account(), **body)
+    """申请为亲属代办（亲情服务）：亲属本人在小程序确认或到服务站核验后生效"""
+    link = proxies.request_link(current_person_account(), **body)
     db.session.commit()
-    return person
+    return link
+
+
+@bp.route("/me/relatives/requests", methods=["GET"])
+@access.person
+@bp.response(200, ProxyLinkSchema(many=True))
+def list_my_relative_requests():
+    """我提出的亲情服务申请及其状态"""
+    return proxies.outgoing_requests(current_person_account())
+
+
+@bp.route("/me/proxy-requests", methods=["GET"])
+@access.person
+@bp.response(200, IncomingProxyLinkSchema(many=True))
+def list_proxy_requests():
+    """家人申请为我代办、等待我确认的请求"""
+    return proxies.incoming_requests(current_person_account())
+
+
+@bp.route("/me/proxy-requests/<bigid:link_id>/confirm", methods=["POST"])
+@access.person
+@bp.arguments(ProxyConfirmSchema)
+@bp.response(200, IncomingProxyLinkSchema)
+def confirm_proxy_request(body, link_id):
+    """确认家人可以为我代办（亲情服务）"""
+    link = proxies.confirm_link(current_person_account(), link_id, body)
+    db.session.commit()
+    return link
+
+
+@bp.route("/me/proxy-requests/<bigid:link_id>/decline", methods=["POST"])
+@access.person
+@bp.response(200, IncomingProxyLinkSchema)
+def decline_proxy_request(link_id):
+    """拒绝家人的代办申请"""
+    link = proxies.decline_link(current_person_account(), link_id)
+    db.session.commit()
+    return link
 
 
 @bp.route("/me/relatives/<bigid:person_id>", methods=["PATCH"])
@@ -115,6 +166,8 @@ def set_relative_household(body, person_id):
 
 @bp.route("", methods=["POST"])
 @access.staff("application.enter")
+@limiter.limit(_create_limit, key_func=_staff_key)
+@no_sooner_than("IDENTITY_ANSWER_FLOOR")
 @bp.arguments(StaffPersonCreateSchema)
 @bp.response(201, PersonSchema)
 def create_person(body):
@@ -205,3 +258,22 @@ def reveal_person(body, person_id):
     value = services.reveal_field(staff, person, body["field"], body["purpose"])
     db.session.commit()
     return {"field": body["field"], "value": value}
+
+
+@bp.route("/<bigid:person_id>/proxy-links", methods=["GET"])
+@access.staff("person.read")
+@bp.response(200, StaffProxyLinkSchema(many=True))
+def list_proxy_links(person_id):
+    """该人员的亲情服务申请（本辖区）"""
+    return proxies.links_of_person(current_staff(), person_id)
+
+
+@bp.route("/<bigid:person_id>/proxy-links/<bigid:link_id>/verify", methods=["POST"])
+@access.staff("application.enter")
+@bp.arguments(ProxyVerifySchema)
+@bp.response(200, StaffProxyLinkSchema)
+def verify_proxy_link(body, person_id, link_id):
+    """服务站核验本人身份证和签字同意后，使亲情服务授权生效（留痕）"""
+    link = proxies.verify_link(current_staff(), person_id, link_id, body)
+    db.session.commit()
+    return link

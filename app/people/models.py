@@ -9,7 +9,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy import (JSON, BigInteger, Boolean, Date, ForeignKey, Integer, Numeric,
-                        SmallInteger, String)
+                        SmallInteger, String, UniqueConstraint, false)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.clock import utcnow
@@ -152,6 +152,9 @@ class Person(db.Model):
     # Bumped by database triggers (migration 0010) on any change to the person's data in
     # PERSON_DATA_TABLES: views cached under it are never served stale. Never set it here.
     revision: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # A record a family member created for a relative (亲情服务) whom nobody has vouched for
+    # yet: the real person claims it by registering themselves; a station visit vouches it.
+    unvouched: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     created_by: Mapped[str] = mapped_column(String(40))  # "staff:12" / "person:3"
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -192,3 +195,42 @@ class LegalBasis(db.Model):
     recorded_by: Mapped[str] = mapped_column(String(40))  # "staff:12" / "person:3"
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ProxyLinkStatus(StrEnum):
+    PENDING = "pending"    # asked for; grants nothing yet
+    ACTIVE = "active"      # confirmed by the relative or verified at a station
+    DECLINED = "declined"  # refused by the relative
+
+
+class ProxyLink(db.Model):
+    """亲情服务: a family member's account asks to act for a person (the relative).
+
+    The request grants nothing: it takes effect only when the relative confirms it in the
+    mini-program or a station in the relative's region verifies it; only then is the
+    proxy-service legal basis (granted to the family member's account) recorded.
+    """
+    __tablename__ = "proxy_links"
+    __table_args__ = (UniqueConstraint("person_id", "account_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("person_accounts.id"), index=True)
+    relation: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(10))
+    # Facts the family member entered, applied only once the link takes effect.
+    pending_facts_sealed: Mapped[str | None] = mapped_column(EncryptedText)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(40))  # "person:3" / "staff:12"
+    legal_basis_id: Mapped[int | None] = mapped_column(ForeignKey("legal_bases.id"))
+
+    requester = relationship("PersonAccount")
+
+    @property
+    def requester_phone(self):
+        return self.requester.phone if self.requester is not None else None
+
+    @property
+    def pending_facts(self):
+        return json.loads(self.pending_facts_sealed) if self.pending_facts_sealed else {}

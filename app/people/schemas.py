@@ -98,6 +98,45 @@ class RelativeCreateSchema(IdentitySchema):
                              validate=validate.OneOf([r for r in RELATIONS if r != "self"]))
 
 
+class ProxyConfirmSchema(StrictSchema):
+    notice_version = fields.String(required=True, validate=validate.Length(1, 32))
+
+
+class ProxyVerifySchema(StrictSchema):
+    notice_version = fields.String(required=True, validate=validate.Length(1, 32))
+    channel = fields.String(required=True,
+                            validate=validate.OneOf([Channel.STATION_PAPER.value,
+                                                     Channel.STATION_ELECTRONIC.value]))
+
+
+class ProxyLinkSchema(Schema):
+    """A request to act for a relative. It names the person only once it is in effect: a
+    pending request says nothing about whether the ID number was registered."""
+    id = fields.Integer()
+    status = fields.String()
+    relation = fields.String()
+    requested_at = fields.DateTime()
+    decided_at = fields.DateTime(allow_none=True)
+    person_id = fields.Function(lambda link: link.person_id if link.status == "active" else None,
+                                allow_none=True)
+
+
+class IncomingProxyLinkSchema(Schema):
+    """A request as the relative sees it: who asks (masked) and as what."""
+    id = fields.Integer()
+    status = fields.String()
+    relation = fields.String()
+    requested_at = fields.DateTime()
+    requester_phone = fields.Function(lambda link: mask_phone(link.requester_phone),
+                                      allow_none=True)
+
+
+class StaffProxyLinkSchema(ProxyLinkSchema):
+    person_id = fields.Integer()
+    account_id = fields.Integer()
+    decided_by = fields.String(allow_none=True)
+
+
 class LookupSchema(StrictSchema):
     id_number = fields.String(required=True, validate=validate.Length(15, 18))
 
@@ -192,6 +231,7 @@ class PersonSchema(Schema):
     age = fields.Function(lambda p: _age(p.birth_date))
     residence_region_code = fields.String()
     has_wechat = fields.Function(lambda p: p.person_account_id is not None)
+    unvouched = fields.Boolean()
     urban_resident = fields.Boolean(allow_none=True)
     residence_since = fields.Date(allow_none=True)
     employment_status = fields.String(allow_none=True)

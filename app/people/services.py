@@ -139,20 +139,43 @@ def apply_facts(person, facts):
     return sorted(k for k in facts if k in FACT_FIELDS)
 
 
+def _person_row(caller, name, identity, residence_region_code, phone, account):
+    return Person(name=name.strip(), id_number=identity.number,
+                  id_number_index=index_of(identity.number), birth_date=identity.birth_date,
+                  gender=identity.gender, residence_region_code=residence_region_code,
+                  phone=phone, phone_index=index_of(phone) if phone else None,
+                  person_account_id=account.id if account else None, skills=[],
+                  trades_trained=[], skill_certificates=[], wants=[],
+                  public_welfare_placements=0, created_by=who(caller))
+
+
 def _new_person(caller, name, identity, residence_region_code, phone, account):
-    person = Person(name=name.strip(), id_number=identity.number,
-                    id_number_index=index_of(identity.number), birth_date=identity.birth_date,
-                    gender=identity.gender, residence_region_code=residence_region_code,
-                    phone=phone, phone_index=index_of(phone) if phone else None,
-                    person_account_id=account.id if account else None, skills=[],
-                    trades_trained=[], skill_certificates=[], wants=[],
-                    public_welfare_placements=0, created_by=who(caller))
+    person = _person_row(caller, name, identity, residence_region_code, phone, account)
     db.session.add(person)
     try:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict("people.duplicate_id_number", _l("该身份证号已登记")) from None
+        raise _duplicate() from None
+    return person
+
+
+def _duplicate():
+    """One answer for an ID number already registered, wherever (no id, no region)."""
+    return Conflict("people.duplicate_id_number", _l("该身份证号已登记，请携带身份证到服务站核验身份"))
+
+
+def claim_unvouched(caller, person, *, name, residence_region_code, phone, account):
+    """The real person (in the mini-program or at a station) takes over a record a family
+    member created for them: their own name, residence and phone replace what was typed."""
+    person.name = name.strip()
+    person.residence_region_code = residence_region_code
+    person.phone, person.phone_index = phone, index_of(phone) if phone else None
+    person.person_account_id = account.id if account else None
+    person.unvouched = False
+    db.session.flush()
+    record("person.claimed", "person", person.id,
+           details={"by": "station" if isinstance(caller, StaffAccount) else "self"})
     return person
 
 
@@ -170,10 +193,16 @@ def create_person(staff, *, name, id_number, residence_region_code, consent, pho
         raise NotFound("region.not_found", _l("行政区划不存在"), {"code": residence_region_code})
     _check_notice(consent)
     existing = _existing(identity)
+    if existing is not None and not existing.unvouched:
+        # In scope or not, the same answer (SECURITY.md "registered ID numbers"): the staff
+        # member finds a person in their own scope through /people/lookup.
+        raise _duplicate()
     if existing is not None:
-        details = {"person_id": existing.id} if in_scope(staff, existing) else {}
-        raise Conflict("people.duplicate_id_number", _l("该身份证号已登记"), details)
-    person = _new_person(staff, name, identity, residence_region_code, phone, None)
+        person = claim_unvouched(staff, existing, name=name,
+                                 residence_region_code=residence_region_code, phone=phone,
+                                 account=None)
+    else:
+        person = _new_person(staff, name, identity, residence_region_code, phone, None)
     record_consent(staff, person, consent)
     apply_facts(person, facts or {})
     record("person.created", "person", person.id, details={"channel": "station"})
@@ -203,12 +232,17 @@ def register_self(account, *, name, id_number, residence_region_code, consent, f
         return own, False
     _check_notice(consent)
     existing = _existing(identity)
+    if existing is not None and existing.unvouched:
+        claim_unvouched(account, existing, name=name, residence_region_code=residence_region_code,
+                        phone=account.phone, account=account)
+        record_consent(account, existing, consent)
+        apply_facts(existing, facts or {})
+        return existing, False
     if existing is not None:
         matches = (existing.person_account_id is None and existing.name == name.strip()
                    and account.phone_index and existing.phone_index == account.phone_index)
         if not matches:
-            raise Conflict("people.duplicate_id_number",
-                           _l("该身份证号已登记，请携带身份证到服务站核验身份"))
+            raise _duplicate()
         existing.person_account_id = account.id
         record_consent(account, existing, consent)
         existing.residence_region_code = residence_region_code
@@ -220,35 +254,6 @@ def register_self(account, *, name, id_number, residence_region_code, consent, f
     apply_facts(person, facts or {})
     record("person.created", "person", person.id, details={"channel": "miniprogram"})
     return person, True
-
-
-def register_relative(account, *, name, id_number, residence_region_code, relation, consent,
-                      facts=None):
-    """亲情服务: a family member registers an older or disabled relative and may act for them.
-
-    The relative's consent is declared by the family member (channel proxy_miniprogram);
-    the station checks it against the signed consent form (evidence kind consent_form).
-    """
-    identity = parse_identity(id_number)
-    check_residence(residence_region_code)
-    own = own_person(account, required=False)
-    if own is not None and own.id_number_index == index_of(identity.number):
-        raise ValidationFailed("people.proxy_self", _l("不能把本人登记为亲属"))
-    _check_notice(consent)
-    existing = _existing(identity)
-    if existing is not None:
-        if live_basis(existing.id, Purpose.PROXY_SERVICE, account.id) is not None:
-            return existing
-        raise Conflict("people.duplicate_id_number",
-                       _l("该身份证号已登记，请陪同亲属到服务站办理亲情服务授权"))
-    person = _new_person(account, name, identity, residence_region_code, None, None)
-    record_consent(account, person, consent, channel=Channel.PROXY_MINIPROGRAM)
-    record_consent(account, person, {**consent, "relation": relation},
-                   purpose=Purpose.PROXY_SERVICE, granted_to=account,
-                   channel=Channel.PROXY_MINIPROGRAM)
-    apply_facts(person, facts or {})
-    record("person.created", "person", person.id, details={"channel": "proxy"})
-    return person
 
 
 def update_facts(caller, person, facts):

@@ -10,7 +10,7 @@ from app.certification.models import Application, ApplicationEvent
 from app.extensions import db
 from tests.builders import NOTICE, auth, error_code, id_number, person_token, staff_token
 from tests.flows import (COMMITMENT, OLDER_FACTS, applicant, apply_self, create_person,
-                         register_self, step)
+                         register_self, step, verify_at_station)
 
 BASE = "/api/v1/certification"
 
@@ -172,8 +172,8 @@ def test_family_member_applies_for_a_relative(client):
     body = {"name": "刘大妈", "id_number": id_number("150102", date(1974, 2, 2), "042"),
             "residence_region_code": "150102001001", "relation": "parent",
             "consent": {"notice_version": NOTICE}, "facts": OLDER_FACTS}
-    relative = client.post("/api/v1/people/me/relatives", json=body, headers=auth(family))
-    relative_id = relative.get_json()["id"]
+    link = client.post("/api/v1/people/me/relatives", json=body, headers=auth(family))
+    relative_id = verify_at_station(client, body["id_number"], link.get_json()["id"])["id"]
     created = apply_self(client, family, person_id=relative_id)
     assert created["channel"] == "proxy" and created["person"]["id"] == relative_id
     assert [a["id"] for a in client.get(f"{BASE}/my/applications", headers=auth(family))

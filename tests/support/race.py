@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from .servers import REPO_ROOT, _stop, free_port, wait_until_healthy
+from .servers import REPO_ROOT, _stop, child_env, free_port, wait_until_healthy
 
 WORKERS, THREADS, BURST = 3, 4, 20
 # Values the server must share with the in-process test app (same tokens, same keys).
@@ -30,20 +30,25 @@ SHARED_CONFIG = ("JWT_SECRET", "DATA_ENCRYPTION_KEYS", "BLIND_INDEX_KEY", "WECHA
                  "WECHAT_SECRET", "WECHAT_API_BASE", "EVIDENCE_DIR")
 
 
-def _server_env(app):
-    env = dict(os.environ, APP_ENV="testing",
-               TEST_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-               PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT),
-                                                        os.environ.get("PYTHONPATH")])))
+def _server_env(app, settings):
+    env = child_env(APP_ENV="testing", TEST_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"])
     for name in SHARED_CONFIG:
         if app.config.get(name) is not None:
             env[name] = str(app.config[name])
+    for name, value in settings.items():  # None: not set at all for the server
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = str(value)
     return env
 
 
 @contextlib.contextmanager
-def run_app_server(app, workers=WORKERS, threads=THREADS):
-    """`gunicorn wsgi:app` (gthread) on a free loopback port; yield its base URL."""
+def run_app_server(app, workers=WORKERS, threads=THREADS, preload=False, **settings):
+    """`gunicorn wsgi:app` (gthread) on a free loopback port; yield its base URL.
+
+    `settings` are environment variables for the server (None removes one). `preload`
+    forks every worker from a loaded app, so all of them serve from the first request."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     keep = os.environ.get("RACE_SERVER_LOG")  # a path: keep the server's output for a look
@@ -51,8 +56,9 @@ def run_app_server(app, workers=WORKERS, threads=THREADS):
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
              "--workers", str(workers), "--threads", str(threads),
-             "--worker-class", "gthread", "--timeout", "60", "wsgi:app"],
-            cwd=REPO_ROOT, env=_server_env(app), stdout=log_file, stderr=subprocess.STDOUT,
+             "--worker-class", "gthread", "--timeout", "60", *(["--preload"] if preload else []),
+             "wsgi:app"],
+            cwd=REPO_ROOT, env=_server_env(app, settings), stdout=log_file, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL)
         try:
             wait_until_healthy(base_url + "/healthz", process, log_file, timeout=60)
