@@ -25,7 +25,8 @@ from sqlalchemy import BigInteger, Integer, String, case, delete, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.core.concurrency import dialect_insert
+from app.core.database import db
 
 SCHEME = "sqldb"
 KEY_LENGTH = 200
@@ -52,7 +53,6 @@ def _stored_key(key):
 
 
 def _upsert(conn, key, amount, now_ms, expires_ms):
-    from app.wechat.sqlutil import dialect_insert
     table = RateLimitCounter.__table__
     stmt = dialect_insert(conn, table).values(key=key, count=amount, expires_at_ms=expires_ms)
     expired = table.c.expires_at_ms <= now_ms
