@@ -44,7 +44,7 @@ def _server_env(app, settings):
 
 
 @contextlib.contextmanager
-def run_app_server(app, workers=WORKERS, threads=THREADS, preload=False, **settings):
+def run_app_server(app, workers=WORKERS, threads=THREADS, preload=True, **settings):
     """`gunicorn wsgi:app` (gthread) on a free loopback port; yield its base URL.
 
     `settings` are environment variables for the server (None removes one). `preload`
