@@ -25,26 +25,36 @@ run: seed
 	$(PY) -m scripts.run_demo
 
 # The whole suite on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set.
-test: $(STAMP)
+test: test-sqlite
+	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; fi
+
+test-sqlite: $(STAMP)
 	env -u TEST_DATABASE_URL $(PY) -m pytest -q -p no:cacheprovider tests
-	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-	  echo "== again on $$TEST_DATABASE_URL"; \
-	  TEST_DATABASE_URL="$$TEST_DATABASE_URL" $(PY) -m pytest -q -p no:cacheprovider tests; \
-	fi
+
+test-postgres: $(STAMP)
+	@test -n "$$TEST_DATABASE_URL" || (echo "set TEST_DATABASE_URL"; exit 2)
+	@echo "== again on $$TEST_DATABASE_URL"
+	$(PY) -m pytest -q -p no:cacheprovider tests
 
 # The suite again with the clock at 23:30 and at 00:30 Beijing time (UTC is still on the day
 # before at 00:30): a test that reads the machine's date instead of the service's fails here
-# whatever hour it runs at. SQLite only; .ci/run calls it after `make test`. The bursts of
-# parallel requests at real gunicorn servers and the OpenAPI fuzzing (a third of the suite's
-# time, about concurrency and input, not the hour) run in `make test` only.
+# whatever hour it runs at. SQLite only; both hours at once, each with its own Redis database;
+# .ci/run runs it beside the PostgreSQL pass. The bursts of parallel requests at real gunicorn
+# servers and the OpenAPI fuzzing (about concurrency and input, not the hour, and a third of
+# the suite's time) run in `make test` only.
 CLOCK_SKIP := --ignore=tests/core/test_exactly_once.py --ignore=tests/core/test_ratelimit_shared.py \
   --ignore=tests/audit/test_concurrency.py --ignore=tests/accounts/test_rate_limit_redis.py \
   --ignore=tests/test_fuzz_openapi.py
 test-clock: $(STAMP)
-	@for at in 23:30 00:30; do \
+	@logs=$$(mktemp -d); for run in 23:30,13 00:30,14; do at=$${run%,*}; redis=$${run#*,}; \
+	  ( TEST_CLOCK=$$at TEST_REDIS_URL=redis://127.0.0.1:6379/$$redis env -u TEST_DATABASE_URL \
+	    $(PY) -m pytest -q -p no:cacheprovider $(CLOCK_SKIP) tests >$$logs/$$redis.log 2>&1; \
+	    echo $$? >$$logs/$$redis.rc ) & \
+	done; wait; status=0; for run in 23:30,13 00:30,14; do at=$${run%,*}; redis=$${run#*,}; \
 	  echo "== with the clock at $$at Beijing time"; \
-	  TEST_CLOCK=$$at env -u TEST_DATABASE_URL $(PY) -m pytest -q -p no:cacheprovider $(CLOCK_SKIP) tests || exit 1; \
-	done
+	  if [ "$$(cat $$logs/$$redis.rc)" = 0 ]; then tail -n 1 $$logs/$$redis.log; \
+	  else tail -n 60 $$logs/$$redis.log; status=1; fi; \
+	done; rm -rf $$logs; exit $$status
 
 # Generates the synthetic dataset on first use (BENCH_PERSONS, default 1,000,000), then loads
 # the service and the bare baseline with wrk; see BENCHMARKS.md.
