@@ -109,7 +109,7 @@ def report_subscriptions(account, result):
     table = PushSubscription.__table__
     now = utcnow()
     # The person's rows first, in the order the push worker locks several of them
-    # (app.wechat.worker.lock_quotas): the two never wait for each other in a cycle.
+    # (app.wechat.outbox_sql.lock_quotas): the two never wait for each other in a cycle.
     db.session.execute(select(table.c.id).where(table.c.person_account_id == account.id)
                        .order_by(table.c.person_account_id, table.c.template_id)
                        .with_for_update())

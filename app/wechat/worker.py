@@ -62,19 +62,14 @@ after that moment; a row claimed just before is checked again when its send begi
 every recovery pass marks the queued rows whose window closed `expired` (a quota held for
 a retry is given back).
 """
-import json
 import logging
 import os
 import random
-import re
 import socket
 import time
-import uuid
-from collections import Counter
-from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import bindparam, insert, select, tuple_, update
+from sqlalchemy import select, update
 
 from app.accounts.models import PersonAccount
 from app.core.clock import utcnow
@@ -82,141 +77,18 @@ from app.core.wechat import WeChatError
 from app.extensions import db
 
 from . import delivery
+from .claiming import Claiming
 from .delivery import FAILED, FALLBACK, RETRY, SENT, SMS, WECHAT, Decision
-from .models import MessageStatus, PushAttempt, PushMessage, PushSubscription
+from .models import MessageStatus
+from .outbox_sql import (INSERT_ATTEMPT, MARK_IN_FLIGHT, MESSAGES, RECORD_OUTCOME, REFUND_QUOTA,
+                         ZERO_QUOTA, safe_errmsg)
 from .sms import SmsError
+from .worker_types import Plan, Result, WorkerSettings
 
 log = logging.getLogger(__name__)
 
-MESSAGES = PushMessage.__table__
-ATTEMPTS = PushAttempt.__table__
-SUBSCRIPTIONS = PushSubscription.__table__
-_DIGITS = re.compile(r"\d{7,}")
 
-
-def _p(name):
-    return bindparam(f"p_{name}")
-
-
-# The hot path runs prebuilt statements with bound parameters on the batch's connection:
-# nothing to construct or cache-key per message (a large share of the worker's CPU).
-# Run for a batch at claim, on subscription rows locked beforehand (quota >= count).
-TAKE_QUOTA = (update(SUBSCRIPTIONS)
-              .where(SUBSCRIPTIONS.c.person_account_id == _p("account_id"),
-                     SUBSCRIPTIONS.c.template_id == _p("template_id"))
-              .values(quota=SUBSCRIPTIONS.c.quota - _p("count"), updated_at=_p("now")))
-REFUND_QUOTA = (update(SUBSCRIPTIONS)
-                .where(SUBSCRIPTIONS.c.person_account_id == _p("account_id"),
-                       SUBSCRIPTIONS.c.template_id == _p("template_id"))
-                .values(quota=SUBSCRIPTIONS.c.quota + 1, updated_at=_p("now")))
-ZERO_QUOTA = (update(SUBSCRIPTIONS)
-              .where(SUBSCRIPTIONS.c.person_account_id == _p("account_id"),
-                     SUBSCRIPTIONS.c.template_id == _p("template_id"))
-              .values(quota=0, updated_at=_p("now")))
-MARK_IN_FLIGHT = (update(MESSAGES)
-                  .where(MESSAGES.c.id == _p("id"), MESSAGES.c.claim_token == _p("token"),
-                         MESSAGES.c.status == MessageStatus.SENDING,
-                         MESSAGES.c.in_flight_at.is_(None))
-                  .values(in_flight_at=_p("now"), attempt_count=_p("attempt_count"),
-                          channel=_p("channel"), quota_held=_p("quota_held"),
-                          channel_attempts=_p("channel_attempts"),
-                          fallback_reason=_p("fallback_reason"), lease_until=_p("lease"),
-                          updated_at=_p("now")))
-# Guarded by the claim token only: a row recovery marked `unknown` still takes the answer.
-RECORD_OUTCOME = (update(MESSAGES)
-                  .where(MESSAGES.c.id == _p("id"), MESSAGES.c.claim_token == _p("token"))
-                  .values(status=_p("status"), channel=_p("channel"),
-                          channel_attempts=_p("channel_attempts"),
-                          fallback_reason=_p("fallback_reason"), last_error=_p("last_error"),
-                          quota_held=_p("quota_held"), next_attempt_at=_p("next_attempt_at"),
-                          sent_at=_p("sent_at"), provider_message_id=_p("provider_message_id"),
-                          in_flight_at=None, claim_token=None, lease_until=None,
-                          updated_at=_p("now")))
-INSERT_ATTEMPT = insert(ATTEMPTS).inline()  # inline: no RETURNING of the new id
-
-
-def lock_quotas(conn, pairs):
-    """Lock the subscription rows of these (account id, template id) pairs; {pair: quota}.
-
-    Every transaction that locks several subscription rows takes them in this order,
-    (account, template) as the database sorts them (the subscription report too), so two
-    of them never wait for each other in a cycle.
-    """
-    key = tuple_(SUBSCRIPTIONS.c.person_account_id, SUBSCRIPTIONS.c.template_id)
-    return {(r.person_account_id, r.template_id): r.quota for r in conn.execute(
-        select(SUBSCRIPTIONS.c.person_account_id, SUBSCRIPTIONS.c.template_id,
-               SUBSCRIPTIONS.c.quota)
-        .where(key.in_(sorted(pairs)))
-        .order_by(SUBSCRIPTIONS.c.person_account_id, SUBSCRIPTIONS.c.template_id)
-        .with_for_update())}
-
-
-def safe_errmsg(text):
-    """Provider text for an attempt row: one line, no long digit runs (phones, ids), short."""
-    if text is None:
-        return None
-    return _DIGITS.sub("[n]", " ".join(str(text).split()))[:200]
-
-
-@dataclass(frozen=True)
-class WorkerSettings:
-    batch_size: int = 50
-    lease_seconds: int = 60
-    max_attempts: int = 6
-    poll_seconds: float = 1.0
-    miniprogram_state: str = "formal"
-    async_commit: bool = True
-
-    @classmethod
-    def from_config(cls, config, batch_size=None):
-        return cls(batch_size=batch_size or config["PUSH_BATCH_SIZE"],
-                   lease_seconds=config["PUSH_LEASE_SECONDS"],
-                   max_attempts=config["PUSH_MAX_ATTEMPTS"],
-                   poll_seconds=config["PUSH_POLL_SECONDS"],
-                   miniprogram_state=config["WECHAT_MINIPROGRAM_STATE"],
-                   async_commit=config["PUSH_ASYNC_COMMIT"])
-
-
-@dataclass
-class Claimed:
-    """A claimed row as read at claim time (ours alone while the claim holds)."""
-    id: int
-    token: str
-    kind: str
-    template_id: str
-    page: str | None
-    payload: dict
-    channel: str
-    channel_attempts: int
-    attempt_count: int
-    quota_held: bool
-    fallback_reason: str | None
-    account_id: int
-    openid: str | None
-    active: bool
-    expires_at: object = None
-
-
-@dataclass
-class Plan:
-    item: Claimed
-    channel: str
-    attempt_no: int
-    channel_attempt: int
-    started_at: object
-    phone: str | None = field(default=None, repr=False)
-
-
-@dataclass
-class Result:
-    ok: bool
-    code: object = None  # WeChat errcode (int) or SMS provider code (str); None: no answer
-    errmsg: str | None = None
-    retryable: bool = True
-    provider_id: str | None = None
-
-
-class Worker:
+class Worker(Claiming):
     def __init__(self, gateway, sms, catalog, settings, limiter, clock=utcnow, rng=random,
                  worker_id=None):
         self.gateway = gateway
@@ -259,160 +131,6 @@ class Worker:
             self._last_recovery = now
             self.recover_expired()
             self.expire_overdue()
-
-    # ------------------------------------------------------------------ claim / recover
-
-    def claim(self, limit=None):
-        """Take up to `limit` due messages for this worker under a lease, reserve their
-        WeChat quotas; commit."""
-        now = self.clock()
-        token = uuid.uuid4().hex
-        accounts = PersonAccount.__table__
-        queued = MESSAGES.c.status == MessageStatus.QUEUED
-        due = (select(MESSAGES.c.id)
-               .where(queued, MESSAGES.c.next_attempt_at <= now,
-                      MESSAGES.c.expires_at.is_(None) | (MESSAGES.c.expires_at > now))
-               .order_by(MESSAGES.c.next_attempt_at, MESSAGES.c.id)
-               .limit(limit or self.settings.batch_size)
-               .with_for_update(skip_locked=True)
-               # materialized: the locking subquery runs once, whatever the plan
-               .cte("due").prefix_with("MATERIALIZED", dialect="postgresql"))
-        with db.engine.begin() as conn:
-            claimed = conn.execute(
-                update(MESSAGES).where(MESSAGES.c.id == due.c.id, queued)
-                .values(status=MessageStatus.SENDING, claim_token=token, claimed_by=self.id,
-                        lease_until=now + timedelta(seconds=self.settings.lease_seconds),
-                        in_flight_at=None, updated_at=now)).rowcount
-            if not claimed:
-                return []
-            rows = conn.execute(
-                select(MESSAGES.c.id, MESSAGES.c.kind, MESSAGES.c.template_id, MESSAGES.c.page,
-                       MESSAGES.c.payload, MESSAGES.c.channel, MESSAGES.c.channel_attempts,
-                       MESSAGES.c.attempt_count, MESSAGES.c.quota_held,
-                       MESSAGES.c.fallback_reason, MESSAGES.c.person_account_id,
-                       MESSAGES.c.expires_at, accounts.c.openid, accounts.c.active)
-                .join(accounts, accounts.c.id == MESSAGES.c.person_account_id)
-                .where(MESSAGES.c.claim_token == token)
-                .order_by(MESSAGES.c.next_attempt_at, MESSAGES.c.id)).all()
-            batch = [Claimed(id=r.id, token=token, kind=r.kind, template_id=r.template_id,
-                             page=r.page, payload=json.loads(r.payload), channel=r.channel,
-                             channel_attempts=r.channel_attempts, attempt_count=r.attempt_count,
-                             quota_held=r.quota_held, fallback_reason=r.fallback_reason,
-                             account_id=r.person_account_id, openid=r.openid, active=r.active,
-                             expires_at=r.expires_at)
-                     for r in rows]
-            self._reserve_quotas(conn, batch, now)
-        return batch
-
-    @staticmethod
-    def _reserve_quotas(conn, batch, now):
-        """Reserve one WeChat quota for each row of the batch that will go by WeChat and
-        holds none, in claim order while the person's quota lasts; the others will find
-        `quota_held` false at begin and go by SMS (no_quota), as before."""
-        wanted = [item for item in batch
-                  if item.channel == WECHAT and item.openid and item.active
-                  and not item.quota_held
-                  and (item.expires_at is None or item.expires_at > now)]
-        if not wanted:
-            return
-        left = lock_quotas(conn, {(item.account_id, item.template_id) for item in wanted})
-        taken = Counter()
-        for item in wanted:
-            pair = (item.account_id, item.template_id)
-            if left.get(pair, 0) > taken[pair]:
-                taken[pair] += 1
-                item.quota_held = True
-        if not taken:
-            return
-        conn.execute(TAKE_QUOTA, [
-            {"p_account_id": account_id, "p_template_id": template_id, "p_count": count,
-             "p_now": now} for (account_id, template_id), count in sorted(taken.items())])
-        conn.execute(update(MESSAGES)
-                     .where(MESSAGES.c.id.in_([item.id for item in wanted if item.quota_held]))
-                     .values(quota_held=True))
-
-    def recover_expired(self):
-        """Rows whose worker vanished: unstarted ones back to queued, in-flight ones unknown."""
-        now = self.clock()
-        expired = (MESSAGES.c.status == MessageStatus.SENDING) & (MESSAGES.c.lease_until < now)
-        with db.engine.begin() as conn:
-            requeued, lost = self._recover(conn, expired, now)
-        if requeued or lost:
-            log.warning("push: recovered expired leases: %s requeued, %s unknown (ids %s)",
-                        requeued, len(lost), [row.id for row in lost][:20])
-        return requeued, len(lost)
-
-    def expire_overdue(self):
-        """Queued rows whose send window closed become `expired` (never sent); returns how many."""
-        now = self.clock()
-        overdue = (MESSAGES.c.status == MessageStatus.QUEUED) & (MESSAGES.c.expires_at <= now)
-        with db.engine.begin() as conn:
-            held = conn.execute(
-                select(MESSAGES.c.id, MESSAGES.c.person_account_id, MESSAGES.c.template_id)
-                .where(overdue, MESSAGES.c.quota_held.is_(True))
-                .order_by(MESSAGES.c.person_account_id, MESSAGES.c.template_id)  # see lock_quotas
-                .with_for_update(skip_locked=True)).all()
-            for row in held:  # a quota held for a retry that will not happen goes back
-                if conn.execute(update(MESSAGES).where(MESSAGES.c.id == row.id, overdue)
-                                .values(status=MessageStatus.EXPIRED,
-                                        last_error="window_closed", quota_held=False,
-                                        updated_at=now)).rowcount:
-                    conn.execute(REFUND_QUOTA, {"p_account_id": row.person_account_id,
-                                                "p_template_id": row.template_id,
-                                                "p_now": now})
-            count = len(held) + conn.execute(
-                update(MESSAGES).where(overdue)
-                .values(status=MessageStatus.EXPIRED, last_error="window_closed",
-                        updated_at=now)).rowcount
-        if count:
-            log.info("push: %s message(s) expired unsent (send window closed)", count)
-        return count
-
-    @staticmethod
-    def _recover(conn, expired, now):
-        requeued = conn.execute(
-            update(MESSAGES).where(expired, MESSAGES.c.in_flight_at.is_(None))
-            .values(status=MessageStatus.QUEUED, claim_token=None, claimed_by=None,
-                    lease_until=None, updated_at=now)).rowcount
-        lost = conn.execute(
-            update(MESSAGES).where(expired, MESSAGES.c.in_flight_at.is_not(None))
-            .values(status=MessageStatus.UNKNOWN, last_error="worker_lost_in_flight",
-                    quota_held=False, lease_until=None, updated_at=now)
-            .returning(MESSAGES.c.id, MESSAGES.c.attempt_count, MESSAGES.c.channel,
-                       MESSAGES.c.claimed_by, MESSAGES.c.in_flight_at)).all()
-        for row in lost:
-            conn.execute(insert(ATTEMPTS).values(
-                message_id=row.id, attempt_no=row.attempt_count, channel=row.channel,
-                worker=row.claimed_by, started_at=row.in_flight_at, finished_at=None,
-                result="unknown", errcode="worker_lost",
-                errmsg="worker stopped while the send was in flight; not resent (may have "
-                       "arrived); requeue to send again"))
-        return requeued, lost
-
-    def release(self, batch):
-        """Give back claimed rows this worker will not start (graceful stop), with the
-        quotas they hold (the next claim reserves again)."""
-        tokens = {item.token for item in batch}
-        if not tokens:
-            return 0
-        now = self.clock()
-        unstarted = (MESSAGES.c.claim_token.in_(tokens),
-                     MESSAGES.c.status == MessageStatus.SENDING,
-                     MESSAGES.c.in_flight_at.is_(None))
-        back = {"status": MessageStatus.QUEUED, "claim_token": None, "claimed_by": None,
-                "lease_until": None, "updated_at": now}
-        with db.engine.begin() as conn:
-            held = conn.execute(
-                update(MESSAGES).where(*unstarted, MESSAGES.c.quota_held.is_(True))
-                .values(quota_held=False, **back)
-                .returning(MESSAGES.c.person_account_id, MESSAGES.c.template_id)).all()
-            if held:
-                lock_quotas(conn, {tuple(row) for row in held})
-                conn.execute(REFUND_QUOTA, [
-                    {"p_account_id": account_id, "p_template_id": template_id, "p_now": now}
-                    for account_id, template_id in held])
-            return len(held) + conn.execute(update(MESSAGES).where(*unstarted)
-                                            .values(**back)).rowcount
 
     # ------------------------------------------------------------------ one batch
 
