@@ -11,7 +11,7 @@ from app.audit.services import record
 from app.core.clock import local_today, utcnow
 from app.core.conflicts import register_conflict
 from app.core.errors import Conflict, NotFound, ValidationFailed
-from app.core.models import Region, RegionClosure, is_within, subtree_codes
+from app.core.models import Region, RegionClosure, get_in_scope, is_within, subtree_codes
 from app.extensions import db
 
 from .creditcode import InvalidCreditCode, normalize_credit_code, validate_credit_code
@@ -93,14 +93,6 @@ def create_employer(caller, name, credit_code, kind, region_code, address,
     return employer
 
 
-def get_employer_in_scope(employer_id, caller):
-    """An employer only if it lies in the caller's subtree; 404 otherwise (never 403)."""
-    employer = db.session.get(Employer, employer_id)
-    if employer is None or not is_within(employer.region_code, caller.region_code):
-        raise NotFound("jobs.employer_not_found", _l("用人单位不存在"))
-    return employer
-
-
 def update_employer(caller, employer, **changes):
     """Change an employer's name, kind, address or contact."""
     changed = sorted(key for key in EMPLOYER_FIELDS
@@ -147,7 +139,7 @@ def _page(query, page, per_page):
 
 def create_vacancy(caller, employer_id, **fields):
     """Post a vacancy for an employer of the caller's subtree; it is open at once."""
-    employer = get_employer_in_scope(employer_id, caller)
+    employer = get_in_scope(Employer, caller, employer_id)
     values = {key: fields.get(key) for key in VACANCY_FIELDS}
     values["required_skills"] = list(values["required_skills"] or [])
     values["suitable_for"] = sorted(set(values["suitable_for"] or []))
@@ -163,14 +155,6 @@ def create_vacancy(caller, employer_id, **fields):
            details={"employer_id": employer.id, "region_code": vacancy.region_code,
                     "caring_job": vacancy.caring_job,
                     "public_welfare_post": vacancy.public_welfare_post})
-    return vacancy
-
-
-def get_vacancy_in_scope(vacancy_id, caller):
-    """A vacancy only if it lies in the caller's subtree; 404 otherwise (never 403)."""
-    vacancy = db.session.get(Vacancy, vacancy_id)
-    if vacancy is None or not is_within(vacancy.region_code, caller.region_code):
-        raise NotFound("jobs.vacancy_not_found", _l("岗位不存在"))
     return vacancy
 
 
