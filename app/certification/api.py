@@ -8,8 +8,10 @@ from flask_smorest import Blueprint
 from app.accounts.access import access, current_person_account, current_staff
 from app.core.concurrency import retrying
 from app.core.idempotency import idempotent
+from app.core.models import get_in_scope
 from app.extensions import db
 from app.people import services as people
+from app.people.models import Person
 
 from . import evidence as evidence_ops
 from . import review, services
@@ -142,7 +144,7 @@ def upload_mine(form, files, application_id):
 def apply_at_station(body):
     """服务站代为申请（本人到场同意并在纸质承诺书上签字）"""
     staff = current_staff()
-    person = people.get_person_in_scope(staff, body.pop("person_id"))
+    person = get_in_scope(Person, staff, body.pop("person_id"))
     application = services.submit_application(staff, person, **body)
     db.session.commit()
     return application

@@ -10,7 +10,7 @@ from app.accounts.access import (access, current_person_account, current_staff,
                                  reveals_personal_data)
 from app.core.models import get_in_scope
 from app.extensions import db
-from app.people import services as services_people
+from app.people.models import Person
 
 from . import recommendations as recs, services
 from .models import Employer, Recommendation, RecruitmentEvent, Vacancy
@@ -448,7 +448,7 @@ def person_preferences(person_id):
 def set_person_preferences(body, person_id):
     """代为填写人员求职意愿"""
     caller = current_staff()
-    prefs = recs.set_preferences(caller, services_people.get_person_in_scope(caller, person_id),
+    prefs = recs.set_preferences(caller, get_in_scope(Person, caller, person_id),
                                  **body)
     db.session.commit()
     return prefs

@@ -64,7 +64,7 @@ def preferences_of(person_id):
 
 def view_preferences(caller, person_id):
     """A staff read of a person's job wishes (the home included): audited."""
-    person = people.get_person_in_scope(caller, person_id)
+    person = get_in_scope(Person, caller, person_id)
     record("jobs.preferences_viewed", "person", person.id)
     return preferences_of(person.id)
 
@@ -124,7 +124,7 @@ def registered_person(account):
 
 def match_for_staff(caller, person_id, limit=10, today=None):
     """Matches of a person in the caller's subtree; the read is audited."""
-    person = people.get_person_in_scope(caller, person_id)
+    person = get_in_scope(Person, caller, person_id)
     result = match_person(person, limit=limit, today=today)
     record("jobs.person_matched", "person", person.id,
            details={"matches": len(result["matches"]), "considered": result["considered"]})
@@ -191,7 +191,7 @@ def create_recommendation(person, vacancy, by, today=None):
 
 def recommend_vacancy(caller, person_id, vacancy_id, today=None):
     """Staff recommend a vacancy of their subtree to a person of their subtree."""
-    person = people.get_person_in_scope(caller, person_id)
+    person = get_in_scope(Person, caller, person_id)
     vacancy = get_in_scope(Vacancy, caller, vacancy_id)
     return create_recommendation(person, vacancy, people.who(caller), today)
 

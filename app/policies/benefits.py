@@ -23,11 +23,11 @@ from app.core.conflicts import register_conflict
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.idnumber import age_on
 from app.core.masking import mask_name
-from app.core.models import subtree_codes
+from app.core.models import get_in_scope, subtree_codes
 from app.extensions import db
 from app.people.facts import build_facts
 from app.people.models import Person
-from app.people.services import get_person_in_scope, own_person, who
+from app.people.services import own_person, who
 
 from .engine import benefits_ending_within, due_dates, evaluate, policy_name
 from .models import Benefit
@@ -86,7 +86,7 @@ def record_benefit(staff, person_id, *, policy, start, end=None, source="station
     """Record that a person in the caller's subtree enjoys `policy` from `start` (to `end`
     or open). The policy must be in the catalog in force; one record per policy and period."""
     _require(staff, "benefit.manage")
-    person = get_person_in_scope(staff, person_id)
+    person = get_in_scope(Person, staff, person_id)
     lock_row(Person, person.id)  # one benefit decision per person at a time
     today = local_today()
     catalog = catalog_in_force(today)
@@ -216,7 +216,7 @@ def _benefit_ref(benefit):
 
 def view_for_staff(staff, person_id):
     """A staff read of a person's policy view: in scope only, always audited."""
-    person = get_person_in_scope(staff, person_id)
+    person = get_in_scope(Person, staff, person_id)
     view = policy_view(person)
     record("policy.person_viewed", "person", person.id,
            details={"catalog_version": view["catalog_version"]})
