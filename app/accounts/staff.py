@@ -99,14 +99,6 @@ def list_staff(caller, page=1, per_page=20):
     return db.session.scalars(query).all()
 
 
-def get_staff_in_scope(staff_id, caller):
-    """A staff account only if it lies in the caller's subtree; 404 otherwise (never 403)."""
-    staff = db.session.get(StaffAccount, staff_id)
-    if staff is None or not is_within(staff.region_code, caller.region_code):
-        raise NotFound("staff.not_found", _l("工作人员不存在"))
-    return staff
-
-
 def check_grant_scope(caller, region_code, station_id):
     """A region (and station) the caller may grant: their own subtree only (scope idiom:
     another region answers 404 region.not_found, like one that does not exist)."""

@@ -33,15 +33,6 @@ def create_certification(application, today=None):
     return certification
 
 
-def get_certification_in_scope(staff, certification_id):
-    row = db.session.scalar(select(Certification).where(
-        Certification.id == certification_id,
-        Certification.region_code.in_(subtree_codes(staff.region_code))))
-    if row is None:
-        raise NotFound("certification.certification_not_found", _l("认定记录不存在"))
-    return row
-
-
 def list_certifications(staff, *, status=None, region_code=None, recheck_due_by=None,
                         page=1, per_page=20):
     if region_code and not is_within(region_code, staff.region_code):

@@ -111,15 +111,6 @@ def record_benefit(staff, person_id, *, policy, start, end=None, source="station
     return row
 
 
-def get_benefit_in_scope(staff, benefit_id):
-    """A benefit recorded in the caller's subtree; else 404 (never 403)."""
-    row = db.session.scalar(select(Benefit).where(
-        Benefit.id == benefit_id, Benefit.region_code.in_(subtree_codes(staff.region_code))))
-    if row is None:
-        raise NotFound("policies.benefit_not_found", _l("享受记录不存在"))
-    return row
-
-
 def _already_ended():
     return Conflict("policies.benefit_ended", _l("该享受记录已经终止"))
 
@@ -127,7 +118,7 @@ def _already_ended():
 def end_benefit(staff, benefit_id, *, end, reason):
     """End a benefit on `end` (the last day it runs) for a reason of END_REASONS."""
     _require(staff, "benefit.manage")
-    row = get_benefit_in_scope(staff, benefit_id)
+    row = get_in_scope(Benefit, staff, benefit_id)
     lock_row(Person, row.person_id)  # due dates of the person's other benefits change too
     if row.end_reason is not None:
         raise _already_ended()
