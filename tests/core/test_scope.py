@@ -12,6 +12,7 @@ from app.extensions import db
 SCOPED = {
     "Application": "certification.not_found",
     "Benefit": "policies.benefit_not_found",
+    "Campaign": "campaign.not_found",
     "Certification": "certification.certification_not_found",
     "Employer": "jobs.employer_not_found",
     "Evidence": "evidence.not_found",
