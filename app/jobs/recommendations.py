@@ -21,6 +21,7 @@ from app.core.concurrency import lock
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.i18n import N_, Text, render_value
 from app.core.models import Region, RegionClosure, get_in_scope, is_within, subtree_codes
+from app.core.regions import get_region, region_in_scope
 from app.extensions import db
 from app.people import services as people
 from app.people.facts import build_facts
@@ -315,9 +316,7 @@ def list_recommendations(caller, region_code=None, status=None, person_id=None,
 def _scope_region(caller, region_code):
     if region_code is None:
         return caller.region_code
-    if not is_within(region_code, caller.region_code) or \
-            db.session.get(Region, region_code) is None:
-        raise NotFound("region.not_found", _l("行政区划不存在"), {"code": region_code})
+    get_region(region_in_scope(caller, region_code))
     return region_code
 
 

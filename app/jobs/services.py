@@ -10,8 +10,9 @@ from sqlalchemy import bindparam, case, func, or_, select, update
 from app.audit.services import record
 from app.core.clock import local_today, utcnow
 from app.core.conflicts import register_conflict
-from app.core.errors import Conflict, NotFound, ValidationFailed
-from app.core.models import Region, RegionClosure, get_in_scope, is_within, subtree_codes
+from app.core.errors import Conflict, ValidationFailed
+from app.core.models import Region, RegionClosure, get_in_scope, subtree_codes
+from app.core.regions import get_region, region_in_scope
 from app.extensions import db
 
 from .creditcode import InvalidCreditCode, normalize_credit_code, validate_credit_code
@@ -122,11 +123,7 @@ def list_employers(caller, region_code=None, name=None, page=1, per_page=50):
 
 
 def _list_region(caller, region_code):
-    if region_code is None:
-        return caller.region_code
-    if not is_within(region_code, caller.region_code):
-        raise NotFound("region.not_found", _l("行政区划不存在"), {"code": region_code})
-    return region_code
+    return caller.region_code if region_code is None else region_in_scope(caller, region_code)
 
 
 def _page(query, page, per_page):
@@ -256,9 +253,7 @@ def list_vacancies(caller, region_code=None, status=None, occupation_code=None,
 def fill_rates(caller, region_code=None):
     """Headcount, hires and fill rate for a region of the caller's subtree and each child."""
     region_code = _list_region(caller, region_code)
-    region = db.session.get(Region, region_code)
-    if region is None:
-        raise NotFound("region.not_found", _l("行政区划不存在"), {"code": region_code})
+    region = get_region(region_code)
     children = db.session.execute(select(Region.code, Region.name)
                                   .where(Region.parent_code == region_code)
                                   .order_by(Region.code)).all()

@@ -17,6 +17,7 @@ from app.core.crypto import blind_index, normalize_for_index
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.idnumber import InvalidIdNumber, age_on, parse_id_number
 from app.core.models import Region, get_in_scope, is_within
+from app.core.regions import region_in_scope
 from app.extensions import db
 
 from .models import (SENSITIVE_FACTS, Basis, Channel, Household, HouseholdMember, LegalBasis,
@@ -189,8 +190,7 @@ def create_person(staff, *, name, id_number, residence_region_code, consent, pho
     """Station staff register a person at the station, with their signed consent."""
     identity = parse_identity(id_number)
     check_residence(residence_region_code)
-    if not is_within(residence_region_code, staff.region_code):
-        raise NotFound("region.not_found", _l("行政区划不存在"), {"code": residence_region_code})
+    region_in_scope(staff, residence_region_code)
     _check_notice(consent)
     existing = _existing(identity)
     if existing is not None and not existing.unvouched:
