@@ -6,6 +6,7 @@ from sqlalchemy import select
 from app.accounts.models import StaffAccount
 from app.core.errors import NotFound
 from app.core.models import get_in_scope
+from app.core.regions import region_in_scope
 from app.extensions import db
 
 # The error codes the API has always answered; a change here is an API change.
@@ -65,3 +66,16 @@ def test_a_row_of_another_region_answers_like_a_missing_one(app):
     assert (other.value.status, other.value.code, str(other.value.message), other.value.details) \
         == (missing.value.status, missing.value.code, str(missing.value.message),
             missing.value.details) == (404, "staff.not_found", "工作人员不存在", {})
+
+
+def test_a_region_outside_the_subtree_answers_like_an_unknown_one(app):
+    with app.app_context():
+        county = _staff("county_xc")  # 150102 新城区
+        assert region_in_scope(county, "150102001") == "150102001"
+        answers = []
+        for code in ("150702", "150102999"):  # 呼伦贝尔 (exists), and no such region
+            with pytest.raises(NotFound) as caught:
+                region_in_scope(county, code)
+            answers.append((caught.value.code, str(caught.value.message), caught.value.details))
+    assert answers == [("region.not_found", "行政区划不存在", {"code": "150702"}),
+                       ("region.not_found", "行政区划不存在", {"code": "150102999"})]
