@@ -3,9 +3,15 @@ from sqlalchemy import select
 
 from app.audit.services import record
 from app.core.models import subtree_codes
-from app.core.regions import add_region, get_region, region_in_scope
+from app.core.regions import add_region, get_region, list_children, region_in_scope, region_path
 from app.core.stations import Station
 from app.extensions import db
+
+
+def describe_region(code):
+    """A region, the chain from the root down to it and its children; 404 for an unknown
+    code."""
+    return get_region(code), region_path(code), list_children(code)
 
 
 def create_region(caller, code, name, parent_code):
