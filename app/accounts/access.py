@@ -18,7 +18,6 @@ from sqlalchemy import select
 from app.audit.services import Actor
 from app.core.clock import utcnow
 from app.core.errors import Forbidden, Unauthorized
-from app.core.models import is_within
 from app.extensions import db
 
 from .models import AuthSession, PersonAccount, StaffAccount
@@ -159,8 +158,3 @@ def reveals_personal_data(view):
 
 def policy_of(view):
     return getattr(view, ACCESS_ATTR, None)
-
-
-def in_scope(staff, region_code):
-    """True when region_code lies in the staff member's granted subtree."""
-    return is_within(region_code, staff.region_code)

@@ -2,11 +2,12 @@
 from flask import current_app, g, jsonify
 from flask_smorest import Blueprint
 
+from app.core.models import get_in_scope
 from app.extensions import db, limiter
 
 from . import grants, persons, sessions, staff as staff_ops
 from .access import access, current_person_account, current_staff
-from .models import StaffGrantRequest
+from .models import StaffAccount, StaffGrantRequest
 from .schemas import (PasswordChangeSchema, PersonLoginResultSchema, PersonAccountSchema,
                       PhoneBindSchema, RefreshSchema, StaffCreateSchema, StaffGrantListArgs,
                       StaffGrantSchema, StaffListArgs, StaffLoginResultSchema, StaffLoginSchema,
@@ -176,7 +177,7 @@ def update_staff(body, staff_id):
     """修改工作人员的角色、辖区、服务站或停用（原有登录全部失效；不能修改自己的；
     扩大权限的须另一名安全管理员批准）"""
     caller = current_staff()
-    account = staff_ops.get_staff_in_scope(staff_id, caller)
+    account = get_in_scope(StaffAccount, caller, staff_id)
     result = staff_ops.update_staff(caller, account, **body)
     db.session.commit()
     return _pending(result) if isinstance(result, StaffGrantRequest) else result

@@ -6,13 +6,13 @@ from sqlalchemy import or_, select, update
 
 from app.audit.services import record
 from app.core.clock import utcnow
-from app.core.errors import Conflict, NotFound
-from app.core.models import is_within, subtree_codes
+from app.core.errors import Conflict
+from app.core.models import get_in_scope, subtree_codes
 from app.extensions import db
 
 from .models import StaffAccount, StaffGrantRequest
 from .staff import (add_account, apply_changes, check_grant_scope, check_username_free,
-                    get_staff_in_scope, grant_changes, refuse)
+                    grant_changes, refuse)
 
 PENDING = "pending"
 
@@ -33,17 +33,6 @@ def list_pending_grants(caller, page=1, per_page=20):
     return db.session.scalars(query).all()
 
 
-def get_grant_in_scope(grant_id, caller):
-    """A grant request only if it lies in the caller's subtree; 404 otherwise (never 403)."""
-    grant = db.session.get(StaffGrantRequest, grant_id)
-    if grant is None or not is_within(grant.region_code, caller.region_code) or (
-            grant.staff_id is not None
-            and not is_within(db.session.get(StaffAccount, grant.staff_id).region_code,
-                              caller.region_code)):
-        raise NotFound("staff.grant_not_found", _l("授权申请不存在"))
-    return grant
-
-
 def _decide(grant, caller, status):
     """Guarded update: only the first decision on a pending request takes effect; a second
     one (or a concurrent one, which waits for the row lock) finds it no longer pending."""
@@ -61,7 +50,7 @@ def _decide(grant, caller, status):
 
 def approve_grant(caller, grant_id):
     """A second security admin approves: the grant takes effect once, checked in their scope."""
-    grant = get_grant_in_scope(grant_id, caller)
+    grant = get_in_scope(StaffGrantRequest, caller, grant_id)
     if grant.requested_by == caller.id:
         refuse("staff.grant_approve", "staff_grant_request", grant.id, "staff.grant_own_request",
                _l("不能批准自己提出的授权申请，须由另一名安全管理员批准"))
@@ -76,7 +65,7 @@ def approve_grant(caller, grant_id):
                             grant.region_code, grant.station_id, grant_id=grant.id)
         grant.staff_id = staff.id
     else:
-        staff = get_staff_in_scope(grant.staff_id, caller)
+        staff = get_in_scope(StaffAccount, caller, grant.staff_id)
         changes = grant_changes(caller, staff, grant.role, grant.region_code, grant.station_id,
                                 grant.active)
         apply_changes(staff, changes, grant_id=grant.id)
@@ -89,7 +78,7 @@ def approve_grant(caller, grant_id):
 
 def reject_grant(caller, grant_id):
     """Another security admin rejects (or the requester withdraws): nothing takes effect."""
-    grant = get_grant_in_scope(grant_id, caller)
+    grant = get_in_scope(StaffGrantRequest, caller, grant_id)
     _decide(grant, caller, "rejected")
     record("staff.grant_rejected", "staff_grant_request", grant.id,
            details={"kind": grant.kind, "staff_id": grant.staff_id,

@@ -1,6 +1,7 @@
 """Staff accounts, person (WeChat) accounts and server-side sessions."""
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, ForeignKey, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -13,6 +14,8 @@ from .roles import ROLE_LABELS, Role
 
 class StaffAccount(db.Model):
     __tablename__ = "staff_accounts"
+    # get_in_scope (app.core.models): what a row of another region answers
+    scope_not_found = ("staff.not_found", _l("工作人员不存在"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -46,6 +49,15 @@ class StaffGrantRequest(db.Model):
     columns hold the requested values (None: unchanged) and region_code the region after it.
     """
     __tablename__ = "staff_grant_requests"
+    # get_in_scope (app.core.models): what a row of another region answers
+    scope_not_found = ("staff.grant_not_found", _l("授权申请不存在"))
+
+    def scope_regions(self):
+        """A grant lies in the region it grants and, for an existing account, where that
+        account is now (get_in_scope); the account is read only when the first is within."""
+        yield self.region_code
+        if self.staff_id is not None:
+            yield db.session.get(StaffAccount, self.staff_id).region_code
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(8))  # "create" | "update"

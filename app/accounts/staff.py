@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from app.audit.services import Actor, record
 from app.core.clock import utcnow
-from app.core.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
+from app.core.errors import Conflict, Forbidden, Unauthorized, ValidationFailed
 from app.core.models import is_within, subtree_codes
-from app.core.regions import get_region
+from app.core.regions import get_region, region_in_scope
 from app.core.stations import Station
 from app.extensions import db
 
@@ -99,20 +99,10 @@ def list_staff(caller, page=1, per_page=20):
     return db.session.scalars(query).all()
 
 
-def get_staff_in_scope(staff_id, caller):
-    """A staff account only if it lies in the caller's subtree; 404 otherwise (never 403)."""
-    staff = db.session.get(StaffAccount, staff_id)
-    if staff is None or not is_within(staff.region_code, caller.region_code):
-        raise NotFound("staff.not_found", _l("工作人员不存在"))
-    return staff
-
-
 def check_grant_scope(caller, region_code, station_id):
     """A region (and station) the caller may grant: their own subtree only (scope idiom:
     another region answers 404 region.not_found, like one that does not exist)."""
-    get_region(region_code)
-    if not is_within(region_code, caller.region_code):
-        raise NotFound("region.not_found", _l("行政区划不存在"), {"code": region_code})
+    region_in_scope(caller, get_region(region_code).code)
     if station_id is not None:
         station = db.session.get(Station, station_id)
         if station is None or not is_within(station.region_code, region_code):

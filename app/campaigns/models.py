@@ -2,6 +2,7 @@
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -28,6 +29,8 @@ class PersonStatus(StrEnum):
 
 class Campaign(db.Model):
     __tablename__ = "push_campaigns"
+    # get_in_scope (app.core.models): what a row of another region answers
+    scope_not_found = ("campaign.not_found", _l("活动不存在"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     title: Mapped[str] = mapped_column(String(64))

@@ -17,7 +17,7 @@ from sqlalchemy import Boolean, Integer, String, Text, cast, func, literal, sele
 from app.audit.services import record
 from app.core.clock import utcnow
 from app.core.errors import NotFound, ValidationFailed
-from app.core.models import is_within, subtree_codes
+from app.core.models import get_in_scope, is_within, subtree_codes
 from app.core.types import UTCDateTime, field_cipher
 from app.extensions import db
 from app.wechat.models import MessageStatus, PushMessage
@@ -104,10 +104,7 @@ def list_campaigns(staff, page=1, per_page=20):
 
 
 def get_campaign(staff, campaign_id):
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None or not is_within(campaign.region_code, staff.region_code):
-        raise NotFound("campaign.not_found", _l("活动不存在"))
-    return with_counts(campaign)
+    return with_counts(get_in_scope(Campaign, staff, campaign_id))
 
 
 NO_QUOTA_REASONS = ("no_quota", "no_quota_no_phone", "wechat_43101")

@@ -8,11 +8,14 @@ from flask_smorest import Blueprint
 from app.accounts.access import access, current_person_account, current_staff
 from app.core.concurrency import retrying
 from app.core.idempotency import idempotent
+from app.core.models import get_in_scope
 from app.extensions import db
 from app.people import services as people
+from app.people.models import Person
 
 from . import evidence as evidence_ops
 from . import review, services
+from .models import Application, Evidence, Objection
 from .schemas import (ApplicationDetailSchema, ApplicationListArgs, ApplicationPageSchema,
                       ApplicationSchema, AssessmentArgs, AssessmentSchema, CountyDecisionSchema,
                       EvidenceFileSchema, EvidenceFormSchema, EvidenceSchema, NoteSchema,
@@ -142,7 +145,7 @@ def upload_mine(form, files, application_id):
 def apply_at_station(body):
     """服务站代为申请（本人到场同意并在纸质承诺书上签字）"""
     staff = current_staff()
-    person = people.get_person_in_scope(staff, body.pop("person_id"))
+    person = get_in_scope(Person, staff, body.pop("person_id"))
     application = services.submit_application(staff, person, **body)
     db.session.commit()
     return application
@@ -173,7 +176,7 @@ def show_application(application_id):
 @bp.response(200, AssessmentSchema)
 def application_assessment(application_id):
     """按当前人员信息判断各认定类别及材料情况"""
-    application = services.get_application_in_scope(current_staff(), application_id)
+    application = get_in_scope(Application, current_staff(), application_id)
     return services.assess(application.person, application)
 
 
@@ -186,7 +189,7 @@ def application_assessment(application_id):
 def accept(body, application_id):
     """服务站受理"""
     staff = current_staff()
-    application = services.get_application_in_scope(staff, application_id)
+    application = get_in_scope(Application, staff, application_id)
     review.accept_application(staff, application, body["note"])
     db.session.commit()
     return application
@@ -208,7 +211,7 @@ def _step(staff, application, level, body, passing):
 def station_check(body, application_id):
     """服务站初审：通过（报街道）或退回补充材料"""
     staff = current_staff()
-    application = services.get_application_in_scope(staff, application_id)
+    application = get_in_scope(Application, staff, application_id)
     _step(staff, application, "station", body, review.pass_station_check)
     db.session.commit()
     return application
@@ -223,7 +226,7 @@ def station_check(body, application_id):
 def township_review(body, application_id):
     """苏木乡镇（街道）审核：通过（报旗县区）或退回"""
     staff = current_staff()
-    application = services.get_application_in_scope(staff, application_id)
+    application = get_in_scope(Application, staff, application_id)
     _step(staff, application, "township", body, review.pass_township_review)
     db.session.commit()
     return application
@@ -238,7 +241,7 @@ def township_review(body, application_id):
 def county_decision(body, application_id):
     """旗县区人社部门认定：认定（可先公示）、不予认定（说明原因）或退回"""
     staff = current_staff()
-    application = services.get_application_in_scope(staff, application_id)
+    application = get_in_scope(Application, staff, application_id)
     if body["outcome"] == "certify":
         review.certify_application(staff, application, body["categories"], body["note"])
     elif body["outcome"] == "reject":
@@ -258,7 +261,7 @@ def county_decision(body, application_id):
 def resubmit_at_station(body, application_id):
     """服务站为本站代办的申请补充材料后重新提交"""
     staff = current_staff()
-    application = services.get_application_in_scope(staff, application_id)
+    application = get_in_scope(Application, staff, application_id)
     services.resubmit_application(staff, application, body["note"])
     db.session.commit()
     return application
@@ -272,7 +275,7 @@ def resubmit_at_station(body, application_id):
 def withdraw_at_station(body, application_id):
     """按本人意愿撤回服务站代办的申请"""
     staff = current_staff()
-    application = services.get_application_in_scope(staff, application_id)
+    application = get_in_scope(Application, staff, application_id)
     services.withdraw_application(staff, application, body["note"])
     db.session.commit()
     return application
@@ -287,7 +290,7 @@ def withdraw_at_station(body, application_id):
 def upload_at_station(form, files, application_id):
     """服务站上传证明材料（扫描件或照片）"""
     staff = current_staff()
-    application = services.get_application_in_scope(staff, application_id)
+    application = get_in_scope(Application, staff, application_id)
     item = _upload(staff, application, form, files)
     db.session.commit()
     return item
@@ -298,7 +301,7 @@ def upload_at_station(form, files, application_id):
 @bp.response(200, content_type="application/octet-stream")
 def evidence_content(evidence_id):
     """下载证明材料（仅辖区内工作人员，查看留痕）"""
-    item = evidence_ops.get_evidence_in_scope(current_staff(), evidence_id)
+    item = get_in_scope(Evidence, current_staff(), evidence_id)
     data = evidence_ops.read_evidence(item)
     db.session.commit()
     extension = {"image/jpeg": "jpg", "image/png": "png"}.get(item.content_type, "pdf")
@@ -317,7 +320,7 @@ def evidence_content(evidence_id):
 def add_objection(body, application_id):
     """记录公示期间收到的异议"""
     staff = current_staff()
-    application = services.get_application_in_scope(staff, application_id)
+    application = get_in_scope(Application, staff, application_id)
     objection = review.record_objection(staff, application, **body)
     db.session.commit()
     return objection
@@ -332,7 +335,7 @@ def add_objection(body, application_id):
 def decide_objection(body, objection_id):
     """旗县区处理异议：成立（不予认定）或不成立"""
     staff = current_staff()
-    objection = review.get_objection_in_scope(staff, objection_id)
+    objection = get_in_scope(Objection, staff, objection_id)
     review.decide_objection(staff, objection, body["upheld"], body["note"])
     db.session.commit()
     return objection
@@ -346,7 +349,7 @@ def decide_objection(body, objection_id):
 def finalize(application_id):
     """公示期满且无待处理异议：认定生效"""
     staff = current_staff()
-    application = services.get_application_in_scope(staff, application_id)
+    application = get_in_scope(Application, staff, application_id)
     review.finalize_notice_by(staff, application)
     db.session.commit()
     return application

@@ -6,9 +6,10 @@ from sqlalchemy import func, select
 from app.audit.services import record
 from app.core.clock import local_today
 from app.core.concurrency import guarded_update
-from app.core.errors import Conflict, NotFound, ValidationFailed
-from app.core.models import is_within, subtree_codes
+from app.core.errors import Conflict, ValidationFailed
+from app.core.models import subtree_codes
 from app.core.months import add_months
+from app.core.regions import region_in_scope
 from app.extensions import db
 
 from .models import Certification
@@ -33,19 +34,10 @@ def create_certification(application, today=None):
     return certification
 
 
-def get_certification_in_scope(staff, certification_id):
-    row = db.session.scalar(select(Certification).where(
-        Certification.id == certification_id,
-        Certification.region_code.in_(subtree_codes(staff.region_code))))
-    if row is None:
-        raise NotFound("certification.certification_not_found", _l("认定记录不存在"))
-    return row
-
-
 def list_certifications(staff, *, status=None, region_code=None, recheck_due_by=None,
                         page=1, per_page=20):
-    if region_code and not is_within(region_code, staff.region_code):
-        raise NotFound("region.not_found", _l("行政区划不存在"), {"code": region_code})
+    if region_code:
+        region_in_scope(staff, region_code)
     query = select(Certification).where(
         Certification.region_code.in_(subtree_codes(region_code or staff.region_code)))
     if status:

@@ -9,13 +9,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.audit.services import record
-from app.core.errors import AppError, Conflict, NotFound, ValidationFailed
-from app.core.models import subtree_codes
+from app.core.errors import AppError, Conflict, ValidationFailed
 from app.core.types import field_cipher
 from app.extensions import db
 from app.people.services import require_basis
 
-from .models import Application, Evidence
+from .models import Evidence
 from .settings import rules_for
 from .uploads import UploadRefused, inspect_upload
 from .workflow import OPEN, Status
@@ -84,16 +83,6 @@ def add_evidence(caller_label, application, kind, filename, data, declared_type)
     record("evidence.uploaded", "application", application.id,
            details={"evidence_id": evidence.id, "kind": kind, "size": evidence.size,
                     "content_type": evidence.content_type})
-    return evidence
-
-
-def get_evidence_in_scope(staff, evidence_id):
-    evidence = db.session.scalar(
-        select(Evidence).join(Application, Application.id == Evidence.application_id)
-        .where(Evidence.id == evidence_id,
-               Application.region_code.in_(subtree_codes(staff.region_code))))
-    if evidence is None:
-        raise NotFound("evidence.not_found", _l("材料不存在"))
     return evidence
 
 

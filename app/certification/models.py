@@ -2,6 +2,7 @@
 per-region deadline settings."""
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer,
                         SmallInteger, String)
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
@@ -21,6 +22,8 @@ _ACTIVE_SQL = f"status = '{CertificationStatus.ACTIVE.value}'"
 
 class Application(db.Model):
     __tablename__ = "cert_applications"
+    # get_in_scope (app.core.models): what a row of another region answers
+    scope_not_found = ("certification.not_found", _l("申请不存在"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
@@ -89,6 +92,12 @@ class ApplicationEvent(db.Model):
 
 class Evidence(db.Model):
     __tablename__ = "cert_evidence"
+    # get_in_scope (app.core.models): what a row of another region answers
+    scope_not_found = ("evidence.not_found", _l("材料不存在"))
+
+    def scope_regions(self):
+        """Evidence lies where its application does (get_in_scope)."""
+        return (db.session.get(Application, self.application_id).region_code,)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("cert_applications.id"), index=True)
@@ -105,6 +114,8 @@ class Evidence(db.Model):
 
 class Certification(db.Model):
     __tablename__ = "certifications"
+    # get_in_scope (app.core.models): what a row of another region answers
+    scope_not_found = ("certification.certification_not_found", _l("认定记录不存在"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
@@ -134,6 +145,12 @@ class Certification(db.Model):
 class Objection(db.Model):
     """An objection raised during the public notice (received by phone or at the station)."""
     __tablename__ = "cert_objections"
+    # get_in_scope (app.core.models): what a row of another region answers
+    scope_not_found = ("certification.objection_not_found", _l("异议不存在"))
+
+    def scope_regions(self):
+        """An objection lies where its application does (get_in_scope)."""
+        return (db.session.get(Application, self.application_id).region_code,)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("cert_applications.id"), index=True)

@@ -4,11 +4,13 @@ from flask_smorest import Blueprint
 from app.accounts.access import access, current_person_account, current_staff
 from app.core.clock import local_today
 from app.core.concurrency import retrying
+from app.core.models import get_in_scope
 from app.core.regions import get_region
 from app.extensions import db, limiter
 from app.people import services as people
 
 from . import certs, review, services
+from .models import Certification
 from .schemas import (ApplicationPageSchema, ApplicationListArgs, CalendarOutSchema,
                       CalendarSchema, CertificationListArgs, CertificationPageSchema,
                       CertificationSchema, EscalationResultSchema, ExitSchema, NoteSchema,
@@ -69,7 +71,7 @@ def list_certifications(args):
 @bp.response(200, CertificationSchema)
 def show_certification(certification_id):
     """认定记录详情"""
-    return certs.get_certification_in_scope(current_staff(), certification_id)
+    return get_in_scope(Certification, current_staff(), certification_id)
 
 
 @bp.route("/certifications/<bigid:certification_id>/exit", methods=["POST"])
@@ -80,7 +82,7 @@ def show_certification(certification_id):
 def exit_certification(body, certification_id):
     """退出认定（就业、退休、迁出、连续3次拒绝服务、失联3个月等）"""
     staff = current_staff()
-    certification = certs.get_certification_in_scope(staff, certification_id)
+    certification = get_in_scope(Certification, staff, certification_id)
     certs.exit_certification(staff, certification, **body)
     db.session.commit()
     return certification
@@ -93,7 +95,7 @@ def exit_certification(body, certification_id):
 def recheck_certification(body, certification_id):
     """年度复核：仍符合条件，顺延下次复核日期"""
     staff = current_staff()
-    certification = certs.get_certification_in_scope(staff, certification_id)
+    certification = get_in_scope(Certification, staff, certification_id)
     certs.recheck_certification(staff, certification, body["note"])
     db.session.commit()
     return certification

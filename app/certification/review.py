@@ -7,7 +7,7 @@ from app.accounts.roles import has_permission
 from app.audit.services import SYSTEM, record
 from app.core.clock import local_today, utcnow
 from app.core.concurrency import guarded_update
-from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.core.errors import Conflict, ValidationFailed
 from app.core.idnumber import age_on
 from app.core.masking import mask_name
 from app.core.models import subtree_codes
@@ -129,16 +129,6 @@ def record_objection(staff, application, summary, channel):
     db.session.flush()
     record("certification.objection_recorded", "application", application.id,
            details={"objection_id": objection.id, "channel": channel})
-    return objection
-
-
-def get_objection_in_scope(staff, objection_id):
-    objection = db.session.scalar(
-        select(Objection).join(Application, Application.id == Objection.application_id)
-        .where(Objection.id == objection_id,
-               Application.region_code.in_(subtree_codes(staff.region_code))))
-    if objection is None:
-        raise NotFound("certification.objection_not_found", _l("异议不存在"))
     return objection
 
 

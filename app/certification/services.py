@@ -16,7 +16,8 @@ from app.audit.services import record
 from app.core.clock import local_today, utcnow
 from app.core.concurrency import guarded_update
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.core.models import is_within, subtree_codes
+from app.core.models import get_in_scope, is_within, subtree_codes
+from app.core.regions import region_in_scope
 from app.core.regiontree import level_of
 from app.core.stations import Station, stations_serving
 from app.extensions import db
@@ -58,20 +59,9 @@ def raise_transition_error(exc):
 
 # ------------------------------------------------------------------ look-ups
 
-def get_application_in_scope(staff, application_id):
-    """The application if its station's region lies in the staff subtree; else 404."""
-    query = select(Application).where(
-        Application.id == application_id,
-        Application.region_code.in_(subtree_codes(staff.region_code)))
-    application = db.session.scalar(query)
-    if application is None:
-        raise NotFound("certification.not_found", _l("申请不存在"))
-    return application
-
-
 def view_application(staff, application_id):
     """A staff read of an application with its history and evidence list: audited."""
-    application = get_application_in_scope(staff, application_id)
+    application = get_in_scope(Application, staff, application_id)
     record("certification.viewed", "application", application.id)
     return application
 
@@ -385,8 +375,8 @@ def list_applications(staff, *, status=None, region_code=None, channel=None, cat
                       overdue=None, page=1, per_page=20, today=None):
     """Applications in the caller's subtree (optionally a smaller subtree), newest first."""
     scope = region_code or staff.region_code
-    if region_code and not is_within(region_code, staff.region_code):
-        raise NotFound("region.not_found", _l("行政区划不存在"), {"code": region_code})
+    if region_code:
+        region_in_scope(staff, region_code)
     query = select(Application).where(Application.region_code.in_(subtree_codes(scope)))
     if status:
         query = query.where(Application.status == status)

@@ -16,7 +16,8 @@ from app.core.calendar import CalendarYear, current_calendar
 from app.core.clock import utcnow
 from app.core.concurrency import get_or_insert
 from app.core.errors import NotFound, ValidationFailed
-from app.core.models import Region, RegionClosure, is_within
+from app.core.models import Region, RegionClosure
+from app.core.regions import region_in_scope
 from app.core.workdays import schedule_problems
 from app.extensions import db
 
@@ -61,21 +62,15 @@ def settings_for(region_code):
     return Settings(*(getattr(row, name) for name in FIELDS), row.region_code)
 
 
-def _check_in_scope(staff, region_code):
-    """Another region's settings are out of scope like its cases: 404, never its data."""
-    if not is_within(region_code, staff.region_code):
-        raise NotFound("region.not_found", _l("行政区划不存在"), {"code": region_code})
-
-
 def settings_in_scope(staff, region_code):
     """The settings that apply to a region in the caller's subtree."""
-    _check_in_scope(staff, region_code)
+    region_in_scope(staff, region_code)  # another region's settings: 404, like its cases
     return settings_for(region_code)
 
 
 def update_settings(staff, region_code, values):
     """Set deadlines and the public notice for a region in the caller's subtree."""
-    _check_in_scope(staff, region_code)
+    region_in_scope(staff, region_code)
     row = db.session.get(RegionSettings, region_code)
     if row is None:
         current = settings_for(region_code)

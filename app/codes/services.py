@@ -27,13 +27,13 @@ from app.core.clock import local_today, utcnow
 from app.core.concurrency import guarded_update
 from app.core.errors import Conflict, NotFound, UpstreamError, ValidationFailed
 from app.core.masking import mask_id_number, mask_name, mask_phone
-from app.core.models import is_within
+from app.core.models import get_in_scope, is_within
 from app.core.regions import get_region
 from app.core.stations import stations_serving
 from app.core.wechat import WeChatError
 from app.extensions import db
 from app.people.models import Person
-from app.people.services import get_person_in_scope, own_person
+from app.people.services import own_person
 from app.policies.services import catalog_in_force_id
 
 from . import dynamic, printed
@@ -233,7 +233,7 @@ def current_code(account, device_id=None, at=None):
 # ------------------------------------------------------------------ staff: cards, rotation
 
 def staff_code(staff, person_id, at=None):
-    person = get_person_in_scope(staff, person_id)
+    person = get_in_scope(Person, staff, person_id)
     return person, _require_active(person, at or now())
 
 

@@ -4,6 +4,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.database import db
 
+from .errors import NotFound
+
 
 class Region(db.Model):
     __tablename__ = "regions"
@@ -51,3 +53,23 @@ def is_within(code, ancestor_code):
     if within and len(_WITHIN) < _WITHIN_MAX:
         _WITHIN.add((ancestor_code, code))
     return within
+
+
+def get_in_scope(model, caller, row_id):
+    """The `model` row `row_id` if it lies in the caller's subtree; NotFound otherwise.
+
+    A row of another region answers exactly like one that does not exist (404, never 403),
+    with the model's own `scope_not_found` (code, message). A row lies where its
+    `scope_regions()` says (every code must be within; checked in order, stopping at the
+    first that is not), by default its `region_code`.
+    """
+    row = db.session.get(model, row_id)
+    if row is None or not all(is_within(code, caller.region_code)
+                              for code in _scope_regions(row)):
+        raise NotFound(*model.scope_not_found)
+    return row
+
+
+def _scope_regions(row):
+    placed = getattr(row, "scope_regions", None)
+    return placed() if placed is not None else (row.region_code,)

@@ -5,15 +5,27 @@ from flask_babel import lazy_gettext as _l
 from app.core.database import db
 
 from .errors import NotFound, ValidationFailed
-from .models import Region, RegionClosure
+from .models import Region, RegionClosure, is_within
 from .regiontree import level_of
+
+
+def _not_found(code):
+    return NotFound("region.not_found", _l("行政区划不存在"), {"code": code})
 
 
 def get_region(code):
     region = db.session.get(Region, code)
     if region is None:
-        raise NotFound("region.not_found", _l("行政区划不存在"), {"code": code})
+        raise _not_found(code)
     return region
+
+
+def region_in_scope(caller, code):
+    """`code` if it lies in the caller's subtree; else the answer of a region that does not
+    exist (404 region.not_found), so other regions cannot be probed."""
+    if not is_within(code, caller.region_code):
+        raise _not_found(code)
+    return code
 
 
 def list_children(code):

@@ -4,7 +4,6 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from app.accounts.access import access, current_staff
-from app.core.regions import get_region, list_children, region_path
 from app.core.schemas import PageArgs, StrictSchema
 from app.core.stations import STATION_KIND_LABELS
 from app.extensions import db
@@ -64,9 +63,9 @@ class RegionCreateSchema(StrictSchema):
 @bp.response(200, RegionDetailSchema)
 def show_region(code):
     """行政区划及其下级（GB/T 2260）"""
-    region = get_region(code)
-    return {**region.to_dict(), "path": [r.to_dict() for r in region_path(code)],
-            "children": [r.to_dict() for r in list_children(code)]}
+    region, path, children = services.describe_region(code)
+    return {**region.to_dict(), "path": [r.to_dict() for r in path],
+            "children": [r.to_dict() for r in children]}
 
 
 @bp.route("/regions", methods=["POST"])

@@ -8,11 +8,12 @@ from flask_smorest import Blueprint
 
 from app.accounts.access import (access, current_person_account, current_staff,
                                  reveals_personal_data)
+from app.core.models import get_in_scope
 from app.extensions import db
-
-from app.people import services as services_people
+from app.people.models import Person
 
 from . import recommendations as recs, services
+from .models import Employer, Recommendation, RecruitmentEvent, Vacancy
 from .occupations import OCCUPATIONS
 from .schemas import (DeclineSchema, EmployerContactSchema, EmployerCreateSchema,
                       EmployerListArgs, EmployerPageSchema, EmployerSchema, EmployerUpdateSchema,
@@ -67,7 +68,7 @@ def list_employers(args):
 @bp.response(200, EmployerSchema)
 def show_employer(employer_id):
     """用人单位详情（联系人信息已脱敏）"""
-    return services.get_employer_in_scope(employer_id, current_staff())
+    return get_in_scope(Employer, current_staff(), employer_id)
 
 
 @bp.route("/employers/<bigid:employer_id>", methods=["PATCH"])
@@ -78,7 +79,7 @@ def update_employer(body, employer_id):
     """修改用人单位名称、类型、地址或联系人"""
     caller = current_staff()
     employer = services.update_employer(
-        caller, services.get_employer_in_scope(employer_id, caller), **body)
+        caller, get_in_scope(Employer, caller, employer_id), **body)
     db.session.commit()
     return employer
 
@@ -91,7 +92,7 @@ def reveal_employer_contact(employer_id):
     """查看用人单位联系人完整电话（留痕）"""
     caller = current_staff()
     contact = services.reveal_employer_contact(
-        caller, services.get_employer_in_scope(employer_id, caller))
+        caller, get_in_scope(Employer, caller, employer_id))
     db.session.commit()
     return contact
 
@@ -121,7 +122,7 @@ def list_vacancies(args):
 @bp.response(200, VacancySchema)
 def show_vacancy(vacancy_id):
     """岗位详情"""
-    return services.get_vacancy_in_scope(vacancy_id, current_staff())
+    return get_in_scope(Vacancy, current_staff(), vacancy_id)
 
 
 @bp.route("/vacancies/<bigid:vacancy_id>", methods=["PATCH"])
@@ -132,7 +133,7 @@ def update_vacancy(body, vacancy_id):
     """修改岗位信息"""
     caller = current_staff()
     vacancy = services.update_vacancy(
-        caller, services.get_vacancy_in_scope(vacancy_id, caller), **body)
+        caller, get_in_scope(Vacancy, caller, vacancy_id), **body)
     db.session.commit()
     return vacancy
 
@@ -143,7 +144,7 @@ def update_vacancy(body, vacancy_id):
 def close_vacancy(vacancy_id):
     """关闭岗位（立即停止推荐）"""
     caller = current_staff()
-    vacancy = services.close_vacancy(caller, services.get_vacancy_in_scope(vacancy_id, caller))
+    vacancy = services.close_vacancy(caller, get_in_scope(Vacancy, caller, vacancy_id))
     db.session.commit()
     return vacancy
 
@@ -154,7 +155,7 @@ def close_vacancy(vacancy_id):
 def reopen_vacancy(vacancy_id):
     """重新开放已关闭的岗位"""
     caller = current_staff()
-    vacancy = services.reopen_vacancy(caller, services.get_vacancy_in_scope(vacancy_id, caller))
+    vacancy = services.reopen_vacancy(caller, get_in_scope(Vacancy, caller, vacancy_id))
     db.session.commit()
     return vacancy
 
@@ -166,7 +167,7 @@ def reopen_vacancy(vacancy_id):
 def record_hires(body, vacancy_id):
     """登记录用人数（招满后岗位自动停止推荐）"""
     caller = current_staff()
-    vacancy = services.record_hires(caller, services.get_vacancy_in_scope(vacancy_id, caller),
+    vacancy = services.record_hires(caller, get_in_scope(Vacancy, caller, vacancy_id),
                                     body["count"])
     db.session.commit()
     return vacancy
@@ -337,7 +338,7 @@ def flagged_people(args):
 @bp.response(200, RecommendationSchema)
 def show_recommendation(rec_id):
     """推荐记录详情"""
-    return recs.recommendation_in_scope(current_staff(), rec_id)
+    return get_in_scope(Recommendation, current_staff(), rec_id)
 
 
 @bp.route("/recommendations/<bigid:rec_id>/interview", methods=["POST"])
@@ -370,7 +371,7 @@ def record_hire(rec_id):
 def record_decline(body, rec_id):
     """代为登记婉拒（人员当面或电话告知）"""
     caller = current_staff()
-    rec = recs.decline_recommendation(caller, recs.recommendation_in_scope(caller, rec_id),
+    rec = recs.decline_recommendation(caller, get_in_scope(Recommendation, caller, rec_id),
                                       body["reason"])
     db.session.commit()
     return rec
@@ -403,7 +404,7 @@ def list_events():
 @bp.response(200, RecruitmentEventSchema)
 def show_event(event_id):
     """专场招聘活动详情"""
-    return recs.event_in_scope(current_staff(), event_id)
+    return get_in_scope(RecruitmentEvent, current_staff(), event_id)
 
 
 @bp.route("/events/<bigid:event_id>/invitations", methods=["POST"])
@@ -412,7 +413,7 @@ def show_event(event_id):
 def send_invitations(event_id):
     """向活动区划内目标群体人员发送邀请（每人每场一次）"""
     caller = current_staff()
-    result = recs.send_invitations(caller, recs.event_in_scope(caller, event_id))
+    result = recs.send_invitations(caller, get_in_scope(RecruitmentEvent, caller, event_id))
     db.session.commit()
     return result
 
@@ -447,7 +448,7 @@ def person_preferences(person_id):
 def set_person_preferences(body, person_id):
     """代为填写人员求职意愿"""
     caller = current_staff()
-    prefs = recs.set_preferences(caller, services_people.get_person_in_scope(caller, person_id),
+    prefs = recs.set_preferences(caller, get_in_scope(Person, caller, person_id),
                                  **body)
     db.session.commit()
     return prefs

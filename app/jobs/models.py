@@ -1,6 +1,7 @@
 """Employers and their vacancies."""
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, Date, Float, ForeignKey,
                         Index, Integer, SmallInteger, String, Text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -17,6 +18,8 @@ BigId = BigInteger().with_variant(Integer, "sqlite")
 
 class Employer(db.Model):
     __tablename__ = "employers"
+    # get_in_scope (app.core.models): what a row of another region answers
+    scope_not_found = ("jobs.employer_not_found", _l("用人单位不存在"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(128))
@@ -41,6 +44,8 @@ class Vacancy(db.Model):
     """A posted job. `county_code` (the first six digits of region_code) lets matching fetch
     one county's open vacancies through one index range, whatever the size of the rest."""
     __tablename__ = "vacancies"
+    # get_in_scope (app.core.models): what a row of another region answers
+    scope_not_found = ("jobs.vacancy_not_found", _l("岗位不存在"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
@@ -127,6 +132,8 @@ class Recommendation(db.Model):
     `suitable` says the engine's hard filters passed when it was made.
     """
     __tablename__ = "job_recommendations"
+    # get_in_scope (app.core.models): what a row of another region answers
+    scope_not_found = ("jobs.recommendation_not_found", _l("推荐记录不存在"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
@@ -164,6 +171,8 @@ event_vacancies = db.Table(
 class RecruitmentEvent(db.Model):
     """A special recruitment event (专场招聘) for target groups in a region subtree."""
     __tablename__ = "recruitment_events"
+    # get_in_scope (app.core.models): what a row of another region answers
+    scope_not_found = ("jobs.event_not_found", _l("招聘活动不存在"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     title: Mapped[str] = mapped_column(String(128))

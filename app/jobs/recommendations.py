@@ -20,7 +20,8 @@ from app.core.clock import local_today, utcnow
 from app.core.concurrency import lock
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.i18n import N_, Text, render_value
-from app.core.models import Region, RegionClosure, is_within, subtree_codes
+from app.core.models import Region, RegionClosure, get_in_scope, is_within, subtree_codes
+from app.core.regions import get_region, region_in_scope
 from app.extensions import db
 from app.people import services as people
 from app.people.facts import build_facts
@@ -34,7 +35,7 @@ from .matching import Preferences, Vacancy as Candidate, match, why_not
 from .models import JobPreference, Recommendation, RecruitmentEvent, Vacancy
 from .retrieval import find_candidates
 from .rules import VacancyStatus
-from .services import get_vacancy_in_scope, record_hires
+from .services import record_hires
 
 # Hard filters staff may override when they recommend: reach is the person's own wish.
 OVERRIDABLE = frozenset({"out_of_reach", "too_far"})
@@ -64,7 +65,7 @@ def preferences_of(person_id):
 
 def view_preferences(caller, person_id):
     """A staff read of a person's job wishes (the home included): audited."""
-    person = people.get_person_in_scope(caller, person_id)
+    person = get_in_scope(Person, caller, person_id)
     record("jobs.preferences_viewed", "person", person.id)
     return preferences_of(person.id)
 
@@ -124,7 +125,7 @@ def registered_person(account):
 
 def match_for_staff(caller, person_id, limit=10, today=None):
     """Matches of a person in the caller's subtree; the read is audited."""
-    person = people.get_person_in_scope(caller, person_id)
+    person = get_in_scope(Person, caller, person_id)
     result = match_person(person, limit=limit, today=today)
     record("jobs.person_matched", "person", person.id,
            details={"matches": len(result["matches"]), "considered": result["considered"]})
@@ -191,8 +192,8 @@ def create_recommendation(person, vacancy, by, today=None):
 
 def recommend_vacancy(caller, person_id, vacancy_id, today=None):
     """Staff recommend a vacancy of their subtree to a person of their subtree."""
-    person = people.get_person_in_scope(caller, person_id)
-    vacancy = get_vacancy_in_scope(vacancy_id, caller)
+    person = get_in_scope(Person, caller, person_id)
+    vacancy = get_in_scope(Vacancy, caller, vacancy_id)
     return create_recommendation(person, vacancy, people.who(caller), today)
 
 
@@ -227,14 +228,6 @@ def own_recommendation(account, rec_id):
     person = registered_person(account)
     rec = db.session.get(Recommendation, rec_id)
     if rec is None or rec.person_id != person.id:
-        raise NotFound("jobs.recommendation_not_found", _l("推荐记录不存在"))
-    return rec
-
-
-def recommendation_in_scope(caller, rec_id):
-    """A recommendation whose person lives in the caller's subtree; 404 otherwise."""
-    rec = db.session.get(Recommendation, rec_id)
-    if rec is None or not is_within(rec.region_code, caller.region_code):
         raise NotFound("jobs.recommendation_not_found", _l("推荐记录不存在"))
     return rec
 
@@ -282,14 +275,14 @@ def person_decline(account, rec_id, reason):
 
 def record_interview(caller, rec_id):
     """Staff record that the person was interviewed."""
-    return _advance(recommendation_in_scope(caller, rec_id), "interview")
+    return _advance(get_in_scope(Recommendation, caller, rec_id), "interview")
 
 
 def record_hire(caller, rec_id):
     """Staff record the hire: the vacancy counts one more hire (filled at its headcount),
     and the person's employment status becomes employed."""
-    rec = recommendation_in_scope(caller, rec_id)
-    vacancy = get_vacancy_in_scope(rec.vacancy_id, caller)
+    rec = get_in_scope(Recommendation, caller, rec_id)
+    vacancy = get_in_scope(Vacancy, caller, rec.vacancy_id)
     _advance(rec, "hire")
     record_hires(caller, vacancy, 1)
     person = db.session.get(Person, rec.person_id)
@@ -323,9 +316,7 @@ def list_recommendations(caller, region_code=None, status=None, person_id=None,
 def _scope_region(caller, region_code):
     if region_code is None:
         return caller.region_code
-    if not is_within(region_code, caller.region_code) or \
-            db.session.get(Region, region_code) is None:
-        raise NotFound("region.not_found", _l("行政区划不存在"), {"code": region_code})
+    get_region(region_in_scope(caller, region_code))
     return region_code
 
 
@@ -398,7 +389,7 @@ def create_event(caller, title, starts_at, place, organizer, region_code,
                                {"region_code": region_code})
     vacancies = []
     for vacancy_id in dict.fromkeys(vacancy_ids):
-        vacancy = get_vacancy_in_scope(vacancy_id, caller)
+        vacancy = get_in_scope(Vacancy, caller, vacancy_id)
         if vacancy.status != VacancyStatus.OPEN:
             raise Conflict("jobs.vacancy_not_open", _l("岗位已关闭、已招满或不在招聘期内，不能推荐"),
                            {"vacancy_id": vacancy.id, "status": vacancy.status})
@@ -413,13 +404,6 @@ def create_event(caller, title, starts_at, place, organizer, region_code,
     record("jobs.event_created", "recruitment_event", event.id,
            details={"region_code": region_code, "vacancies": len(vacancies),
                     "target_categories": event.target_categories})
-    return event
-
-
-def event_in_scope(caller, event_id):
-    event = db.session.get(RecruitmentEvent, event_id)
-    if event is None or not is_within(event.region_code, caller.region_code):
-        raise NotFound("jobs.event_not_found", _l("招聘活动不存在"))
     return event
 
 

@@ -10,8 +10,9 @@ from sqlalchemy import bindparam, case, func, or_, select, update
 from app.audit.services import record
 from app.core.clock import local_today, utcnow
 from app.core.conflicts import register_conflict
-from app.core.errors import Conflict, NotFound, ValidationFailed
-from app.core.models import Region, RegionClosure, is_within, subtree_codes
+from app.core.errors import Conflict, ValidationFailed
+from app.core.models import Region, RegionClosure, get_in_scope, subtree_codes
+from app.core.regions import get_region, region_in_scope
 from app.extensions import db
 
 from .creditcode import InvalidCreditCode, normalize_credit_code, validate_credit_code
@@ -93,14 +94,6 @@ def create_employer(caller, name, credit_code, kind, region_code, address,
     return employer
 
 
-def get_employer_in_scope(employer_id, caller):
-    """An employer only if it lies in the caller's subtree; 404 otherwise (never 403)."""
-    employer = db.session.get(Employer, employer_id)
-    if employer is None or not is_within(employer.region_code, caller.region_code):
-        raise NotFound("jobs.employer_not_found", _l("用人单位不存在"))
-    return employer
-
-
 def update_employer(caller, employer, **changes):
     """Change an employer's name, kind, address or contact."""
     changed = sorted(key for key in EMPLOYER_FIELDS
@@ -130,11 +123,7 @@ def list_employers(caller, region_code=None, name=None, page=1, per_page=50):
 
 
 def _list_region(caller, region_code):
-    if region_code is None:
-        return caller.region_code
-    if not is_within(region_code, caller.region_code):
-        raise NotFound("region.not_found", _l("行政区划不存在"), {"code": region_code})
-    return region_code
+    return caller.region_code if region_code is None else region_in_scope(caller, region_code)
 
 
 def _page(query, page, per_page):
@@ -147,7 +136,7 @@ def _page(query, page, per_page):
 
 def create_vacancy(caller, employer_id, **fields):
     """Post a vacancy for an employer of the caller's subtree; it is open at once."""
-    employer = get_employer_in_scope(employer_id, caller)
+    employer = get_in_scope(Employer, caller, employer_id)
     values = {key: fields.get(key) for key in VACANCY_FIELDS}
     values["required_skills"] = list(values["required_skills"] or [])
     values["suitable_for"] = sorted(set(values["suitable_for"] or []))
@@ -163,14 +152,6 @@ def create_vacancy(caller, employer_id, **fields):
            details={"employer_id": employer.id, "region_code": vacancy.region_code,
                     "caring_job": vacancy.caring_job,
                     "public_welfare_post": vacancy.public_welfare_post})
-    return vacancy
-
-
-def get_vacancy_in_scope(vacancy_id, caller):
-    """A vacancy only if it lies in the caller's subtree; 404 otherwise (never 403)."""
-    vacancy = db.session.get(Vacancy, vacancy_id)
-    if vacancy is None or not is_within(vacancy.region_code, caller.region_code):
-        raise NotFound("jobs.vacancy_not_found", _l("岗位不存在"))
     return vacancy
 
 
@@ -272,9 +253,7 @@ def list_vacancies(caller, region_code=None, status=None, occupation_code=None,
 def fill_rates(caller, region_code=None):
     """Headcount, hires and fill rate for a region of the caller's subtree and each child."""
     region_code = _list_region(caller, region_code)
-    region = db.session.get(Region, region_code)
-    if region is None:
-        raise NotFound("region.not_found", _l("行政区划不存在"), {"code": region_code})
+    region = get_region(region_code)
     children = db.session.execute(select(Region.code, Region.name)
                                   .where(Region.parent_code == region_code)
                                   .order_by(Region.code)).all()

@@ -5,9 +5,11 @@ from flask_smorest import Blueprint
 from app.accounts.access import (access, current_person_account, current_staff,
                                  reveals_personal_data)
 from app.core.timing import no_sooner_than
+from app.core.models import get_in_scope
 from app.extensions import db, limiter
 
 from . import proxies, services
+from .models import Person
 from .schemas import (ConsentSchema, FactsSchema, HouseholdInSchema, HouseholdOutSchema,
                       IdentitySchema, IncomingProxyLinkSchema, LookupSchema, PersonSchema,
                       ProxyConfirmSchema, ProxyLinkSchema, ProxyVerifySchema,
@@ -205,7 +207,7 @@ def show_person(person_id):
 def update_person(body, person_id):
     """更新人员就业、技能、需求等情况"""
     staff = current_staff()
-    person = services.get_person_in_scope(staff, person_id)
+    person = get_in_scope(Person, staff, person_id)
     services.update_facts(staff, person, body)
     db.session.commit()
     return person
@@ -218,7 +220,7 @@ def update_person(body, person_id):
 def record_person_consent(body, person_id):
     """记录本人在服务站签署的同意书"""
     staff = current_staff()
-    services.record_consent(staff, services.get_person_in_scope(staff, person_id), body)
+    services.record_consent(staff, get_in_scope(Person, staff, person_id), body)
     db.session.commit()
     return "", 204
 
@@ -240,7 +242,7 @@ def show_household(person_id):
 def set_household(body, person_id):
     """登记家庭成员"""
     staff = current_staff()
-    person = services.get_person_in_scope(staff, person_id)
+    person = get_in_scope(Person, staff, person_id)
     services.set_household(staff, person, **body)
     db.session.commit()
     return household_view(person)
@@ -254,7 +256,7 @@ def set_household(body, person_id):
 def reveal_person(body, person_id):
     """查看完整身份证号、手机号或姓名（须说明用途，留痕）"""
     staff = current_staff()
-    person = services.get_person_in_scope(staff, person_id)
+    person = get_in_scope(Person, staff, person_id)
     value = services.reveal_field(staff, person, body["field"], body["purpose"])
     db.session.commit()
     return {"field": body["field"], "value": value}

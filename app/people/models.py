@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (JSON, BigInteger, Boolean, Date, ForeignKey, Integer, Numeric,
                         SmallInteger, String, UniqueConstraint, false)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -111,6 +112,12 @@ class HouseholdMember(db.Model):
 
 class Person(db.Model):
     __tablename__ = "persons"
+    # get_in_scope (app.core.models): what a row of another region answers
+    scope_not_found = ("people.not_found", _l("人员不存在"))
+
+    def scope_regions(self):
+        """A person lies where they live (get_in_scope)."""
+        return (self.residence_region_code,)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     person_account_id: Mapped[int | None] = mapped_column(

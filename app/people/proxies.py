@@ -22,6 +22,7 @@ from app.accounts.models import PersonAccount
 from app.audit.services import record
 from app.core.clock import utcnow
 from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.core.models import get_in_scope
 from app.extensions import db
 
 from . import services
@@ -172,14 +173,14 @@ def outgoing_requests(account):
 # ------------------------------------------------------------------ the station
 
 def links_of_person(staff, person_id):
-    person = services.get_person_in_scope(staff, person_id)
+    person = get_in_scope(Person, staff, person_id)
     return db.session.scalars(select(ProxyLink).where(ProxyLink.person_id == person.id)
                               .order_by(ProxyLink.id)).all()
 
 
 def verify_link(staff, person_id, link_id, consent):
     """A station in the relative's region checked their ID card and signed consent."""
-    person = services.get_person_in_scope(staff, person_id)
+    person = get_in_scope(Person, staff, person_id)
     link = db.session.scalar(select(ProxyLink).where(ProxyLink.id == link_id,
                                                      ProxyLink.person_id == person.id))
     if link is None:

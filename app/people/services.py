@@ -16,7 +16,8 @@ from app.core.concurrency import lock
 from app.core.crypto import blind_index, normalize_for_index
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.idnumber import InvalidIdNumber, age_on, parse_id_number
-from app.core.models import Region, is_within, subtree_codes
+from app.core.models import Region, get_in_scope, is_within
+from app.core.regions import region_in_scope
 from app.extensions import db
 
 from .models import (SENSITIVE_FACTS, Basis, Channel, Household, HouseholdMember, LegalBasis,
@@ -189,8 +190,7 @@ def create_person(staff, *, name, id_number, residence_region_code, consent, pho
     """Station staff register a person at the station, with their signed consent."""
     identity = parse_identity(id_number)
     check_residence(residence_region_code)
-    if not is_within(residence_region_code, staff.region_code):
-        raise NotFound("region.not_found", _l("行政区划不存在"), {"code": residence_region_code})
+    region_in_scope(staff, residence_region_code)
     _check_notice(consent)
     existing = _existing(identity)
     if existing is not None and not existing.unvouched:
@@ -327,23 +327,9 @@ def set_household(caller, person, *, members, registered_size=None, business_inc
 
 # ------------------------------------------------------------------ lookups
 
-def in_scope(staff, person):
-    return is_within(person.residence_region_code, staff.region_code)
-
-
-def get_person_in_scope(staff, person_id):
-    """The person if their residence lies in the staff member's subtree; else 404."""
-    person = db.session.scalar(select(Person).where(
-        Person.id == person_id,
-        Person.residence_region_code.in_(subtree_codes(staff.region_code))))
-    if person is None:
-        raise NotFound("people.not_found", _l("人员不存在"))
-    return person
-
-
 def view_person(staff, person_id, what="person.viewed"):
     """A staff read of a person's record (sensitive facts included): always audited."""
-    person = get_person_in_scope(staff, person_id)
+    person = get_in_scope(Person, staff, person_id)
     record(what, "person", person.id)
     return person
 
@@ -351,8 +337,8 @@ def view_person(staff, person_id, what="person.viewed"):
 def find_by_id_number(staff, raw):
     identity = parse_identity(raw)
     person = _existing(identity)
-    if person is None or not in_scope(staff, person):
-        raise NotFound("people.not_found", _l("人员不存在"))
+    if person is None or not is_within(person.residence_region_code, staff.region_code):
+        raise NotFound(*Person.scope_not_found)
     record("person.looked_up", "person", person.id)
     return person
 

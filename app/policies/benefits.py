@@ -23,11 +23,11 @@ from app.core.conflicts import register_conflict
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.idnumber import age_on
 from app.core.masking import mask_name
-from app.core.models import subtree_codes
+from app.core.models import get_in_scope, subtree_codes
 from app.extensions import db
 from app.people.facts import build_facts
 from app.people.models import Person
-from app.people.services import get_person_in_scope, own_person, who
+from app.people.services import own_person, who
 
 from .engine import benefits_ending_within, due_dates, evaluate, policy_name
 from .models import Benefit
@@ -86,7 +86,7 @@ def record_benefit(staff, person_id, *, policy, start, end=None, source="station
     """Record that a person in the caller's subtree enjoys `policy` from `start` (to `end`
     or open). The policy must be in the catalog in force; one record per policy and period."""
     _require(staff, "benefit.manage")
-    person = get_person_in_scope(staff, person_id)
+    person = get_in_scope(Person, staff, person_id)
     lock_row(Person, person.id)  # one benefit decision per person at a time
     today = local_today()
     catalog = catalog_in_force(today)
@@ -111,15 +111,6 @@ def record_benefit(staff, person_id, *, policy, start, end=None, source="station
     return row
 
 
-def get_benefit_in_scope(staff, benefit_id):
-    """A benefit recorded in the caller's subtree; else 404 (never 403)."""
-    row = db.session.scalar(select(Benefit).where(
-        Benefit.id == benefit_id, Benefit.region_code.in_(subtree_codes(staff.region_code))))
-    if row is None:
-        raise NotFound("policies.benefit_not_found", _l("享受记录不存在"))
-    return row
-
-
 def _already_ended():
     return Conflict("policies.benefit_ended", _l("该享受记录已经终止"))
 
@@ -127,7 +118,7 @@ def _already_ended():
 def end_benefit(staff, benefit_id, *, end, reason):
     """End a benefit on `end` (the last day it runs) for a reason of END_REASONS."""
     _require(staff, "benefit.manage")
-    row = get_benefit_in_scope(staff, benefit_id)
+    row = get_in_scope(Benefit, staff, benefit_id)
     lock_row(Person, row.person_id)  # due dates of the person's other benefits change too
     if row.end_reason is not None:
         raise _already_ended()
@@ -216,7 +207,7 @@ def _benefit_ref(benefit):
 
 def view_for_staff(staff, person_id):
     """A staff read of a person's policy view: in scope only, always audited."""
-    person = get_person_in_scope(staff, person_id)
+    person = get_in_scope(Person, staff, person_id)
     view = policy_view(person)
     record("policy.person_viewed", "person", person.id,
            details={"catalog_version": view["catalog_version"]})

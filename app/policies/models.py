@@ -4,6 +4,7 @@ A catalog version row is never changed once written: a new catalog is a new vers
 every evaluation can name the exact rules it used."""
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
@@ -40,6 +41,8 @@ class Benefit(db.Model):
     3-year cap, retirement, a fixed term), so the expiry list is one indexed query.
     """
     __tablename__ = "benefits"
+    # get_in_scope (app.core.models): what a row of another region answers
+    scope_not_found = ("policies.benefit_not_found", _l("享受记录不存在"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
