@@ -19,12 +19,13 @@ from pathlib import Path
 
 from app.core.i18n import N_, Text
 
-from .consistency import never_true
-from .loader import SourceError, load_file, load_source, pointer
-from .rules import (CatalogError, Context, condition, date_field, expect, keys, known, one_of,
-                    ref, template)
-from .vocabulary import (AMOUNT_BASES, AMOUNT_UNITS, BENEFICIARIES, CHANNELS, DEPARTMENTS,
-                         FACTS, NUMERIC_TYPES, PLACES)
+from app.rules.compiler import (CatalogError, Context, condition, date_field, expect, keys,
+                                known, one_of, ref, template)
+from app.rules.consistency import never_true
+from app.rules.loader import SourceError, load_file, load_source, pointer
+from app.rules.vocabulary import FACTS, NUMERIC_TYPES
+
+from .vocabulary import AMOUNT_BASES, AMOUNT_UNITS, BENEFICIARIES, CHANNELS, DEPARTMENTS, PLACES
 
 DATA_DIR = Path(__file__).parent / "data"
 SHIPPED_VERSION = "2025.1"
