@@ -115,7 +115,11 @@ NEGATION = {"eq": "ne", "ne": "eq", "gt": "lte", "lte": "gt", "gte": "lt", "lt":
             "not_contains": "contains", "is": "is"}
 
 # A measure turns a date fact into whole units elapsed up to `today`, or a list into its size.
-MEASURES = {"months_since": "date", "years_since": "date", "days_since": "date",
-            "count": "list"}
+# years_since counts calendar months (a month ends on its clamped day, app.core.months
+# .months_between); full_years_since counts years as an age does (a year is complete on the
+# same month and day; 29 February's falls on 1 March; 0 before the date).
+MEASURES = {"months_since": "date", "years_since": "date", "full_years_since": "date",
+            "days_since": "date", "count": "list"}
 MEASURE_UNITS = {"months_since": N_("{value}个月"), "years_since": N_("{value}年"),
-                 "days_since": N_("{value}天"), "count": N_("{value}项")}
+                 "full_years_since": N_("{value}年"), "days_since": N_("{value}天"),
+                 "count": N_("{value}项")}
