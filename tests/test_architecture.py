@@ -6,12 +6,13 @@ from pathlib import Path
 APP = Path(__file__).resolve().parents[1] / "app"
 
 # Lowest first, ARCHITECTURE.md's order. `extensions` binds core's database handle and
-# error schema to the app, so it sits right above core. The areas ARCHITECTURE.md does not
+# error schema to the app, so it sits right above core. `rules` (the pure rule language read
+# by the certification categories and the policy catalog) sits right above them. The areas ARCHITECTURE.md does not
 # name are placed above what they read: `directory` (the region tree and stations, read by
 # people and staff) above accounts, `campaigns` above certification (its segments read
 # certifications). The application package itself (create_app, app.models, app.seed,
 # app.health, app.logs) composes everything: the top.
-ORDER = ["core", "extensions", "audit", "accounts", "directory", "people", "wechat",
+ORDER = ["core", "extensions", "rules", "audit", "accounts", "directory", "people", "wechat",
          "certification", "campaigns", "policies", "jobs", "codes"]
 ROOT = "(app)"
 RANK = {area: rank for rank, area in enumerate(ORDER)} | {ROOT: len(ORDER)}

@@ -1,54 +1,52 @@
 """Category detection from facts, by rules kept as versioned data. Pure: no Flask, no DB.
 
-The rule file (rules/<version>.json) holds a small declarative condition language, checked
-when loaded; nothing in it is ever evaluated as code:
+The rule file (rules/<version>.json) is written in the one rule language (app/rules): its
+`common` condition and each category's `when` are compiled by app.rules.compiler against
+the facts vocabulary and checked like a published policy catalog (fact names, operators,
+value types, texts, conditions that can never be true); every problem names its JSON path
+and line. A value may be {"param": "name"}, read from the file's `params`.
 
-    {"all": [node, ...], "label": "..."}     every child holds
-    {"any": [node, ...], "label": "..."}     at least one child holds
-    {"not": node, "label": "..."}
-    {"fact": "age", "gte": 50, "label": "..."}  one comparison on one fact
-
-Comparisons: eq ne gt gte lt lte in contains years_since_gte months_since_gte; a value may
-be {"param": "name"} to read the file's params. Logic is three-valued: a fact that is None
-makes its comparison unknown, so the answer can be "would qualify if ..." instead of no.
+Logic is three-valued: a fact that is None makes its comparison unknown, so the answer can
+be "would qualify if ..." instead of no. The reasons are the `unmet` texts of what failed
+and the `unknown` texts of what cannot be told yet.
 """
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.core.idnumber import age_on
-from app.core.months import full_months
-from app.people.facts import FACT_KEYS
+from app.core.i18n import N_, Text
+from app.rules.compiler import CatalogError, Context, condition, expect, keys, refuse_if_any
+from app.rules.loader import SourceError, load_source, pointer
 
 RULES_DIR = Path(__file__).parent / "rules"
 MET, UNMET, UNKNOWN = "met", "unmet", "unknown"
 
-_COMPARE = {
-    "eq": lambda a, b: a == b,
-    "ne": lambda a, b: a != b,
-    "gt": lambda a, b: a > b,
-    "gte": lambda a, b: a >= b,
-    "lt": lambda a, b: a < b,
-    "lte": lambda a, b: a <= b,
-    "in": lambda a, b: a in b,
-    "contains": lambda a, b: b in a,
-}
-_SINCE = {"years_since_gte": lambda d, today: age_on(d, today) if d <= today else -1,
-          "months_since_gte": full_months}
-OPERATORS = set(_COMPARE) | set(_SINCE)
+REQUIRED = ("version", "evidence_kinds", "common", "common_evidence", "categories",
+            "reject_reasons", "exit_reasons")
+OPTIONAL = ("source", "params")
+CATEGORY = ("code", "label", "when", "evidence")
 
 
-class RuleError(ValueError):
-    """The rule file is malformed; raised at load time, never while evaluating."""
+def _plain(template):
+    return template
+
+
+class RuleError(CatalogError):
+    """The rule file is refused; raised at load time, never while evaluating. `issues` lists
+    every problem, each with its JSON path and line."""
+
+    def __init__(self, issues):
+        super().__init__(issues)
+        self.args = ("; ".join(f"{i['path']} (line {i['line']}): "
+                               f"{i['message'].render(_plain)}" for i in issues),)
 
 
 @dataclass(frozen=True)
 class RuleSet:
     version: str
     params: dict
-    common: dict
+    common: object        # compiled condition (app.rules.conditions)
     common_evidence: tuple
-    categories: tuple  # dicts: code, label, when, evidence
+    categories: tuple     # dicts: code, label, when (compiled), evidence
     evidence_kinds: dict
     exit_reasons: dict
     reject_reasons: dict
@@ -58,98 +56,96 @@ class RuleSet:
         return tuple(c["code"] for c in self.categories)
 
 
-def _check_value(value, params, where):
-    if isinstance(value, dict):
-        if set(value) != {"param"} or value["param"] not in params:
-            raise RuleError(f"{where}: unknown param reference {value!r}")
+def _with_params(ctx, raw, path, params):
+    """`raw` with every {"param": name} replaced by its value (unknown names recorded)."""
+    if isinstance(raw, dict):
+        if set(raw) == {"param"}:
+            if isinstance(raw["param"], str) and raw["param"] in params:
+                return params[raw["param"]]
+            ctx.fail(path, "rules.unknown_param",
+                     Text(N_("引用了不存在的参数“{name}”"), name=str(raw["param"])))
+            return raw
+        return {k: _with_params(ctx, v, pointer(path, k), params) for k, v in raw.items()}
+    if isinstance(raw, list):
+        return [_with_params(ctx, v, pointer(path, i), params) for i, v in enumerate(raw)]
+    return raw
 
 
-def check_node(node, params, where="when"):
-    if not isinstance(node, dict):
-        raise RuleError(f"{where}: a condition must be an object")
-    keys = set(node) - {"label"}
-    if keys in ({"all"}, {"any"}):
-        children = node[keys.pop()]
-        if not isinstance(children, list) or not children:
-            raise RuleError(f"{where}: all/any need a non-empty list")
-        for i, child in enumerate(children):
-            check_node(child, params, f"{where}[{i}]")
-    elif keys == {"not"}:
-        check_node(node["not"], params, f"{where}.not")
-    elif "fact" in keys:
-        ops = keys - {"fact"}
-        if node["fact"] not in FACT_KEYS:
-            raise RuleError(f"{where}: unknown fact {node['fact']!r}")
-        if len(ops) != 1 or not ops <= OPERATORS:
-            raise RuleError(f"{where}: exactly one known operator needed, got {sorted(ops)}")
-        _check_value(node[ops.pop()], params, where)
-    else:
-        raise RuleError(f"{where}: unknown condition keys {sorted(keys)}")
+def _texts(ctx, raw, path):
+    """A {code: Chinese text} table."""
+    if not expect(ctx, raw, path, "dict", path.lstrip("/")):
+        return {}
+    for code, text in raw.items():
+        expect(ctx, text, pointer(path, code), "str", code)
+    return dict(raw)
 
 
-def parse_rules(data):
-    """Validate a decoded rule file and return a RuleSet."""
+def _codes(ctx, raw, path, known):
+    if not expect(ctx, raw, path, "list", path.lstrip("/")):
+        return ()
+    for i, code in enumerate(raw):
+        if not isinstance(code, str) or code not in known:
+            ctx.fail(pointer(path, i), "rules.unknown_value",
+                     Text(N_("未知的材料种类“{value}”"), value=str(code)))
+    return tuple(raw)
+
+
+def _category(ctx, raw, path, params, kinds):
+    if not keys(ctx, raw, path, CATEGORY):
+        return None
+    expect(ctx, raw["code"], pointer(path, "code"), "str", "code")
+    expect(ctx, raw["label"], pointer(path, "label"), "str", "label")
+    when = condition(ctx, _with_params(ctx, raw["when"], pointer(path, "when"), params),
+                     pointer(path, "when"))
+    evidence = _codes(ctx, raw["evidence"], pointer(path, "evidence"), kinds)
+    return {"code": raw["code"], "label": raw["label"], "when": when, "evidence": evidence}
+
+
+def parse_rules(data, lines=None):
+    """Compile a decoded rule file into a RuleSet, or raise RuleError with every issue."""
+    ctx = Context(lines)
+    if not keys(ctx, data, "", REQUIRED, OPTIONAL):
+        raise RuleError(ctx.issues)
+    raw_params = data.get("params", {})
+    params = {}
+    if expect(ctx, raw_params, "/params", "dict", "params"):
+        params = {k: v for k, v in raw_params.items() if not k.startswith("_")}
+    kinds = _texts(ctx, data["evidence_kinds"], "/evidence_kinds")
+    common = condition(ctx, _with_params(ctx, data["common"], "/common", params), "/common")
+    common_evidence = _codes(ctx, data["common_evidence"], "/common_evidence", kinds)
+    categories = []
+    if expect(ctx, data["categories"], "/categories", "list", "categories"):
+        categories = [_category(ctx, raw, pointer("/categories", i), params, kinds)
+                      for i, raw in enumerate(data["categories"])]
+    exit_reasons = _texts(ctx, data["exit_reasons"], "/exit_reasons")
+    reject_reasons = _texts(ctx, data["reject_reasons"], "/reject_reasons")
     try:
-        params = {k: v for k, v in data.get("params", {}).items() if not k.startswith("_")}
-        kinds = data["evidence_kinds"]
-        check_node(data["common"], params, "common")
-        categories = []
-        for raw in data["categories"]:
-            check_node(raw["when"], params, f"categories.{raw['code']}")
-            unknown = [k for k in raw["evidence"] if k not in kinds]
-            if unknown:
-                raise RuleError(f"categories.{raw['code']}: unknown evidence kinds {unknown}")
-            categories.append({"code": raw["code"], "label": raw["label"],
-                               "when": raw["when"], "evidence": tuple(raw["evidence"])})
-        return RuleSet(str(data["version"]), params, data["common"],
-                       tuple(data["common_evidence"]), tuple(categories), dict(kinds),
-                       dict(data["exit_reasons"]), dict(data["reject_reasons"]))
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise RuleError(f"malformed rule file: {exc!r}") from None
+        refuse_if_any(ctx)
+    except CatalogError as exc:
+        raise RuleError(exc.issues) from None
+    return RuleSet(str(data["version"]), params, common, common_evidence, tuple(categories),
+                   kinds, exit_reasons, reject_reasons)
 
 
 def load_rules(version):
     path = RULES_DIR / f"{version}.json"
     if not path.is_file() or path.parent != RULES_DIR:
-        raise RuleError(f"no rule file for version {version!r}")
-    return parse_rules(json.loads(path.read_text(encoding="utf-8")))
+        raise RuleError([{"path": "/", "line": None, "code": "rules.unknown_version",
+                          "message": Text(N_("没有版本为“{version}”的认定规则"),
+                                          version=str(version))}])
+    try:
+        data, lines = load_source(path.read_text(encoding="utf-8"))
+    except SourceError as exc:
+        raise RuleError([exc.issue]) from None
+    return parse_rules(data, lines)
 
 
-def _resolve(value, params):
-    return params[value["param"]] if isinstance(value, dict) else value
-
-
-def evaluate(node, facts, params):
-    """(True | False | None, reasons): the labels explaining a False or a None."""
-    label = node.get("label")
-    if "all" in node or "any" in node:
-        is_all = "all" in node
-        results = [evaluate(child, facts, params) for child in node["all" if is_all else "any"]]
-        values = [v for v, _ in results]
-        decisive = False if is_all else True
-        if decisive in values:
-            if is_all:
-                return False, [r for v, rs in results if v is False for r in rs]
-            return True, []
-        if None in values:
-            return None, [label] if label else [r for v, rs in results if v is None for r in rs]
-        if is_all:
-            return True, []
-        return False, [label] if label else [r for _, rs in results for r in rs]
-    if "not" in node:
-        value, reasons = evaluate(node["not"], facts, params)
-        return (None if value is None else not value), ([label] if label else reasons)
-    op = next(k for k in node if k not in ("fact", "label"))
-    actual = facts.get(node["fact"])
-    expected = _resolve(node[op], params)
-    reason = [label or f"{node['fact']} {op} {expected}"]
-    if actual is None:
-        return None, reason
-    if op in _SINCE:
-        result = _SINCE[op](actual, facts["today"]) >= expected
-    else:
-        result = _COMPARE[op](actual, expected)
-    return result, ([] if result else reason)
+def evaluate(node, facts):
+    """(True | False | None, reasons): the texts explaining a False (what is not met) or a
+    None (what cannot be told yet); no reasons for True."""
+    state, _met, unmet, unknown = node.eval(facts)
+    items = unmet if state is False else unknown if state is None else ()
+    return state, [item.text.render(_plain) for item in items]
 
 
 def _status(value):
@@ -159,10 +155,10 @@ def _status(value):
 def detect_categories(rules, facts, provided_evidence=()):
     """Which categories the facts support, what is missing, and the evidence still needed."""
     provided = set(provided_evidence)
-    common_value, common_reasons = evaluate(rules.common, facts, rules.params)
+    common_value, common_reasons = evaluate(rules.common, facts)
     results = []
     for category in rules.categories:
-        value, reasons = evaluate(category["when"], facts, rules.params)
+        value, reasons = evaluate(category["when"], facts)
         if common_value is False or value is False:
             combined = False
         elif common_value is None or value is None:

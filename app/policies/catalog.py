@@ -19,12 +19,12 @@ from pathlib import Path
 
 from app.core.i18n import N_, Text
 
-from .consistency import never_true
-from .loader import SourceError, load_file, load_source, pointer
-from .rules import (CatalogError, Context, condition, date_field, expect, keys, known, one_of,
-                    ref, template)
-from .vocabulary import (AMOUNT_BASES, AMOUNT_UNITS, BENEFICIARIES, CHANNELS, DEPARTMENTS,
-                         FACTS, NUMERIC_TYPES, PLACES)
+from app.rules.compiler import (CatalogError, Context, condition, date_field, expect, keys,
+                                known, one_of, ref, refuse_if_any, template)
+from app.rules.loader import SourceError, load_file, load_source, pointer
+from app.rules.vocabulary import FACTS, NUMERIC_TYPES
+
+from .vocabulary import AMOUNT_BASES, AMOUNT_UNITS, BENEFICIARIES, CHANNELS, DEPARTMENTS, PLACES
 
 DATA_DIR = Path(__file__).parent / "data"
 SHIPPED_VERSION = "2025.1"
@@ -170,14 +170,7 @@ def compile_document(document, lines=None):
     _named_conditions(ctx, document.get("conditions", {}))
     policies = _policies(ctx, document.get("policies"), pools) if top_ok else []
     overrides = _overrides(ctx, document.get("region_overrides", []), policies)
-    for node, clash in never_true(ctx.nodes):
-        message = (Text(N_("此条件永远不可能成立；相互矛盾的条件：{conditions}"),
-                        conditions=one_of(clash)) if clash
-                   else Text(N_("此条件永远不可能成立")))
-        ctx.fail(node.path, "rules.never_true", message,
-                 related=clash)
-    if ctx.issues:
-        raise CatalogError(sorted(ctx.issues, key=lambda i: (i["line"] or 0, i["path"])))
+    refuse_if_any(ctx)
     by_code = {p.code: p for p in policies}
     return Catalog(version=version, title=document["title"], effective_from=start,
                    effective_to=end, checksum=document_checksum(document),

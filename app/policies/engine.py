@@ -15,9 +15,9 @@ from datetime import date, timedelta
 
 from app.core.i18n import N_, Text
 from app.core.months import months_between
+from app.rules.conditions import MEMO, Candidates, Item, Unknown
 
 from .clock import own_clock, pool_clocks, read_benefits
-from .conditions import MEMO, Candidates, Item, Unknown
 from .retirement import candidate_groups
 from .vocabulary import AMOUNT_UNITS
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import yaml
 
 from app.core.months import add_months
+from app.rules.dates import parse_month
 
-from .dates import parse_month
 
 DATA_FILE = Path(__file__).parent / "data" / "retirement-2025.yaml"
 

@@ -6,8 +6,8 @@ from app.core.clock import local_today, to_display
 from app.core.idnumber import age_on
 from app.core.masking import mask_name
 from app.core.schemas import PageArgs, RendersText, StrictSchema, Translated
+from app.rules.vocabulary import FACTS
 
-from .vocabulary import FACTS
 
 REGION_CODE = validate.Regexp(r"^\d{6}(\d{3}){0,2}$")
 MAX_SOURCE_CHARS = 400_000

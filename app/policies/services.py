@@ -15,10 +15,10 @@ from app.core.i18n import N_, Text, render_all
 from app.core.regions import get_region
 from app.core.stations import StationKind, stations_serving
 from app.extensions import db
+from app.rules.loader import SourceError, load_source
 
 from .catalog import CatalogError, compile_document
 from .engine import benefits_ending_within, evaluate, gives_text, show_amount
-from .loader import SourceError, load_source
 from .models import PolicyVersion
 from .vocabulary import AMOUNT_BASES, BENEFICIARIES, CHANNELS, DEPARTMENTS, PLACES
 

@@ -11,7 +11,7 @@ from alembic import op
 import sqlalchemy as sa
 
 from app.policies.catalog import DATA_DIR, compile_document, document_checksum
-from app.policies.loader import load_file
+from app.rules.loader import load_file
 
 
 # revision identifiers, used by Alembic.

@@ -7,6 +7,10 @@ import pytest
 
 from app.certification.rules import (MET, UNKNOWN, UNMET, RULES_DIR, RuleError,
                                      detect_categories, evaluate, load_rules, parse_rules)
+from app.people.facts import FACT_KEYS
+from app.rules.compiler import Context, condition
+from app.rules.loader import load_source
+from app.rules.vocabulary import ENGINE_ONLY, FACTS
 
 TODAY = date(2026, 6, 15)
 RULES = load_rules("nm-2019.1")
@@ -95,26 +99,64 @@ def test_evidence_checklist_marks_what_was_provided():
                         "residence_proof": False, "social_insurance_record": False}
 
 
-@pytest.mark.parametrize("node", [
-    {"fact": "age", "gte": 50, "lte": 60},                    # two operators
-    {"fact": "age", "eval": "__import__('os')"},               # unknown operator
-    {"fact": "os.system", "eq": 1},                            # unknown fact
-    {"fact": "age", "gte": {"param": "nope"}},                 # unknown param
-    {"all": []},                                               # empty group
-    {"xor": [{"fact": "age", "gte": 1}]},                      # unknown combinator
-    "age >= 50",                                               # code as a string
+TEXTS = {"met": "满足", "unmet": "不满足"}
+
+
+@pytest.mark.parametrize("node, code", [
+    ({"fact": "age", "gte": 50, "lte": 60, **TEXTS}, "rules.bad_condition"),     # two operators
+    ({"fact": "age", "eval": "__import__('os')", **TEXTS}, "rules.unknown_operator"),
+    ({"fact": "os.system", "eq": 1, **TEXTS}, "rules.unknown_fact"),
+    ({"fact": "age", "gte": {"param": "nope"}, **TEXTS}, "rules.unknown_param"),
+    ({"fact": "age", "gte": "fifty", **TEXTS}, "rules.wrong_type"),
+    ({"fact": "dibao", "eq": True, **TEXTS}, "rules.bad_operator"),              # booleans: is
+    ({"fact": "age", "gte": 50}, "rules.missing_field"),                        # no texts
+    ({"all": []}, "rules.wrong_type"),                                           # empty group
+    ({"xor": [{"fact": "age", "gte": 1, **TEXTS}]}, "rules.bad_condition"),
+    ("age >= 50", "rules.wrong_type"),                                           # code as text
+    ({"all": [{"fact": "age", "gte": 60, **TEXTS}, {"fact": "age", "lt": 50, **TEXTS}]},
+     "rules.never_true"),                                   # the catalog's consistency check
 ])
-def test_malformed_rules_are_refused_at_load_time(node):
+def test_malformed_rules_are_refused_at_load_time_with_path_and_line(node, code):
     raw = copy.deepcopy(RAW)
-    raw["categories"][0]["when"] = node
-    with pytest.raises(RuleError):
-        parse_rules(raw)
+    raw["categories"][1]["when"] = node
+    text = json.dumps(raw, ensure_ascii=False, indent=1)
+    document, lines = load_source(text)
+    with pytest.raises(RuleError) as refused:
+        parse_rules(document, lines)
+    issue = next(i for i in refused.value.issues if i["code"] == code)
+    assert issue["path"].startswith("/categories/1/when")
+    assert issue["line"] >= text[:text.index('"code": "disabled"')].count("\n") + 1
+    assert issue["path"] in str(refused.value)
+
+
+def test_the_shipped_file_names_lines_when_refused():
+    text = (RULES_DIR / "nm-2019.1.json").read_text(encoding="utf-8")
+    broken = text.replace('"fact": "dibao"', '"fact": "dibao_status"', 1)
+    document, lines = load_source(broken)
+    with pytest.raises(RuleError) as refused:
+        parse_rules(document, lines)
+    [issue] = refused.value.issues
+    assert issue["code"] == "rules.unknown_fact"
+    assert issue["line"] == broken[:broken.index("dibao_status")].count("\n") + 1
 
 
 def test_three_valued_logic():
-    node = {"any": [{"fact": "a", "eq": 1}, {"fact": "b", "eq": 1}]}
-    assert evaluate(node, {"a": None, "b": 1}, {})[0] is True
-    assert evaluate(node, {"a": None, "b": 0}, {})[0] is None
-    assert evaluate({"not": {"fact": "a", "eq": 1}}, {"a": None}, {})[0] is None
-    assert evaluate({"all": [{"fact": "a", "eq": 1}, {"fact": "b", "eq": 1}]},
-                    {"a": None, "b": 0}, {})[0] is False
+    ctx = Context(None)
+    yes = {"met": "是", "unmet": "否", "unknown": "未知"}
+    node = condition(ctx, {"any": [{"fact": "age", "eq": 1, **yes},
+                                   {"fact": "household_size", "eq": 1, **yes}]}, "")
+    assert evaluate(node, {"age": None, "household_size": 1})[0] is True
+    assert evaluate(node, {"age": None, "household_size": 0}) == (None, ["未知"])
+    negated = condition(ctx, {"not": {"fact": "age", "eq": 1, **yes}}, "")
+    assert evaluate(negated, {"age": None}) == (None, ["未知"])
+    both = condition(ctx, {"all": [{"fact": "age", "eq": 1, **yes},
+                                   {"fact": "household_size", "eq": 1, **yes}]}, "")
+    assert evaluate(both, {"age": None, "household_size": 0}) == (False, ["否"])
+    assert ctx.issues == []
+
+
+def test_the_rule_vocabulary_names_exactly_the_facts_people_build():
+    """The facts a rule may name (app/rules, below people) are the facts build_facts gives,
+    besides those the policy engine derives itself."""
+    stated = {name for name, spec in FACTS.items() if not spec.derived} | ENGINE_ONLY
+    assert stated == set(FACT_KEYS)

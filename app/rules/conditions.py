@@ -17,7 +17,7 @@ from collections import namedtuple
 from datetime import date
 
 from app.core.i18n import N_, Join, Text
-from app.core.months import months_between
+from app.core.months import full_months, months_between
 
 from .vocabulary import FACTS, FOR_GENDER, MEASURE_UNITS
 
@@ -104,6 +104,10 @@ def _measure_years(value, today):
     return months_between(value, today) // 12
 
 
+def _measure_full_years(value, today):
+    return full_months(value, today) // 12
+
+
 def _measure_days(value, today):
     return (today - value).days
 
@@ -113,7 +117,8 @@ def _measure_count(value, today):
 
 
 MEASURE_FUNCS = {"months_since": _measure_months, "years_since": _measure_years,
-                 "days_since": _measure_days, "count": _measure_count}
+                 "full_years_since": _measure_full_years, "days_since": _measure_days,
+                 "count": _measure_count}
 
 
 def _is(value, expected):

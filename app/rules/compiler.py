@@ -3,14 +3,16 @@
 Nothing in a rule document is executed: each condition is validated (fact names, operators,
 value types, explanation templates, references between named conditions) and compiled into
 the node objects of conditions.py. Problems are collected, each with its JSON Pointer path
-and a message (app.core.i18n.Text, rendered in the reader's language by the HTTP layer);
-catalog.py adds the source line and refuses the document.
+and a message (app.core.i18n.Text, rendered in the reader's language by the HTTP layer)
+and the source line; refuse_if_any adds the conditions that can never be true and refuses
+the document. Used alike by the policy catalog and the certification categories.
 """
 import json
 
 from app.core.i18n import N_, PLACEHOLDER, Join, Text
 
 from .conditions import LEAF_PLACEHOLDERS, LIST_SEPARATOR, AllOf, AnyOf, Leaf, NotOf
+from .consistency import never_true
 from .dates import parse_date
 from .loader import pointer
 from .vocabulary import (COMPARISONS, ENGINE_ONLY, FACTS, LIST_OPS, MEASURES, NUMERIC_TYPES,
@@ -317,3 +319,19 @@ def _scalar(ctx, raw, path, kind, spec, fact):
              Text(N_("“{fact}”的取值应为{expected}，而不是 {value}"), fact=fact, expected=expected,
                   value=json.dumps(raw, ensure_ascii=False)))
     return _BAD
+
+
+# ---------------------------------------------------------------- the whole document
+
+
+def refuse_if_any(ctx):
+    """Once every condition of a document is compiled: record those that can never be true,
+    then raise CatalogError with every issue (by line, then path) if there is any."""
+    for node, clash in never_true(ctx.nodes):
+        message = (Text(N_("此条件永远不可能成立；相互矛盾的条件：{conditions}"),
+                        conditions=one_of(clash)) if clash
+                   else Text(N_("此条件永远不可能成立")))
+        ctx.fail(node.path, "rules.never_true", message,
+                 related=clash)
+    if ctx.issues:
+        raise CatalogError(sorted(ctx.issues, key=lambda i: (i["line"] or 0, i["path"])))
