@@ -32,7 +32,7 @@ from app.core.clock import utcnow
 from app.core.types import field_cipher
 from app.extensions import db
 from app.wechat.models import PushMessage
-from tests.builders import auth, staff_token
+from tests.builders.http import auth, staff_token
 from tests.support.database import prepare_database
 
 CITY = "150100"

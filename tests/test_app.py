@@ -7,7 +7,7 @@ from app import create_app
 from app.accounts.access import policy_of
 from app.extensions import db
 from config import ProductionConfig
-from tests.builders import error_code
+from tests.builders.http import error_code
 
 
 def test_every_route_declares_an_access_policy(app):

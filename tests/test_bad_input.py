@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 from app.audit.models import AuditEntry
 from app.core.guards import MAX_JSON_DEPTH, json_depth
 from app.extensions import db
-from tests.builders import auth, error_code, staff_token
-from tests.flows import COMMITMENT, applicant, create_person
+from tests.builders.applications import COMMITMENT, applicant
+from tests.builders.http import auth, error_code, staff_token
+from tests.builders.people import create_person
 
 TOO_BIG = 2**63  # one past BIGINT
 BASE = "/api/v1/certification"

@@ -14,8 +14,8 @@ from app.accounts.roles import has_permission
 from app.accounts.sessions import start_session
 from app.extensions import db, limiter
 from app.seed import DEMO_STAFF
-from tests.builders import person_token
-from tests.flows import register_self
+from tests.builders.http import person_token
+from tests.builders.people import register_self
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]

@@ -10,7 +10,7 @@ from app.accounts.models import StaffAccount, StaffGrantRequest
 from app.accounts.roles import PERMISSIONS, Role, needs_second_approval
 from app.audit.models import AuditEntry
 from app.extensions import db
-from tests.builders import approve_grant, auth, error_code, staff_login, staff_token
+from tests.builders.http import approve_grant, auth, error_code, staff_login, staff_token
 from tests.support.database import is_sqlite
 
 STAFF = "/api/v1/staff"

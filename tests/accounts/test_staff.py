@@ -8,8 +8,8 @@ from sqlalchemy import select
 from app.accounts.models import StaffAccount
 from app.audit.models import AuditEntry
 from app.extensions import db
-from tests.builders import (DEMO_PASSWORD, approve_grant, auth, error_code, staff_login,
-                            staff_token)
+from tests.builders.http import (DEMO_PASSWORD, approve_grant, auth, error_code, staff_login,
+                                 staff_token)
 
 LOGIN = "/api/v1/auth/staff/login"
 

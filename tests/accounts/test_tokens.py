@@ -8,7 +8,8 @@ import pytest
 
 from app.accounts.tokens import AUD_CODE, AUD_REFRESH, AUD_STAFF, TokenError, TokenSettings, \
     decode_token, issue_token
-from tests.builders import approve_grant, auth, error_code, person_login, staff_login, staff_token
+from tests.builders.http import (approve_grant, auth, error_code, person_login, staff_login,
+                                 staff_token)
 
 SETTINGS = TokenSettings("s" * 64, ("HS256",), "issuer")
 

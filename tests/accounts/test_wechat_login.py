@@ -4,7 +4,7 @@ from sqlalchemy import func, select, text
 
 from app.accounts.models import PersonAccount
 from app.extensions import db
-from tests.builders import auth, error_code, person_login
+from tests.builders.http import auth, error_code, person_login
 
 LOGIN = "/api/v1/auth/wechat/login"
 PHONE = "/api/v1/auth/wechat/phone"

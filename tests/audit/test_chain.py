@@ -24,7 +24,7 @@ from app.audit.models import AuditEntry, AuditHead
 from app.audit.services import record, verify_audit_chain, write_audit_checkpoint
 from app.extensions import db
 from config import DEMO_AUDIT_CHAIN_KEYS, ProductionConfig
-from tests.builders import staff_login
+from tests.builders.http import staff_login
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 KEY_1 = b"k" * 32

@@ -6,8 +6,8 @@ from sqlalchemy import select
 from app.audit.models import AuditEntry, AuditHead
 from app.audit.services import verify_audit_chain
 from app.extensions import db
-from tests.builders import auth, staff_token
-from tests.flows import create_person
+from tests.builders.http import auth, staff_token
+from tests.builders.people import create_person
 from tests.support.race import fire, run_app_server, statuses
 
 PARALLEL = 20

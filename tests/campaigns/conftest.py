@@ -8,7 +8,7 @@ from app.accounts.models import PersonAccount
 from app.core.clock import utcnow
 from app.extensions import db
 from app.people.models import Person
-from tests.builders import auth, staff_token
+from tests.builders.http import auth, staff_token
 from tests.wechat.conftest import Person as WeChatPerson  # noqa: F401 - re-exported fixtures
 from tests.wechat.conftest import (catalog, fake_sms_url, person, sms, templates,  # noqa: F401
                                    worker)

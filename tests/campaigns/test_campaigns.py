@@ -10,7 +10,7 @@ from app.certification.models import Certification
 from app.core.clock import utcnow
 from app.extensions import db
 from app.wechat.models import PushMessage
-from tests.builders import auth, staff_token
+from tests.builders.http import auth, staff_token
 from tests.campaigns.conftest import body, create, messages_of
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from app.campaigns import services
 from app.core.clock import utcnow
 from app.people.models import Person
-from tests.builders import auth, staff_token
+from tests.builders.http import auth, staff_token
 from tests.campaigns.conftest import create, messages_of
 
 TMPL = "demo-tmpl-campaign-invitation"

@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 
 from app.campaigns.holidays import holiday_nodes
-from tests.builders import auth, error_code, staff_token
+from tests.builders.http import auth, error_code, staff_token
 
 
 @pytest.mark.parametrize("year, spring", [(2025, date(2025, 1, 29)), (2026, date(2026, 2, 17)),

@@ -5,8 +5,8 @@ import pytest
 
 from app.certification.models import ApplicationEvent, Certification
 from app.extensions import db
-from tests.builders import auth, staff_token
-from tests.flows import COMMITMENT, applicant, apply_self, step
+from tests.builders.applications import COMMITMENT, applicant, apply_self, step
+from tests.builders.http import auth, staff_token
 from tests.support.database import is_sqlite
 
 THREADS = 10

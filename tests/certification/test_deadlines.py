@@ -5,8 +5,8 @@ from app.certification import review
 from app.certification.models import Application
 from app.core.clock import local_today
 from app.extensions import db
-from tests.builders import auth, error_code, staff_token
-from tests.flows import applicant, apply_self, step
+from tests.builders.applications import applicant, apply_self, step
+from tests.builders.http import auth, error_code, staff_token
 
 BASE = "/api/v1/certification"
 

@@ -9,8 +9,8 @@ from app.audit.models import AuditEntry
 from app.audit.services import verify_audit_chain
 from app.extensions import db
 from app.wechat.models import PushMessage
-from tests.builders import auth, error_code, staff_token
-from tests.flows import applicant, apply_self, step
+from tests.builders.applications import applicant, apply_self, step
+from tests.builders.http import auth, error_code, staff_token
 
 BASE = "/api/v1/certification"
 

@@ -8,9 +8,10 @@ from app.core.clock import local_today
 from app.audit.models import AuditEntry
 from app.certification.models import Application, ApplicationEvent
 from app.extensions import db
-from tests.builders import NOTICE, auth, error_code, id_number, person_token, staff_token
-from tests.flows import (COMMITMENT, OLDER_FACTS, applicant, apply_self, create_person,
-                         register_self, step, verify_at_station)
+from tests.builders.applications import COMMITMENT, applicant, apply_self, step
+from tests.builders.http import auth, error_code, person_token, staff_token
+from tests.builders.people import (NOTICE, OLDER_FACTS, create_person, id_number, register_self,
+                                   verify_at_station)
 
 BASE = "/api/v1/certification"
 

@@ -1,8 +1,8 @@
 """Region scope over every application endpoint: same, parent, child, sibling, other league."""
 
 from app.core.clock import local_today
-from tests.builders import DEMO_PASSWORD, approve_grant, auth, staff_token
-from tests.flows import applicant, apply_self
+from tests.builders.applications import applicant, apply_self
+from tests.builders.http import DEMO_PASSWORD, approve_grant, auth, staff_token
 
 BASE = "/api/v1/certification"
 POST_STATION = 2  # 新城区就业驿站, at township level (150102001)

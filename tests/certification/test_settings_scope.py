@@ -5,7 +5,7 @@ import pytest
 
 from app.certification.models import RegionSettings
 from app.extensions import db
-from tests.builders import auth, error_code, staff_token
+from tests.builders.http import auth, error_code, staff_token
 
 BASE = "/api/v1/certification/settings"
 

@@ -7,9 +7,10 @@ from app.audit.models import AuditEntry
 from app.audit.services import verify_audit_chain
 from app.core.clock import local_today
 from app.extensions import db
-from tests.builders import auth, error_code, staff_token
-from tests.codes.helpers import Clock, certified_seeker, resolve
-from tests.flows import OLDER_FACTS, applicant
+from tests.builders.applications import applicant
+from tests.builders.codes import Clock, certified_seeker, resolve
+from tests.builders.http import auth, error_code, staff_token
+from tests.builders.people import OLDER_FACTS
 
 
 def test_done_when(client, fresh_app):
@@ -67,7 +68,7 @@ def test_done_when(client, fresh_app):
 
 
 def test_an_uncertified_person_has_no_code(client):
-    from tests.flows import applicant
+    from tests.builders.applications import applicant
     token = applicant(client)
     refused = client.get("/api/v1/me/code", headers=auth(token))
     assert refused.status_code == 409 and error_code(refused) == "code.not_certified"
@@ -76,7 +77,7 @@ def test_an_uncertified_person_has_no_code(client):
 
 
 def test_overview_without_a_profile(client):
-    from tests.builders import person_token
+    from tests.builders.http import person_token
     token = person_token(client)
     overview = client.get("/api/v1/me/overview", headers=auth(token))
     assert overview.status_code == 200

@@ -13,9 +13,9 @@ from app.codes import dynamic, printed
 from app.codes.models import PersonalCode
 from app.codes.services import sync_all
 from app.extensions import db
-from tests.builders import auth, error_code, staff_token
-from tests.codes.helpers import Clock, certified_seeker, resolve
-from tests.flows import apply_self, step
+from tests.builders.applications import apply_self, step
+from tests.builders.codes import Clock, certified_seeker, resolve
+from tests.builders.http import auth, error_code, staff_token
 
 PERSONAL = re.compile(r"张三|\d{17}[\dX]|1\d{10}|1968")
 

@@ -12,8 +12,8 @@ from app.core.cache import MemoryViewCache, RedisViewCache, cache_key
 from app.extensions import db
 from app.people.models import PERSON_DATA_TABLES
 from tests.accounts.test_rate_limit_redis import REDIS_URL, _redis_up
-from tests.builders import auth, error_code, staff_token
-from tests.codes.helpers import certified_seeker, resolve
+from tests.builders.codes import certified_seeker, resolve
+from tests.builders.http import auth, error_code, staff_token
 
 
 def _revision(app, person_id):

@@ -21,9 +21,9 @@ from app.core.clock import local_today
 from app.extensions import db
 from app.people.models import Household, HouseholdMember, Person
 from app.policies.models import Benefit
-from tests.builders import NOTICE, auth, error_code, person_token, staff_token
-from tests.codes.helpers import certified_seeker
-from tests.flows import RESIDENCE, older_man_id, register_self
+from tests.builders.codes import certified_seeker
+from tests.builders.http import auth, error_code, person_token, staff_token
+from tests.builders.people import NOTICE, RESIDENCE, older_man_id, register_self
 from tests.support.race import BURST, error_codes, fire, run_app_server, statuses
 
 POLICY = "social_insurance_subsidy_flexible"

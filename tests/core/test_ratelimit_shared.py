@@ -15,7 +15,7 @@ import requests
 
 from app.core.ratelimit import DatabaseStorage, RateLimitCounter
 from app.extensions import db, limiter
-from tests.builders import staff_token
+from tests.builders.http import staff_token
 from tests.support.race import run_app_server
 
 LOGIN_LIMIT = 8

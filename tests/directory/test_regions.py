@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 
 from app.core.models import Region, is_within, subtree_codes
 from app.core.regiontree import closure_rows, level_of, read_region_file
-from tests.builders import auth, error_code, staff_token
+from tests.builders.http import auth, error_code, staff_token
 
 
 def test_shipped_list_has_the_region_its_leagues_and_every_county_level_unit():

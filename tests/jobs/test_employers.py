@@ -2,8 +2,8 @@
 from sqlalchemy import select, text
 
 from app.audit.models import AuditEntry
-from tests.builders import error_code
-from tests.jobs.helpers import Staff, credit_code, employer_body
+from tests.builders.http import error_code
+from tests.builders.jobs import Staff, credit_code, employer_body
 
 
 def test_staff_register_an_employer_with_masked_contact(client, fresh_app):

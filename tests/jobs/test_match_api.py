@@ -7,8 +7,8 @@ from app.core.clock import local_today
 from app.jobs.matching import Vacancy as Candidate, match
 from app.jobs.models import Vacancy
 from app.jobs.retrieval import COLUMNS, candidate_query, find_candidates, to_candidates
-from tests.builders import error_code
-from tests.jobs.helpers import Staff
+from tests.builders.http import error_code
+from tests.builders.jobs import Staff
 from tests.support.database import is_sqlite
 
 HOME = {"lat": 40.8440, "lng": 111.6720}  # Xincheng district, near the demo community

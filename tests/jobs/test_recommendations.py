@@ -11,9 +11,9 @@ from app.extensions import db
 from app.jobs.models import Recommendation, Vacancy
 from app.people.models import Person
 from app.wechat.models import PushMessage
-from tests.builders import auth, error_code, person_token
-from tests.flows import older_man_id, register_self
-from tests.jobs.helpers import Staff
+from tests.builders.http import auth, error_code, person_token
+from tests.builders.jobs import Staff
+from tests.builders.people import older_man_id, register_self
 
 HOME = {"lat": 40.8440, "lng": 111.6720}
 

@@ -8,8 +8,8 @@ from app.core.clock import local_today
 from app.jobs.models import Employer, Vacancy
 from app.jobs.rules import vacancy_problems
 from app.jobs.demo import DEMO_VACANCIES
-from tests.builders import error_code
-from tests.jobs.helpers import Staff, vacancy_body
+from tests.builders.http import error_code
+from tests.builders.jobs import Staff, vacancy_body
 
 
 @pytest.fixture()

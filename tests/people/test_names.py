@@ -4,8 +4,8 @@ import pytest
 
 from app.core.masking import mask_name
 from app.core.names import is_valid_name, normalize_name
-from tests.builders import auth, person_token
-from tests.flows import register_self
+from tests.builders.http import auth, person_token
+from tests.builders.people import register_self
 
 MONGOLIAN = "\u182a\u1820\u1832\u1824"  # ᠪᠠᠲᠤ (Batu) in traditional Mongolian script
 

@@ -6,9 +6,9 @@ from sqlalchemy import text
 from app.core.clock import local_today
 from app.audit.models import AuditEntry
 from app.extensions import db
-from tests.builders import NOTICE, auth, error_code, id_number, person_token, staff_token
-from tests.flows import (OLDER_FACTS, create_person, older_man_id, register_self,
-                         verify_at_station)
+from tests.builders.http import auth, error_code, person_token, staff_token
+from tests.builders.people import (NOTICE, OLDER_FACTS, create_person, id_number, older_man_id,
+                                   register_self, verify_at_station)
 
 
 def test_self_registration_is_masked_and_derives_birth_date_and_gender(client):

@@ -11,9 +11,10 @@ from sqlalchemy import select
 from app.audit.models import AuditEntry
 from app.extensions import db
 from app.people.models import LegalBasis, Person
-from tests.builders import NOTICE, auth, error_code, id_number, person_token, staff_token
-from tests.flows import (RESIDENCE, apply_self, create_person, older_man_id, register_self,
-                         verify_at_station)
+from tests.builders.applications import apply_self
+from tests.builders.http import auth, error_code, person_token, staff_token
+from tests.builders.people import (NOTICE, RESIDENCE, create_person, id_number, older_man_id,
+                                   register_self)
 
 RELATIVES = "/api/v1/people/me/relatives"
 FLOOR = 0.3

@@ -12,7 +12,7 @@ from app.core.clock import local_today
 from app.extensions import db
 from app.policies import services
 from app.policies.catalog import shipped_document
-from tests.builders import auth, error_code, staff_token
+from tests.builders.http import auth, error_code, staff_token
 
 PUBLISH = "/api/v1/policies/versions"
 EVALUATE = "/api/v1/policies/evaluate"

@@ -11,7 +11,7 @@ from app.core.clock import local_today
 from app.extensions import db
 from app.people.models import Person
 from app.policies.models import Benefit
-from tests.builders import auth, error_code, staff_token
+from tests.builders.http import auth, error_code, staff_token
 
 EXPIRING = "/api/v1/benefits/expiring"
 

@@ -5,7 +5,7 @@ from datetime import date
 from app.policies.catalog import shipped_catalog
 from app.policies.engine import (ELIGIBLE, NOT_ELIGIBLE, benefits_ending_within, due_dates,
                                   evaluate)
-from tests.policies.people import TODAY, facts, in_chinese
+from tests.builders.people import TODAY, facts, in_chinese
 
 SI = "social_insurance_subsidy_flexible"
 POST = "public_welfare_post"

@@ -6,8 +6,8 @@ import pytest
 
 from app.policies.catalog import compile_document, shipped_catalog
 from app.policies.engine import ELIGIBLE, NOT_ELIGIBLE, WOULD_BE, evaluate
-from tests.policies import people
-from tests.policies.people import TODAY, facts, in_chinese
+from tests.builders import people
+from tests.builders.people import TODAY, facts, in_chinese
 
 
 def results(person):

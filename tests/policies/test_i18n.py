@@ -22,8 +22,8 @@ from app.policies.catalog import (CatalogError, compile_document, compile_source
                                   shipped_document)
 from app.policies.engine import benefits_ending_within, evaluate
 from app.policies.schemas import EvaluationSchema, PolicyDetailSchema
-from tests.policies import people
-from tests.policies.people import TODAY, facts, in_chinese
+from tests.builders import people
+from tests.builders.people import TODAY, facts, in_chinese
 
 NOT_ASCII = re.compile(r"[^\x00-\x7f]")
 

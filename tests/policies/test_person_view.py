@@ -16,8 +16,8 @@ from app.core.clock import local_today
 from app.core.idnumber import age_on
 from app.extensions import db
 from app.people.models import Person
-from tests.builders import auth, error_code, person_token, staff_token
-from tests.flows import register_self
+from tests.builders.http import auth, error_code, person_token, staff_token
+from tests.builders.people import register_self
 
 WANG, LI, ZHANG, ZHAO, BATE = "王建国", "李秀英", "张丽", "赵刚", "巴特"
 CERTIFIED_ONLY = ("startup_guaranteed_loan", "startup_guaranteed_loan_small_firm",

@@ -8,7 +8,7 @@ import yaml
 
 from app.policies.catalog import (CatalogError, compile_document, compile_source,
                                   document_checksum, shipped_catalog, shipped_document)
-from tests.policies.people import in_chinese
+from tests.builders.people import in_chinese
 
 # Every policy the notice names (§2.3, §2.5, §3), by catalog code.
 NOTICE_POLICIES = {

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from app.wechat.models import PushAttempt, PushMessage, PushSubscription
 from app.wechat.worker import build_worker
 from fakes.wechat import demo_openid
-from tests.builders import auth, person_login
+from tests.builders.http import auth, person_login
 from tests.conftest import APPID
 from tests.support.servers import FakeSmsControl, run_fake_sms
 

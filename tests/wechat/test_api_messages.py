@@ -6,7 +6,7 @@ import pytest
 
 from app.extensions import db
 from app.wechat.services import enqueue_message
-from tests.builders import auth, error_code, staff_token
+from tests.builders.http import auth, error_code, staff_token
 from tests.wechat.conftest import PHONE
 
 TMPL = "demo-tmpl-application-result"

@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from app.audit.models import AuditEntry
 from app.wechat.services import QUOTA_CAP
-from tests.builders import auth, error_code, person_token, staff_token
+from tests.builders.http import auth, error_code, person_token, staff_token
 
 URL = "/api/v1/push/subscriptions"
 RESULT_TMPL = "demo-tmpl-application-result"

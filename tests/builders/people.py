@@ -1,7 +1,69 @@
-"""Fact dicts shaped like app/people/facts.py::build_facts (FACTS.md), for engine tests."""
+"""People for tests: ID numbers, job seekers registered through the real HTTP API, and
+the demo people as fact dicts shaped like app/people/facts.py::build_facts (FACTS.md) for
+the policy engine tests."""
 from datetime import date
 
 from app.core.i18n import render_all
+from tests.builders.http import auth, staff_token
+
+NOTICE = "2025-01"  # PRIVACY_NOTICE_VERSION and CERT_COMMITMENT_VERSION of the test config
+RESIDENCE = "150102001001"  # 示范社区, served by station_xc's doorstep station
+OLDER_FACTS = {"urban_resident": True, "residence_since": "2010-01-01",
+               "employment_status": "unemployed", "registered_unemployed": True,
+               "unemployment_registered_on": "2026-01-05", "social_insurance_months": 60,
+               "education": "senior", "skills": ["电工"], "wants": ["job"],
+               "ever_employed": True}
+
+
+def id_number(address, born, sequence):
+    """A valid 18-char ID number (GB 11643 check character) for a date of birth."""
+    from app.core.idnumber import check_char
+    first17 = f"{address}{born:%Y%m%d}{sequence}"
+    return first17 + check_char(first17)
+
+
+def older_man_id(sequence="031"):
+    return id_number("150102", date(1968, 4, 1), sequence)
+
+
+def register_self(client, token, *, name="张三", number=None, residence=RESIDENCE, facts=None,
+                  expect=200):
+    body = {"name": name, "id_number": number or older_man_id(), "residence_region_code":
+            residence, "consent": {"notice_version": NOTICE},
+            "facts": OLDER_FACTS if facts is None else facts}
+    response = client.put("/api/v1/people/me", json=body, headers=auth(token))
+    assert response.status_code == expect, response.get_json()
+    return response.get_json()
+
+
+def create_person(client, token, *, name="王五", number=None, residence=RESIDENCE, facts=None,
+                  phone=None, expect=201):
+    body = {"name": name, "id_number": number or older_man_id("051"),
+            "residence_region_code": residence,
+            "consent": {"notice_version": NOTICE, "channel": "station_paper"},
+            "facts": OLDER_FACTS if facts is None else facts}
+    if phone:
+        body["phone"] = phone
+    response = client.post("/api/v1/people", json=body, headers=auth(token))
+    assert response.status_code == expect, response.get_json()
+    return response.get_json()
+
+
+def verify_at_station(client, id_number, link_id, station="station_xc"):
+    """A station checks the relative's ID card and signed consent: the proxy link takes
+    effect. Returns the relative as the station sees them."""
+    staff = staff_token(client, station)
+    person = client.post("/api/v1/people/lookup", json={"id_number": id_number},
+                         headers=auth(staff))
+    assert person.status_code == 200, person.get_json()
+    verified = client.post(
+        f"/api/v1/people/{person.get_json()['id']}/proxy-links/{link_id}/verify",
+        json={"notice_version": NOTICE, "channel": "station_paper"}, headers=auth(staff))
+    assert verified.status_code == 200, verified.get_json()
+    return person.get_json()
+
+
+# ---------------------------------------------------------------- demo people as fact dicts
 
 TODAY = date(2025, 12, 1)
 

@@ -2,8 +2,8 @@
 from datetime import timedelta
 
 from app.core.clock import utcnow
-from tests.builders import auth
-from tests.flows import applicant, apply_self, step
+from tests.builders.applications import applicant, apply_self, step
+from tests.builders.http import auth
 
 
 def certified_seeker(client, login="zhangsan", **kwargs):

@@ -1,4 +1,4 @@
-"""Plain builders for tests: sign in, create accounts. They go through the real API."""
+"""Signing in through the real HTTP API: logins, tokens, headers, error codes, grant approval."""
 DEMO_PASSWORD = "Demo@2025"
 
 
@@ -39,12 +39,3 @@ def person_token(client, name="zhangsan"):
 def error_code(response):
     return response.get_json()["error"]["code"]
 
-
-def id_number(address, born, sequence):
-    """A valid 18-char ID number (GB 11643 check character) for a date of birth."""
-    from app.core.idnumber import check_char
-    first17 = f"{address}{born:%Y%m%d}{sequence}"
-    return first17 + check_char(first17)
-
-
-NOTICE = "2025-01"  # PRIVACY_NOTICE_VERSION and CERT_COMMITMENT_VERSION of the test config

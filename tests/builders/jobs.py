@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from app.core.clock import local_today
 from app.jobs.creditcode import check_character
-from tests.builders import auth, staff_token
+from tests.builders.http import auth, staff_token
 
 
 def credit_code(serial, county="150102", prefix="91"):
