@@ -6,7 +6,6 @@ parallel requests larger than the limit goes at login and at the staff scan. Exa
 configured number get through. The same burst against the per-process memory storage lets
 more through: that proves the burst reaches both workers, so the test can fail.
 """
-import os
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -16,12 +15,12 @@ import requests
 from app.core.ratelimit import DatabaseStorage, RateLimitCounter
 from app.extensions import db, limiter
 from tests.builders.http import staff_token
+from tests.accounts.test_rate_limit_redis import REDIS_URL, _redis_up
 from tests.support.race import run_app_server
 
 LOGIN_LIMIT = 8
 SCAN_LIMIT = 12
 BURST = 30
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def gunicorn(app, **settings):
@@ -98,13 +97,6 @@ def test_per_process_memory_storage_would_let_more_through(fresh_app):
             if total > LOGIN_LIMIT:
                 break
     assert total > LOGIN_LIMIT
-
-
-def _redis_up():
-    try:
-        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
-    except redis.RedisError:
-        return False
 
 
 @pytest.mark.skipif(not _redis_up(), reason="no Redis server on this machine")
