@@ -7,8 +7,11 @@ from datetime import datetime, timedelta, timezone
 from app.core.clock import local_today
 from tests.support.pinned_clock import BEIJING, ORIGIN, SITE_DIR, pinned_moment
 
-PRINT_NOW = ("from datetime import datetime, date; from zoneinfo import ZoneInfo; "
-             "print(datetime.now(ZoneInfo('Asia/Shanghai')).strftime('%H:%M'), date.today())")
+# The child's Beijing hour, its UTC date, and its local time zone's offset: the pinned clock
+# must leave the process time zone alone (else a test reading the local date would pass).
+PRINT_NOW = ("import time; from datetime import datetime, timezone; from zoneinfo import ZoneInfo; "
+             "print(datetime.now(ZoneInfo('Asia/Shanghai')).strftime('%H:%M'), "
+             "datetime.now(timezone.utc).date(), time.localtime().tm_gmtoff)")
 
 
 def test_a_child_process_starts_on_the_pinned_beijing_hour():
@@ -17,9 +20,10 @@ def test_a_child_process_starts_on_the_pinned_beijing_hour():
     out = subprocess.run([sys.executable, "-c", PRINT_NOW], env=env, capture_output=True,
                          text=True, check=True).stdout.split()
     assert out[0] in ("00:30", "00:31")
-    # 00:30 in Beijing is the previous day in UTC: exactly the hour a date.today() test breaks.
+    # 00:30 in Beijing is the previous day in UTC: the hour a test on the local date breaks.
     beijing = pinned_moment("00:30")
     assert out[1] == str(beijing.astimezone(timezone.utc).date()) != str(beijing.date())
+    assert out[2] == "0"  # still UTC, as the machine is: not switched to Beijing
 
 
 def test_the_moment_is_on_today_beijing_date():

@@ -40,7 +40,8 @@ def start_pinned_clock():
         pinned_at, started_at = pinned_moment(value).timestamp(), real_now
         os.environ[ORIGIN] = f"{pinned_at}@{started_at}"
     # Given in UTC: a ZoneInfo destination would make time-machine switch the process time
-    # zone to Beijing too, and date.today() would then hide the very bug this run looks for.
+    # zone to Beijing too, and a test reading the local date would then pass: the very bug
+    # this run looks for.
     moment = datetime.fromtimestamp(pinned_at + real_now - started_at, timezone.utc)
     traveller = time_machine.travel(moment, tick=True)
     traveller.start()
