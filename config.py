@@ -151,6 +151,13 @@ class Config:
     CERT_NOTICE_ENABLED = _env("CERT_NOTICE_ENABLED", "0") == "1"
     CERT_NOTICE_DAYS = int(_env("CERT_NOTICE_DAYS", 3))
     CERT_RECHECK_MONTHS = int(_env("CERT_RECHECK_MONTHS", 12))
+    # The help loop (issue 14, RULES.md "Tracking"): defaults that regions may override.
+    TRACKING_ADAPTATION_MONTHS = int(_env("TRACKING_ADAPTATION_MONTHS", 1))
+    TRACKING_STABILITY_MONTHS = int(_env("TRACKING_STABILITY_MONTHS", 6))
+    TRACKING_EXPIRY_DAYS = int(_env("TRACKING_EXPIRY_DAYS", 60))
+    TRACKING_RESPONSE_DAYS = int(_env("TRACKING_RESPONSE_DAYS", 2))
+    TRACKING_SERVICES_REQUIRED = int(_env("TRACKING_SERVICES_REQUIRED", 3))
+    TRACKING_OFFERS_PER_SERVICE = int(_env("TRACKING_OFFERS_PER_SERVICE", 3))
     # Evidence files: stored encrypted outside any served folder (default instance/evidence).
     EVIDENCE_DIR = _env("EVIDENCE_DIR")
     EVIDENCE_MAX_BYTES = int(_env("EVIDENCE_MAX_BYTES", 5 * 1024 * 1024))

@@ -53,6 +53,7 @@ def _register_blueprints(app):
     from app.jobs.api import bp as jobs_bp, people_bp as jobs_people_bp
     from app.people.api import bp as people_bp
     from app.policies.api import bp as policies_bp
+    from app.tracking.api import bp as tracking_bp
     from app.policies.benefits_api import bp as policy_benefits_bp
     from app.wechat.api import bp as push_bp
 
@@ -67,6 +68,7 @@ def _register_blueprints(app):
     api.register_blueprint(jobs_bp)
     api.register_blueprint(campaigns_bp)
     api.register_blueprint(jobs_people_bp)
+    api.register_blueprint(tracking_bp)
     api.register_blueprint(codes_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(landing_bp)
@@ -88,6 +90,7 @@ def _register_cli(app):
     from app.codes.cli import codes_cli
     from app.core.cache import cache_cli
     from app.seed import seed_cli
+    from app.tracking.cli import tracking_cli
     from app.wechat.cli import push_cli
     app.cli.add_command(audit_cli)
     app.cli.add_command(cache_cli)
@@ -95,6 +98,7 @@ def _register_cli(app):
     app.cli.add_command(policies_cli)
     app.cli.add_command(codes_cli)
     app.cli.add_command(seed_cli)
+    app.cli.add_command(tracking_cli)
     push_cli.add_command(campaigns_cli)  # `flask push campaigns run`
     app.cli.add_command(push_cli)
 
@@ -130,6 +134,8 @@ def create_app(config=None, **overrides):
     limiter.init_app(app)
     api.init_app(app)
     _install_services(app)
+    from app.tracking import install as install_tracking
+    install_tracking()  # subscribes to certification and jobs announcements (app.core.hooks)
     _register_blueprints(app)
     _declare_framework_routes(app)
     register_error_handlers(app)  # after api.init_app, so our JSON shape wins

@@ -17,3 +17,5 @@ from app.jobs.models import (Employer, JobPreference, Recommendation,  # noqa: F
                              RecruitmentEvent, Vacancy)
 from app.campaigns.models import Campaign  # noqa: F401
 from app.codes.models import CodeDevice, PersonalCode, RetiredPrintedToken  # noqa: F401
+from app.tracking.models import (Case, Contact, ExitProposal, FollowUp, Hire,  # noqa: F401
+                                 StaffDigest, Task, TrackingSettings, ZeroHousehold)

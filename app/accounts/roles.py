@@ -86,6 +86,13 @@ PERMISSIONS = {
     # (a referral card elsewhere); printing and rotating cards is station work.
     "code.resolve": set(_CASEWORKERS),
     "code.manage": {Role.STATION_STAFF, Role.TOWNSHIP_REVIEWER, Role.COUNTY_OFFICER},
+    # The help loop (issue 14): caseworkers keep cases, contacts, tasks and follow-ups;
+    # reassigning and balancing a station's cases is the township's (or above) job; the
+    # county decides on the exits proposed by data.
+    "tracking.work": set(_CASEWORKERS),
+    "tracking.assign": {Role.TOWNSHIP_REVIEWER} | _ADMINS,
+    "tracking.decide_exit": {Role.COUNTY_OFFICER, Role.CITY_ADMIN},
+    "tracking.configure": set(_ADMINS),
 }
 
 
@@ -102,6 +109,7 @@ PERSON_PERMISSIONS = frozenset({
     "application.station_check", "application.township_review", "application.county_decide",
     "application.supervise", "evidence.read", "certification.exit", "certification.recheck",
     "benefit.manage", "benefit.read", "jobs.recommend", "code.resolve", "code.manage",
+    "tracking.work", "tracking.assign", "tracking.decide_exit",
 })
 
 

@@ -7,6 +7,7 @@ from app.audit.services import record
 from app.core.clock import local_today
 from app.core.concurrency import guarded_update
 from app.core.errors import Conflict, ValidationFailed
+from app.core.hooks import emit
 from app.core.models import subtree_codes
 from app.core.months import add_months
 from app.core.regions import region_in_scope
@@ -31,6 +32,8 @@ def create_certification(application, today=None):
     record("certification.created", "certification", certification.id,
            details={"application_id": application.id, "categories": certification.categories,
                     "next_recheck_on": certification.next_recheck_on.isoformat()})
+    # Higher areas act on it in this transaction (app.tracking opens the person's case).
+    emit("certification.created", certification=certification, application=application)
     return certification
 
 
@@ -65,6 +68,7 @@ def exit_certification(staff, certification, reason, exited_on, note=None):
         raise Conflict("certification.already_exited", _l("该认定已退出"))
     record("certification.exited", "certification", certification.id,
            details={"reason": reason, "exited_on": exited_on.isoformat()})
+    emit("certification.exited", certification=certification)
     return certification
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.audit.services import record
+from app.core.hooks import emit
 from app.certification.models import Certification
 from app.certification.workflow import CertificationStatus
 from app.core.clock import local_today, utcnow
@@ -294,6 +295,8 @@ def record_hire(caller, rec_id):
     db.session.flush()
     record("person.employment_changed", "person", person.id,
            details={"from": previous, "to": "employed", "recommendation_id": rec.id})
+    # Higher areas act on it in this transaction (app.tracking schedules the follow-ups).
+    emit("jobs.hired", recommendation=rec, vacancy=vacancy, person=person)
     return rec
 
 

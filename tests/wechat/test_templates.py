@@ -8,7 +8,8 @@ from app.wechat.templates import CATALOG_FILE, CatalogError, MessageDataError, l
 from fakes.wechat import check_template_data
 
 KINDS = {"application_progress", "application_result", "job_recommendation",
-         "follow_up_reminder", "policy_expiring", "campaign_invitation", "event_invitation"}
+         "follow_up_reminder", "policy_expiring", "campaign_invitation", "event_invitation",
+         "benefit_expiring"}
 
 
 def test_the_shipped_catalog_has_every_kind():

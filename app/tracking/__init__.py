@@ -1,0 +1,32 @@
+"""The help loop (issue 14): cases, help plans, contacts, help requests, follow-ups after
+hiring, expiry assessments, zero-employment households, exits proposed by data."""
+
+
+def on_certification_created(certification, application, **_):
+    from .cases import open_case
+    from .hires import identify_household
+    case = open_case(certification.person, "certified", certification.categories,
+                     station_id=application.station_id)
+    if "zero_employment_household" in (certification.categories or []):
+        identify_household(certification.person)
+    return case
+
+
+def on_certification_exited(certification, **_):
+    from .cases import close_case, open_case_of
+    case = open_case_of(certification.person_id)
+    if case is not None:
+        close_case(case, f"exit:{certification.exit_reason}")
+
+
+def on_hired(recommendation, vacancy, person, **_):
+    from .hires import on_recommendation_hired
+    on_recommendation_hired(recommendation, vacancy, person)
+
+
+def install():
+    """Subscribe to what the lower areas announce (app.core.hooks); called by create_app."""
+    from app.core.hooks import subscribe
+    subscribe("certification.created", on_certification_created)
+    subscribe("certification.exited", on_certification_exited)
+    subscribe("jobs.hired", on_hired)

@@ -1,0 +1,212 @@
+"""The daily job (`flask tracking daily`): what the calendar brings each morning.
+
+It opens the follow-ups that fell due, the expiry assessments of benefits ending soon,
+escalates help requests whose response deadline passed, lists zero-employment households
+not yet listed, opens cases missed by the hooks, moves cases whose person moved, queues the
+persons' reminders and writes one digest per staff member. Every step is keyed in the
+database (task source keys, follow-up status, digest per staff and day, push dedupe keys),
+so running it twice on one day opens nothing twice.
+"""
+from datetime import timedelta
+
+from flask_babel import gettext
+from sqlalchemy import func, select, update
+
+from app.audit.services import record
+from app.certification.models import Certification
+from app.certification.workflow import CertificationStatus
+from app.core.clock import local_today, utcnow
+from app.core.concurrency import dialect_insert
+from app.core.stations import Station
+from app.extensions import db
+from app.people.models import Person
+from app.policies.engine import policy_name
+from app.policies.models import Benefit
+from app.policies.services import catalog_in_force
+from app.wechat.services import enqueue_message
+
+from .cases import OPEN, move_case, open_case, open_case_of
+from .hires import identify_household
+from .models import Case, FollowUp, StaffDigest, Task, ZeroHousehold
+from .settings import settings_for, workday_deadline
+from .work import add_task
+
+BATCH = 2000
+STAGE_TITLES = {"adaptation": "入职适应期回访", "stability": "就业稳定期回访"}
+
+
+def _settings(cache, region_code):
+    if region_code not in cache:
+        cache[region_code] = settings_for(region_code)
+    return cache[region_code]
+
+
+def open_missing_cases(limit=BATCH):
+    """Active certifications without an open case (a safety net under the hook)."""
+    rows = db.session.scalars(select(Certification).where(
+        Certification.status == CertificationStatus.ACTIVE,
+        ~select(Case.id).where(Case.person_id == Certification.person_id,
+                               Case.status == OPEN).exists())
+        .order_by(Certification.id).limit(limit)).all()
+    for certification in rows:
+        open_case(certification.person, "certified", certification.categories)
+    return len(rows)
+
+
+def move_moved_cases(limit=BATCH):
+    rows = db.session.execute(select(Case, Person).join(Person, Person.id == Case.person_id)
+                              .where(Case.status == OPEN,
+                                     Case.region_code != Person.residence_region_code)
+                              .limit(limit)).all()
+    return sum(1 for case, person in rows if move_case(case, person))
+
+
+def _station_phone(case):
+    station = db.session.get(Station, case.station_id) if case and case.station_id else None
+    return station
+
+
+def _remind_follow_up(follow_up, person, case):
+    if person.person_account_id is None:
+        return False
+    station = _station_phone(case)
+    values = {"item": gettext(STAGE_TITLES[follow_up.stage]),
+              "due_at": follow_up.due_on.isoformat() + "T09:00:00+08:00",
+              "station": station.name if station else gettext("服务站"),
+              "contact_phone": station.phone if station else "12333"}
+    enqueue_message("follow_up_reminder", person.person_account_id, values,
+                    f"track:fu:{follow_up.id}", page_query={"id": str(follow_up.id)})
+    return True
+
+
+def open_due_follow_ups(today, limit=BATCH * 5):
+    """scheduled -> due for every follow-up whose day came; a task and a reminder each."""
+    rows = db.session.scalars(select(FollowUp).where(FollowUp.status == "scheduled",
+                                                     FollowUp.due_on <= today)
+                              .order_by(FollowUp.id).limit(limit)
+                              .with_for_update(skip_locked=True)).all()
+    opened = reminded = 0
+    cache = {}
+    for follow_up in rows:
+        changed = db.session.execute(update(FollowUp).where(
+            FollowUp.id == follow_up.id, FollowUp.status == "scheduled").values(status="due")
+            .execution_options(synchronize_session=False)).rowcount
+        if not changed:
+            continue
+        follow_up.status = "due"
+        person = db.session.get(Person, follow_up.person_id)
+        case = open_case_of(person.id)
+        if case is not None:
+            due, estimated = workday_deadline(
+                today, _settings(cache, case.region_code).response_days)
+            add_task(case, "follow_up", gettext(STAGE_TITLES[follow_up.stage]), due, "system",
+                     ref_id=follow_up.id, source_key=f"followup:{follow_up.id}",
+                     estimated=estimated)
+        opened += 1
+        reminded += _remind_follow_up(follow_up, person, case)
+    return opened, reminded
+
+
+def open_expiry_assessments(today, limit=BATCH * 5):
+    """An assessment task before a benefit runs out (default 60 days), and the notice."""
+    window = max(settings_for("150000").expiry_days, 366)
+    rows = db.session.execute(
+        select(Benefit, Case).join(Case, (Case.person_id == Benefit.person_id)
+                                   & (Case.status == OPEN))
+        .where(Benefit.due_on >= today, Benefit.due_on <= today + timedelta(days=window),
+               ~select(Task.id).where(Task.ref_id == Benefit.id,
+                                      Task.kind == "expiry_assessment",
+                                      Task.case_id == Case.id).exists())
+        .order_by(Benefit.due_on, Benefit.id).limit(limit)).all()
+    opened = notified = 0
+    cache = {}
+    catalog = catalog_in_force(today) if rows else None
+    for benefit, case in rows:
+        if benefit.due_on > today + timedelta(days=_settings(cache, case.region_code).expiry_days):
+            continue
+        task = add_task(case, "expiry_assessment", gettext("政策到期前评估"),
+                        benefit.due_on, "system", ref_id=benefit.id,
+                        source_key=f"expiry:{benefit.id}:{benefit.due_on.isoformat()}")
+        if task is None:
+            continue
+        opened += 1
+        person = db.session.get(Person, case.person_id)
+        if person.person_account_id is not None:
+            enqueue_message("benefit_expiring", person.person_account_id,
+                            {"policy": _name(catalog, benefit.policy),
+                             "expires_on": benefit.due_on},
+                            f"track:exp:{benefit.id}:{benefit.due_on.isoformat()}")
+            notified += 1
+    return opened, notified
+
+
+def _name(catalog, code):
+    policy = catalog.by_code.get(code) if catalog is not None else None
+    return policy_name(catalog, policy) if policy is not None else code
+
+
+def escalate_missed_requests(today):
+    """Help requests past their response deadline go to the township (once)."""
+    return db.session.execute(update(Task).where(
+        Task.kind == "help_request", Task.status == "open", Task.due_on < today,
+        Task.escalated_to.is_(None)).values(escalated_to="township")
+        .execution_options(synchronize_session=False)).rowcount
+
+
+def list_new_households(limit=BATCH):
+    """Households of zero-employment certified persons not listed yet."""
+    listed = select(ZeroHousehold.household_id).where(ZeroHousehold.cleared_on.is_(None))
+    persons = db.session.scalars(select(Person).join(
+        Certification, (Certification.person_id == Person.id)
+        & (Certification.status == CertificationStatus.ACTIVE))
+        .where(Person.household_id.is_not(None), Person.household_id.not_in(listed),
+               Person.employment_status.is_distinct_from("employed"))
+        .order_by(Person.id).limit(limit)).all()
+    return sum(1 for person in persons if identify_household(person) is not None)
+
+
+def write_digests(today):
+    """One digest per staff member with open tasks: counts only (the list is in the app)."""
+    rows = db.session.execute(select(
+        Task.staff_id, func.count(),
+        func.count().filter(Task.due_on < today),
+        func.count().filter(Task.due_on == today),
+        func.count().filter(Task.kind == "help_request"),
+        func.count().filter(Task.kind == "follow_up"),
+        func.count().filter(Task.escalated_to.is_not(None)))
+        .where(Task.status == "open", Task.staff_id.is_not(None))
+        .group_by(Task.staff_id)).all()
+    if not rows:
+        return 0
+    values = [{"staff_id": staff_id, "day": today, "created_at": utcnow(),
+               "counts": {"open": total, "overdue": overdue, "due_today": due_today,
+                          "help_requests": requests, "follow_ups": follow_ups,
+                          "escalated": escalated}}
+              for staff_id, total, overdue, due_today, requests, follow_ups, escalated in rows]
+    written = 0
+    for chunk in range(0, len(values), 500):
+        stmt = dialect_insert(db.session.get_bind(), StaffDigest.__table__).values(
+            values[chunk:chunk + 500]).on_conflict_do_nothing(
+            index_elements=["staff_id", "day"]).returning(StaffDigest.__table__.c.id)
+        written += len(db.session.execute(stmt).all())
+    return written
+
+
+def run_daily(today=None):
+    """Everything the day brings; returns the counts (also in one audit entry)."""
+    today = today or local_today()
+    counts = {"cases_opened": open_missing_cases(), "cases_moved": move_moved_cases()}
+    counts["follow_ups_opened"], counts["follow_up_reminders"] = open_due_follow_ups(today)
+    counts["assessments_opened"], counts["expiry_notices"] = open_expiry_assessments(today)
+    counts["requests_escalated"] = escalate_missed_requests(today)
+    counts["households_listed"] = list_new_households()
+    counts["digests_written"] = write_digests(today)
+    db.session.flush()
+    record("tracking.daily_run", "day", today.isoformat(), details=counts)
+    return counts
+
+
+def digest_for(staff, day=None):
+    day = day or local_today()
+    return db.session.scalar(select(StaffDigest).where(StaffDigest.staff_id == staff.id,
+                                                       StaffDigest.day == day))

@@ -1,0 +1,79 @@
+"""The help loop's numbers per region (nearest configured ancestor wins), defaults from
+configuration (RULES.md "Tracking"): follow-ups 1 and 6 months after a hire, an expiry
+assessment 60 days before a benefit ends, 2 working days to answer a help request, and
+"3 services with 3 offers each" for a zero-employment household."""
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.audit.services import record
+from app.core.calendar import current_calendar
+from app.core.clock import utcnow
+from app.core.concurrency import get_or_insert
+from app.core.models import RegionClosure
+from app.core.regions import region_in_scope
+from app.extensions import db
+
+from .models import TrackingSettings
+
+FIELDS = ("adaptation_months", "stability_months", "expiry_days", "response_days",
+          "services_required", "offers_per_service")
+
+
+@dataclass(frozen=True)
+class Settings:
+    adaptation_months: int
+    stability_months: int
+    expiry_days: int
+    response_days: int
+    services_required: int
+    offers_per_service: int
+    region_code: str | None
+
+
+def default_settings():
+    cfg = current_app.config
+    return Settings(cfg["TRACKING_ADAPTATION_MONTHS"], cfg["TRACKING_STABILITY_MONTHS"],
+                    cfg["TRACKING_EXPIRY_DAYS"], cfg["TRACKING_RESPONSE_DAYS"],
+                    cfg["TRACKING_SERVICES_REQUIRED"], cfg["TRACKING_OFFERS_PER_SERVICE"], None)
+
+
+def settings_for(region_code):
+    row = db.session.scalars(
+        select(TrackingSettings)
+        .join(RegionClosure, RegionClosure.ancestor_code == TrackingSettings.region_code)
+        .where(RegionClosure.descendant_code == region_code)
+        .order_by(RegionClosure.depth).limit(1)).first()
+    if row is None:
+        return default_settings()
+    return Settings(*(getattr(row, name) for name in FIELDS), row.region_code)
+
+
+def settings_in_scope(staff, region_code):
+    """The settings that apply to a region of the caller's subtree."""
+    region_in_scope(staff, region_code)
+    return settings_for(region_code)
+
+
+def update_settings(staff, region_code, values):
+    """Set the help loop's numbers for a region of the caller's subtree (audited)."""
+    region_in_scope(staff, region_code)
+    current = settings_for(region_code)
+    row = get_or_insert(TrackingSettings, {
+        "region_code": region_code, "updated_by": f"staff:{staff.id}", "updated_at": utcnow(),
+        **{name: getattr(current, name) for name in FIELDS}})
+    for name in FIELDS:
+        if name in values:
+            setattr(row, name, values[name])
+    row.updated_by, row.updated_at = f"staff:{staff.id}", utcnow()
+    db.session.flush()
+    record("tracking.settings_updated", "region", region_code,
+           details={name: values[name] for name in FIELDS if name in values})
+    return settings_for(region_code)
+
+
+def workday_deadline(start, days):
+    """(date, estimated): the `days`-th working day after `start`."""
+    deadline, estimated = current_calendar().add_workdays(start, days)
+    return deadline, bool(estimated)
