@@ -17,6 +17,7 @@ from app.certification.models import Certification
 from app.certification.workflow import CertificationStatus
 from app.core.clock import local_today, utcnow
 from app.core.concurrency import dialect_insert
+from app.core.i18n import N_
 from app.core.stations import Station
 from app.extensions import db
 from app.people.models import Person
@@ -32,7 +33,7 @@ from .settings import settings_for, workday_deadline
 from .work import add_task
 
 BATCH = 2000
-STAGE_TITLES = {"adaptation": "入职适应期回访", "stability": "就业稳定期回访"}
+STAGE_TITLES = {"adaptation": N_("入职适应期回访"), "stability": N_("就业稳定期回访")}
 
 
 def _settings(cache, region_code):

@@ -63,7 +63,8 @@ def test_help_request_answered_in_time_and_escalated_when_missed(client, fresh_a
 
 def test_visit_hire_follow_up_and_coverage(client, fresh_app):
     token, person_id = certified_seeker(client)
-    case = get(client, "station_xc", "/cases/mine")["items"][0]
+    case = next(c for c in get(client, "station_xc", "/cases/mine")["items"]
+                if c["person"]["id"] == person_id)
     today = case["opened_at"][:10]
     before = get(client, "township_xc", "/coverage", starts_on=today, ends_on=today)
     assert before["contacted"] == 0 and before["cases"] >= 1

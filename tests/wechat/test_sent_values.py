@@ -16,6 +16,7 @@ from app.certification.settings import rules_for
 from app.core.i18n import render_value
 from app.jobs.recommendations import _salary_text
 from app.jobs.schemas import VACANCY_FIELD_SPECS
+from app.tracking.daily import STAGE_TITLES
 from app.wechat.fields import PHRASE_MAX, FieldValueError, render
 from app.wechat.templates import load_catalog
 from fakes.sms import PARAM_MAX as SMS_PARAM_MAX
@@ -23,7 +24,8 @@ from fakes.wechat import FIELD_RULES
 
 APP_DIR = Path(__file__).resolve().parents[2] / "app"
 # Modules that queue messages; each one's fixed values are listed in shipped_values().
-SENDERS = {"certification/notify.py", "jobs/recommendations.py", "wechat/cli.py"}
+SENDERS = {"certification/notify.py", "jobs/recommendations.py", "wechat/cli.py",
+           "tracking/daily.py"}
 LONG_OFFICE = "呼和浩特市新城区海拉尔东路街道家门口就业服务站"
 
 
@@ -49,6 +51,10 @@ def _job_values():
         salary_min=low, salary_max=high))) for low, high in ((0, 0), (top, top), (top - 1, top))]
 
 
+def _tracking_values():
+    return [("follow_up_reminder", "item", title) for title in STAGE_TITLES.values()]
+
+
 def _defaults(catalog):
     return [(kind.name, field.name, field.default) for kind in catalog.kinds.values()
             for field in kind.fields if not field.required]
@@ -56,7 +62,7 @@ def _defaults(catalog):
 
 def shipped_values(catalog, translate):
     """(kind, field name, text as sent) for every value our code composes."""
-    raw = _certification_values() + _job_values() + _defaults(catalog)
+    raw = _certification_values() + _job_values() + _tracking_values() + _defaults(catalog)
     return [(kind, name, render_value(value, translate)) for kind, name, value in raw]
 
 
