@@ -7,8 +7,7 @@ def on_certification_created(certification, application, **_):
     from .hires import identify_household
     case = open_case(certification.person, "certified", certification.categories,
                      station_id=application.station_id)
-    if "zero_employment_household" in (certification.categories or []):
-        identify_household(certification.person)
+    identify_household(certification.person)  # lists it when the household is zero-employment
     return case
 
 
