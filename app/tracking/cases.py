@@ -9,6 +9,7 @@ the case follows the person when their residence moves.
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from app.accounts.models import StaffAccount
 from app.accounts.roles import Role
@@ -179,6 +180,8 @@ def list_cases(staff, *, mine=False, station_id=None, region_code=None, category
     items = db.session.scalars(query.order_by(Case.priority.desc(),
                                               Case.last_contact_on.asc().nulls_first(),
                                               Case.id)
+                               .options(selectinload(Case.person), selectinload(Case.station),
+                                        selectinload(Case.staff))
                                .limit(per_page).offset((page - 1) * per_page)).all()
     return items, total
 

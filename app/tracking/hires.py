@@ -70,8 +70,12 @@ def record_hire(staff, person, *, employer, job_title, starts_on):
     hire = Hire(person_id=person.id, region_code=person.residence_region_code,
                 employer=employer, job_title=job_title, starts_on=starts_on,
                 recorded_by=f"staff:{staff.id}", created_at=utcnow())
-    db.session.add(hire)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(hire)
+            db.session.flush()
+    except IntegrityError:  # a concurrent hire of the same person won
+        raise Conflict("tracking.already_employed", _l("该人员已有在职记录，请先登记离职")) from None
     record("tracking.hire_recorded", "hire", hire.id,
            details={"person_id": person.id, "starts_on": starts_on.isoformat()})
     _schedule(hire)
@@ -83,6 +87,10 @@ def on_recommendation_hired(recommendation, vacancy, person, **_):
     """app.jobs marked a recommendation hired: the same hire, once per recommendation."""
     if db.session.scalar(select(Hire.id).where(Hire.recommendation_id == recommendation.id)):
         return
+    current = db.session.scalar(select(Hire).where(Hire.person_id == person.id,
+                                                   Hire.ended_on.is_(None)))
+    if current is not None:  # the new job replaces the one on record
+        _close_for_new_job(current)
     hire = Hire(person_id=person.id, region_code=person.residence_region_code,
                 recommendation_id=recommendation.id, employer=vacancy.employer.name[:128],
                 job_title=vacancy.title[:64], starts_on=local_today(),
@@ -95,9 +103,18 @@ def on_recommendation_hired(recommendation, vacancy, person, **_):
     _employ(person, hire)
 
 
+def _close_for_new_job(hire):
+    guarded_update(hire, {"ended_on": None}, {"ended_on": local_today(), "end_reason": "new_job"})
+    db.session.execute(FollowUp.__table__.update().where(
+        FollowUp.hire_id == hire.id, FollowUp.status == "scheduled").values(status="void"))
+    record("tracking.hire_ended", "hire", hire.id, details={"reason": "new_job"})
+
+
 def end_hire(hire, ended_on, reason, actor):
     """The job ended: follow-ups still to come are void, job help reopens, and the household
     may be zero-employment again."""
+    if ended_on > local_today() or ended_on < hire.starts_on:
+        raise ValidationFailed("tracking.end_date", _l("离职日期应在入职日期和今天之间"))
     if not guarded_update(hire, {"ended_on": None}, {"ended_on": ended_on, "end_reason": reason}):
         raise Conflict("tracking.hire_ended", _l("该就业记录已登记离职"))
     db.session.execute(FollowUp.__table__.update().where(

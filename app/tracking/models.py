@@ -24,6 +24,7 @@ from app.people.models import Person
 BigId = BigInteger().with_variant(Integer, "sqlite")
 _OPEN_CASE = "status = 'open'"
 _OPEN_LISTING = "cleared_on IS NULL"
+_OPEN_HIRE = "ended_on IS NULL"
 
 
 class Case(db.Model):
@@ -48,9 +49,11 @@ class Case(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     close_reason: Mapped[str | None] = mapped_column(String(32))
 
-    person: Mapped[Person] = relationship(lazy="joined", innerjoin=True)
-    station: Mapped[Station | None] = relationship(lazy="joined")
-    staff: Mapped[StaffAccount | None] = relationship(lazy="joined")
+    # Loaded per page with selectinload (app.tracking.cases.list_cases), never joined into
+    # a locking query.
+    person: Mapped[Person] = relationship()
+    station: Mapped[Station | None] = relationship()
+    staff: Mapped[StaffAccount | None] = relationship()
 
     __table_args__ = (
         Index("uq_tracking_cases_open_person", "person_id", unique=True,
@@ -131,6 +134,12 @@ class Hire(db.Model):
     end_reason: Mapped[str | None] = mapped_column(String(32))
     recorded_by: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        # One job in progress per person: a second hire waits for the first to end.
+        Index("uq_tracking_hires_open_person", "person_id", unique=True,
+              sqlite_where=db.text(_OPEN_HIRE), postgresql_where=db.text(_OPEN_HIRE)),
+    )
 
 
 class FollowUp(db.Model):

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from app.accounts.roles import has_permission
 from app.audit.services import record
@@ -210,7 +211,9 @@ def coverage(staff, region_code=None, *, campaign_id=None, starts_on=None, ends_
     uncontacted = db.session.scalars(
         select(Case).where(Case.status == OPEN, Case.region_code.in_(subtree_codes(code)),
                            Case.id.not_in(select(contacted.c.case_id)))
-        .order_by(Case.station_id, Case.id).limit(list_limit)).all()
+        .order_by(Case.station_id, Case.id).limit(list_limit)
+        .options(selectinload(Case.person), selectinload(Case.station),
+                 selectinload(Case.staff))).all()
     return {"round": title, "starts_on": first, "ends_on": last, **line(code),
             "children": [line(c) for c in sorted(by_code) if c != code],
             "uncontacted": uncontacted}

@@ -188,6 +188,7 @@ def upgrade():
     )
     with op.batch_alter_table('tracking_hires', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_tracking_hires_person_id'), ['person_id'], unique=False)
+        batch_op.create_index('uq_tracking_hires_open_person', ['person_id'], unique=True, sqlite_where=sa.text('ended_on IS NULL'), postgresql_where=sa.text('ended_on IS NULL'))
         batch_op.create_index(batch_op.f('ix_tracking_hires_region_code'), ['region_code'], unique=False)
 
     op.create_table('tracking_follow_ups',
@@ -222,6 +223,7 @@ def downgrade():
     op.drop_table('tracking_follow_ups')
     with op.batch_alter_table('tracking_hires', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_tracking_hires_region_code'))
+        batch_op.drop_index('uq_tracking_hires_open_person', sqlite_where=sa.text('ended_on IS NULL'), postgresql_where=sa.text('ended_on IS NULL'))
         batch_op.drop_index(batch_op.f('ix_tracking_hires_person_id'))
 
     op.drop_table('tracking_hires')
