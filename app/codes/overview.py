@@ -24,6 +24,7 @@ from app.core.stations import stations_serving
 from app.policies.engine import benefits_ending_within, evaluate
 from app.policies.services import catalog_in_force, catalog_in_force_id, stations_by_place
 from app.policies.vocabulary import CHANNELS, PLACES
+from app.tracking.mine import case_view_of
 
 TOP_JOBS = 5
 # What the person does about a policy they qualify for, by who claims it (the catalog's
@@ -99,7 +100,7 @@ def build_overview(account, today=None):
         return {"today": today, "state": "no_profile", "application": None,
                 "certification": None, "next_steps": [Text(N_("请先在小程序中填写个人信息"))],
                 "catalog_version": None, "eligible": [], "would_be_eligible_if": [],
-                "benefits": [], "jobs": []}
+                "benefits": [], "jobs": [], "case": None}
     applications = db.session.scalars(select(Application).where(
         Application.person_id == person.id).order_by(Application.id.desc()).limit(5)).all()
     open_app = next((a for a in applications if a.status in OPEN), None)
@@ -151,4 +152,5 @@ def build_overview(account, today=None):
             "certification": live or (certifications[-1] if certifications else None),
             "next_steps": next_steps, "catalog_version": evaluated["catalog_version"],
             "eligible": eligible, "would_be_eligible_if": would_be,
-            "benefits": benefits, "jobs": _jobs(person, evaluated["facts"], today)}
+            "benefits": benefits, "jobs": _jobs(person, evaluated["facts"], today),
+            "case": case_view_of(person.id)}

@@ -7,6 +7,7 @@ from app.core.schemas import RendersText, StrictSchema, Translated
 from app.jobs.schemas import VacancySchema
 from app.policies.schemas import ClockSchema, ItemSchema, StationRefSchema
 from app.policies.vocabulary import BENEFICIARIES
+from app.tracking.schemas import MyCaseSchema
 
 from .services import PURPOSES
 
@@ -137,6 +138,9 @@ class OverviewSchema(RendersText):
     would_be_eligible_if = fields.List(fields.Nested(PolicyResultSchema))
     benefits = fields.List(fields.Nested(ClockSchema))
     jobs = fields.List(fields.Nested(JobMatchSchema))
+    case = fields.Nested(MyCaseSchema, allow_none=True, metadata={
+        "description": "the help case: responsible staff member, station phone, open help "
+                       "requests, next follow-up"})
 
 
 class ContactsSchema(Schema):
@@ -164,6 +168,7 @@ class ProfileSchema(RendersText):
     wants = fields.List(fields.String())
     categories = fields.List(fields.String())
     certification = fields.Nested(CertificationBriefSchema)
+    case = fields.Nested(MyCaseSchema, allow_none=True)
     recommendations = fields.List(fields.Nested(PolicyResultSchema))
     open_tasks = fields.List(fields.Nested(TaskSchema))
 

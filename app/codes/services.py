@@ -412,6 +412,7 @@ def referral_card(region_code):
 
 def profile_of(person_id, today=None):
     """The masked profile a staff member of the person's subtree sees after a scan."""
+    from app.tracking.mine import case_view_of
     from .overview import person_policies  # the heavier part, shared with the self view
     today = today or local_today()
     person = db.session.scalar(select(Person).options(selectinload(Person.certifications),
@@ -445,4 +446,5 @@ def profile_of(person_id, today=None):
         "certification": certification,
         "recommendations": [r for r in policies["results"] if r["status"] == "eligible"],
         "open_tasks": tasks,
+        "case": case_view_of(person.id),
     }

@@ -11,14 +11,19 @@ from .plans import load_plans, plan_of
 
 def case_view(person):
     """None when the person has no open case."""
-    case = open_case_of(person.id)
+    return case_view_of(person.id)
+
+
+def case_view_of(person_id):
+    """The view by person id (the code views know only the id)."""
+    case = open_case_of(person_id)
     if case is None:
         return None
     requests = db.session.scalars(select(Task).where(
         Task.case_id == case.id, Task.kind == "help_request", Task.status == "open")
         .order_by(Task.id)).all()
     follow_up = db.session.scalar(select(FollowUp).where(
-        FollowUp.person_id == person.id, FollowUp.status.in_(["scheduled", "due"]))
+        FollowUp.person_id == person_id, FollowUp.status.in_(["scheduled", "due"]))
         .order_by(FollowUp.due_on, FollowUp.id).limit(1))
     return {"id": case.id, "staff_name": case.staff.display_name if case.staff else None,
             "station": case.station, "needs": plan_of(load_plans(), case.needs or []),

@@ -10,6 +10,37 @@ from alembic import op
 import sqlalchemy as sa
 
 
+# The person's cached views (overview, scan profile) show their case: a change to these
+# tables bumps persons.revision like the tables of migration 0010 (PERSON_DATA_TABLES).
+REVISION_TABLES = ("tracking_cases", "tracking_tasks", "tracking_follow_ups")
+
+
+def _revision_triggers():
+    if op.get_bind().dialect.name == "postgresql":
+        for table in REVISION_TABLES:  # persons_revision_bump() comes from migration 0010
+            op.execute(f"""
+                CREATE TRIGGER {table}_person_revision AFTER INSERT OR UPDATE OR DELETE
+                ON {table} FOR EACH ROW EXECUTE FUNCTION persons_revision_bump('person_id', 'person')""")
+        return
+    for table in REVISION_TABLES:
+        bump = "UPDATE persons SET revision = revision + 1 WHERE id"
+        op.execute(f"""CREATE TRIGGER {table}_person_revision_ins AFTER INSERT ON {table}
+            BEGIN {bump} = NEW.person_id; END""")
+        op.execute(f"""CREATE TRIGGER {table}_person_revision_upd AFTER UPDATE ON {table}
+            BEGIN {bump} IN (NEW.person_id, OLD.person_id); END""")
+        op.execute(f"""CREATE TRIGGER {table}_person_revision_del AFTER DELETE ON {table}
+            BEGIN {bump} = OLD.person_id; END""")
+
+
+def _drop_revision_triggers():
+    for table in REVISION_TABLES:
+        if op.get_bind().dialect.name == "postgresql":
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_person_revision ON {table}")
+        else:
+            for suffix in ("ins", "upd", "del"):
+                op.execute(f"DROP TRIGGER IF EXISTS {table}_person_revision_{suffix}")
+
+
 # revision identifiers, used by Alembic.
 revision = 'tracking_01'
 down_revision = '0014_privacy_limits'
@@ -213,9 +244,11 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_tracking_follow_ups_person_id'), ['person_id'], unique=False)
         batch_op.create_index('ix_tracking_follow_ups_status_due', ['status', 'due_on'], unique=False)
 
+    _revision_triggers()
 
 
 def downgrade():
+    _drop_revision_triggers()
     with op.batch_alter_table('tracking_follow_ups', schema=None) as batch_op:
         batch_op.drop_index('ix_tracking_follow_ups_status_due')
         batch_op.drop_index(batch_op.f('ix_tracking_follow_ups_person_id'))

@@ -5,7 +5,7 @@ from app.audit.models import AuditEntry
 from app.extensions import db
 from app.wechat.models import PushMessage
 from sqlalchemy import select
-from tests.builders.codes import certified_seeker
+from tests.builders.codes import certified_seeker, resolve
 from tests.builders.http import auth, error_code, staff_token
 from tests.builders.tracking import (BASE, days_later, get, hire_through_recommendation,
                                      post, run_daily)
@@ -102,3 +102,22 @@ def test_visit_hire_follow_up_and_coverage(client, fresh_app):
                                headers=auth(fresh))
         assert answered.status_code == 200, answered.get_json()
         assert get(client, "station_xc", "/tasks", kind="follow_up")["items"] == []
+
+
+def test_overview_and_the_staff_scan_show_the_case_fresh(client, fresh_app):
+    token, person_id = certified_seeker(client)
+    first = client.get("/api/v1/me/overview", headers=auth(token)).get_json()
+    assert first["case"]["staff_name"] == "王站员"
+    assert first["case"]["station"]["phone"] == "0471-6900001"
+    assert first["case"]["open_requests"] == [] and first["case"]["next_follow_up"] is None
+    client.post(f"{BASE}/my/help-requests", json={"topic": "咨询创业贷款"}, headers=auth(token))
+    # The overview is cached by the person's data revision, which a new task bumps.
+    again = client.get("/api/v1/me/overview", headers=auth(token)).get_json()
+    assert [r["title"] for r in again["case"]["open_requests"]] == ["咨询创业贷款"]
+    assert again["eligible"] == first["eligible"]
+    code = client.get("/api/v1/me/code", headers=auth(token)).get_json()
+    scanned = resolve(client, staff_token(client, "station_xc"), code["content"]).get_json()
+    assert scanned["view"] == "profile"
+    assert scanned["profile"]["case"]["staff_name"] == "王站员"
+    outside = resolve(client, staff_token(client, "station_hlr"), code["content"]).get_json()
+    assert outside["view"] == "referral" and "profile" not in outside
