@@ -10,7 +10,10 @@ so running it twice on one day opens nothing twice.
 from datetime import timedelta
 
 from flask_babel import gettext
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
+
+from app.accounts.models import StaffAccount
+from app.accounts.roles import Role
 
 from app.audit.services import record
 from app.certification.models import Certification
@@ -26,7 +29,7 @@ from app.policies.models import Benefit
 from app.policies.services import catalog_in_force
 from app.wechat.services import enqueue_message
 
-from .cases import OPEN, move_case, open_case, open_case_of
+from .cases import OPEN, least_loaded, move_case, open_case, open_case_of
 from .hires import identify_household
 from .models import Case, FollowUp, StaffDigest, Task, ZeroHousehold
 from .settings import settings_for, workday_deadline
@@ -52,6 +55,34 @@ def open_missing_cases(limit=BATCH):
     for certification in rows:
         open_case(certification.person, "certified", certification.categories)
     return len(rows)
+
+
+def reassign_departed(limit=BATCH):
+    """Open cases whose responsible worker left the station (deactivated, moved, another
+    role) or that have none while the station has workers: the least-loaded worker of the
+    case's station takes each, with its open tasks."""
+    left = select(Case).outerjoin(StaffAccount, StaffAccount.id == Case.staff_id).where(
+        Case.status == OPEN, Case.station_id.is_not(None),
+        or_(Case.staff_id.is_(None), StaffAccount.active.is_(False),
+            StaffAccount.station_id.is_distinct_from(Case.station_id),
+            StaffAccount.role != Role.STATION_STAFF))
+    staffed = select(StaffAccount.station_id).where(
+        StaffAccount.active.is_(True), StaffAccount.role == Role.STATION_STAFF)
+    rows = db.session.scalars(left.where(Case.station_id.in_(staffed))
+                              .order_by(Case.id).limit(limit)).all()
+    moved = 0
+    for case in rows:
+        target = least_loaded(case.station_id)
+        if target is None or target == case.staff_id:
+            continue
+        previous, case.staff_id = case.staff_id, target
+        db.session.execute(update(Task).where(Task.case_id == case.id, Task.status == "open")
+                           .values(staff_id=target).execution_options(synchronize_session=False))
+        record("tracking.case_assigned", "case", case.id,
+               details={"from": previous, "to": target, "why": "worker_left"})
+        moved += 1
+    db.session.flush()
+    return moved
 
 
 def move_moved_cases(limit=BATCH):
@@ -196,7 +227,8 @@ def write_digests(today):
 def run_daily(today=None):
     """Everything the day brings; returns the counts (also in one audit entry)."""
     today = today or local_today()
-    counts = {"cases_opened": open_missing_cases(), "cases_moved": move_moved_cases()}
+    counts = {"cases_opened": open_missing_cases(), "cases_moved": move_moved_cases(),
+              "cases_reassigned": reassign_departed()}
     counts["follow_ups_opened"], counts["follow_up_reminders"] = open_due_follow_ups(today)
     counts["assessments_opened"], counts["expiry_notices"] = open_expiry_assessments(today)
     counts["requests_escalated"] = escalate_missed_requests(today)

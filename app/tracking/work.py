@@ -17,7 +17,7 @@ from app.campaigns.models import Campaign
 from app.core.clock import local_date, local_today, utcnow
 from app.core.concurrency import dialect_insert, guarded_update
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.core.models import Region, RegionClosure, get_in_scope, subtree_codes
+from app.core.models import Region, RegionClosure, get_in_scope, is_within, subtree_codes
 from app.core.regions import get_region, region_in_scope
 from app.extensions import db
 from app.people.services import own_person
@@ -175,7 +175,11 @@ def get_task(staff, task_id):
 
 def _window(staff, campaign_id, starts_on, ends_on):
     if campaign_id is not None:
-        campaign = get_in_scope(Campaign, staff, campaign_id)
+        # A round reaches down: a station counts its cases in its county's campaign too.
+        campaign = db.session.get(Campaign, campaign_id)
+        if campaign is None or not (is_within(campaign.region_code, staff.region_code)
+                                    or is_within(staff.region_code, campaign.region_code)):
+            raise NotFound(*Campaign.scope_not_found)
         return campaign.title, local_date(campaign.not_before), local_date(campaign.not_after)
     if starts_on is None or ends_on is None or ends_on < starts_on:
         raise ValidationFailed("tracking.round_required",

@@ -24,6 +24,12 @@ SCOPED = {
     "StaffAccount": "staff.not_found",
     "StaffGrantRequest": "staff.grant_not_found",
     "Vacancy": "jobs.vacancy_not_found",
+    "Case": "tracking.case_not_found",
+    "ExitProposal": "tracking.proposal_not_found",
+    "FollowUp": "tracking.follow_up_not_found",
+    "Hire": "tracking.hire_not_found",
+    "Task": "tracking.task_not_found",
+    "ZeroHousehold": "tracking.household_not_found",
 }
 
 

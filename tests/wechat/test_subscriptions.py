@@ -33,7 +33,7 @@ def test_each_accept_adds_one_and_ban_clears(client, db_session):
     assert rows[RESULT_TMPL]["quota"] == 2 and rows[RESULT_TMPL]["last_result"] == "accept"
     assert rows[RESULT_TMPL]["kinds"] == ["application_result"]
     # every configured template is listed, so the mini-program knows what to ask for
-    assert len(rows) == 7 and rows["demo-tmpl-event-invitation"]["quota"] == 0
+    assert len(rows) == 8 and rows["demo-tmpl-event-invitation"]["quota"] == 0
 
     assert quotas(report(client, token, {RESULT_TMPL: "reject"}))[RESULT_TMPL] == 2
     assert quotas(report(client, token, {RESULT_TMPL: "ban"}))[RESULT_TMPL] == 0
