@@ -4,7 +4,8 @@
         postgresql+psycopg://postgres@127.0.0.1:5432/<scratch db> 100000
 
 Rebuilds the given database (migrations + demo seed), then writes with set-based SQL N
-persons in the demo league (呼和浩特市), one open case each (300 on station_xc), two tasks
+persons in the demo league (呼和浩特市), one open case each (300 on station_xc; the rest
+without a station, so the daily job's hand-over leaves them alone), two tasks
 per case, a contact for half of them this round, hires with follow-ups due over six months
 and benefits running out over a year. Then times, in process:
   - "my cases" and "tasks due" for station_xc (300 cases): p50/p99 over 200 requests;
@@ -48,10 +49,10 @@ FROM generate_series(1, :n) g"""),
             ("cases", """
 INSERT INTO tracking_cases (person_id, region_code, station_id, staff_id, status,
   opened_reason, categories, needs, plan_version, priority, last_contact_on, opened_at)
-SELECT p.id, :region, :station, CASE WHEN row_number() OVER (ORDER BY p.id) <= 300
-  THEN :staff END, 'open', 'certified',
-  CASE WHEN p.id % 3 = 0 THEN '["older"]' ELSE '["disabled"]' END,
-  CASE WHEN p.id % 2 = 0 THEN '["job"]' ELSE '["job", "training"]' END, '2026.1',
+SELECT p.id, :region, CASE WHEN row_number() OVER (ORDER BY p.id) <= 300 THEN :station END,
+  CASE WHEN row_number() OVER (ORDER BY p.id) <= 300 THEN :staff END, 'open', 'certified',
+  CAST(CASE WHEN p.id % 3 = 0 THEN '["older"]' ELSE '["disabled"]' END AS json),
+  CAST(CASE WHEN p.id % 2 = 0 THEN '["job"]' ELSE '["job", "training"]' END AS json), '2026.1',
   p.id % 17 = 0, NULL, now()
 FROM persons p WHERE p.created_by = 'system:bench'"""),
             ("tasks", """
@@ -59,17 +60,17 @@ INSERT INTO tracking_tasks (case_id, person_id, region_code, staff_id, kind, ori
   status, due_on, deadline_estimated, escalated_to, created_at)
 SELECT c.id, c.person_id, c.region_code, c.staff_id,
   CASE WHEN k = 1 THEN 'next_step' ELSE 'help_request' END, 'system', '联系', 'open',
-  CAST(:today AS date) + ((c.id * k) % 40 - 10), false, NULL, now()
+  CAST(:today AS date) + CAST(((c.id * k) % 40 - 10) AS int), false, NULL, now()
 FROM tracking_cases c CROSS JOIN generate_series(1, 2) k"""),
             ("contacts", """
 INSERT INTO tracking_contacts (case_id, region_code, staff_id, channel, contacted_on,
   outcome, created_at)
-SELECT c.id, c.region_code, :staff, 'phone', CAST(:today AS date) - (c.id % 30), 'reached', now()
+SELECT c.id, c.region_code, :staff, 'phone', CAST(:today AS date) - CAST((c.id % 30) AS int), 'reached', now()
 FROM tracking_cases c WHERE c.id % 2 = 0"""),
             ("hires", """
 INSERT INTO tracking_hires (person_id, region_code, employer, job_title, starts_on,
   recorded_by, created_at)
-SELECT p.id, :region, '某公司', '岗位', CAST(:today AS date) - (p.id % 200), 'system:bench', now()
+SELECT p.id, :region, '某公司', '岗位', CAST(:today AS date) - CAST((p.id % 200) AS int), 'system:bench', now()
 FROM persons p WHERE p.created_by = 'system:bench' AND p.id % 10 = 0"""),
             ("follow-ups", """
 INSERT INTO tracking_follow_ups (hire_id, person_id, region_code, stage, due_on, status)
@@ -82,7 +83,7 @@ FROM tracking_hires h CROSS JOIN (VALUES ('adaptation'), ('stability')) s(stage)
 INSERT INTO benefits (person_id, policy, starts_on, ends_on, due_on, region_code, source,
   catalog_version, approved_by, created_at, updated_at)
 SELECT p.id, 'public_welfare_post', CAST(:today AS date) - 300,
-  CAST(:today AS date) + (p.id % 400), CAST(:today AS date) + (p.id % 400), :region,
+  CAST(:today AS date) + CAST((p.id % 400) AS int), CAST(:today AS date) + CAST((p.id % 400) AS int), :region,
   'import', 'bench', 'system:bench', now(), now()
 FROM persons p WHERE p.created_by = 'system:bench' AND p.id % 5 = 0"""),
         ]

@@ -28,6 +28,13 @@ from .models import Case, Task
 from .plans import derive_needs, load_plans, plan_of
 
 OPEN = "open"
+# What a page of cases shows of the person and the staff member: the few columns it needs
+# (a person row carries encrypted and JSON columns a list never reads).
+CASE_PAGE_LOADS = (
+    selectinload(Case.person).load_only(Person.id, Person.name, Person.gender,
+                                        Person.birth_date),
+    selectinload(Case.station),
+    selectinload(Case.staff).load_only(StaffAccount.id, StaffAccount.display_name))
 
 
 def serving_station(region_code, preferred_id=None):
@@ -180,8 +187,7 @@ def list_cases(staff, *, mine=False, station_id=None, region_code=None, category
     items = db.session.scalars(query.order_by(Case.priority.desc(),
                                               Case.last_contact_on.asc().nulls_first(),
                                               Case.id)
-                               .options(selectinload(Case.person), selectinload(Case.station),
-                                        selectinload(Case.staff))
+                               .options(*CASE_PAGE_LOADS)
                                .limit(per_page).offset((page - 1) * per_page)).all()
     return items, total
 

@@ -9,7 +9,6 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from app.accounts.roles import has_permission
 from app.audit.services import record
@@ -22,7 +21,7 @@ from app.core.regions import get_region, region_in_scope
 from app.extensions import db
 from app.people.services import own_person
 
-from .cases import OPEN, open_case_of
+from .cases import CASE_PAGE_LOADS, OPEN, open_case_of
 from .models import Case, Contact, Task
 from .settings import settings_for, workday_deadline
 
@@ -216,8 +215,7 @@ def coverage(staff, region_code=None, *, campaign_id=None, starts_on=None, ends_
         select(Case).where(Case.status == OPEN, Case.region_code.in_(subtree_codes(code)),
                            Case.id.not_in(select(contacted.c.case_id)))
         .order_by(Case.station_id, Case.id).limit(list_limit)
-        .options(selectinload(Case.person), selectinload(Case.station),
-                 selectinload(Case.staff))).all()
+        .options(*CASE_PAGE_LOADS)).all()
     return {"round": title, "starts_on": first, "ends_on": last, **line(code),
             "children": [line(c) for c in sorted(by_code) if c != code],
             "uncontacted": uncontacted}
