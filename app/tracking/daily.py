@@ -7,10 +7,12 @@ persons' reminders and writes one digest per staff member. Every step is keyed i
 database (task source keys, follow-up status, digest per staff and day, push dedupe keys),
 so running it twice on one day opens nothing twice.
 """
+import logging
+import time
 from datetime import timedelta
 
 from flask_babel import gettext
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Date, String, cast, func, literal, or_, select, update
 
 from app.accounts.models import StaffAccount
 from app.accounts.roles import Role
@@ -20,6 +22,7 @@ from app.certification.models import Certification
 from app.certification.workflow import CertificationStatus
 from app.core.clock import local_today, utcnow
 from app.core.concurrency import dialect_insert
+from app.core.models import RegionClosure
 from app.core.i18n import N_
 from app.core.stations import Station
 from app.extensions import db
@@ -31,10 +34,11 @@ from app.wechat.services import enqueue_message
 
 from .cases import OPEN, least_loaded, move_case, open_case, open_case_of
 from .hires import identify_household
-from .models import Case, FollowUp, StaffDigest, Task, ZeroHousehold
-from .settings import settings_for, workday_deadline
+from .models import Case, FollowUp, StaffDigest, Task, TrackingSettings, ZeroHousehold
+from .settings import default_settings, settings_for, workday_deadline
 from .work import add_task
 
+log = logging.getLogger(__name__)
 BATCH = 2000
 STAGE_TITLES = {"adaptation": N_("入职适应期回访"), "stability": N_("就业稳定期回访")}
 
@@ -139,37 +143,62 @@ def open_due_follow_ups(today, limit=BATCH * 5):
     return opened, reminded
 
 
-def open_expiry_assessments(today, limit=BATCH * 5):
-    """An assessment task before a benefit runs out (default 60 days), and the notice."""
-    window = max(settings_for("150000").expiry_days, 366)
-    rows = db.session.execute(
-        select(Benefit, Case).join(Case, (Case.person_id == Benefit.person_id)
-                                   & (Case.status == OPEN))
-        .where(Benefit.due_on >= today, Benefit.due_on <= today + timedelta(days=window),
-               ~select(Task.id).where(Task.ref_id == Benefit.id,
-                                      Task.kind == "expiry_assessment",
-                                      Task.case_id == Case.id).exists())
-        .order_by(Benefit.due_on, Benefit.id).limit(limit)).all()
-    opened = notified = 0
-    cache = {}
-    catalog = catalog_in_force(today) if rows else None
-    for benefit, case in rows:
-        if benefit.due_on > today + timedelta(days=_settings(cache, case.region_code).expiry_days):
-            continue
-        task = add_task(case, "expiry_assessment", gettext("政策到期前评估"),
-                        benefit.due_on, "system", ref_id=benefit.id,
-                        source_key=f"expiry:{benefit.id}:{benefit.due_on.isoformat()}")
-        if task is None:
-            continue
-        opened += 1
-        person = db.session.get(Person, case.person_id)
-        if person.person_account_id is not None:
-            enqueue_message("benefit_expiring", person.person_account_id,
+def _expiry_days(region_column):
+    """The expiry window of a region in SQL: the nearest configured ancestor's, else the
+    default (what settings_for answers, for every row of one statement)."""
+    nearest = (select(TrackingSettings.expiry_days)
+               .join(RegionClosure, RegionClosure.ancestor_code == TrackingSettings.region_code)
+               .where(RegionClosure.descendant_code == region_column)
+               .order_by(RegionClosure.depth).limit(1).scalar_subquery())
+    return func.coalesce(nearest, default_settings().expiry_days)
+
+
+def _plus_days(day, days):
+    """`day` + an integer SQL expression of days, as a date both databases compare right."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return func.date(literal(day.isoformat()), literal("+") + cast(days, String)
+                         + literal(" days"))
+    return cast(literal(day), Date) + days
+
+
+def open_expiry_assessments(today):
+    """An assessment task before a benefit runs out (default 60 days), and the notice.
+
+    One INSERT ... SELECT ... ON CONFLICT (source_key) DO NOTHING opens every task due;
+    only the rows it inserted (RETURNING) are told, so a second run tells nobody twice."""
+    longest = max([default_settings().expiry_days] + list(db.session.scalars(
+        select(TrackingSettings.expiry_days))))
+    source_key = (literal("expiry:") + cast(Benefit.id, String) + literal(":")
+                  + cast(Benefit.due_on, String))
+    chosen = (select(Case.id, Case.person_id, Case.region_code, Case.staff_id,
+                     literal("expiry_assessment"), literal("system"),
+                     literal(gettext("政策到期前评估")), literal("open"), Benefit.due_on,
+                     literal(False), Benefit.id, source_key, literal(utcnow()))
+              .join(Case, (Case.person_id == Benefit.person_id) & (Case.status == OPEN))
+              .where(Benefit.due_on >= today,
+                     Benefit.due_on <= today + timedelta(days=longest),
+                     Benefit.due_on <= _plus_days(today, _expiry_days(Case.region_code))))
+    table = Task.__table__
+    stmt = dialect_insert(db.session.get_bind(), table).from_select(
+        ["case_id", "person_id", "region_code", "staff_id", "kind", "origin", "title", "status",
+         "due_on", "deadline_estimated", "ref_id", "source_key", "created_at"], chosen
+    ).on_conflict_do_nothing(index_elements=["source_key"]).returning(table.c.person_id,
+                                                                      table.c.ref_id)
+    opened = db.session.execute(stmt).all()
+    notified = 0
+    if opened:
+        catalog = catalog_in_force(today)
+        rows = db.session.execute(
+            select(Benefit, Person.person_account_id).join(Person, Person.id == Benefit.person_id)
+            .where(Benefit.id.in_([ref for _, ref in opened]),
+                   Person.person_account_id.is_not(None))).all()
+        for benefit, account_id in rows:
+            enqueue_message("benefit_expiring", account_id,
                             {"policy": _name(catalog, benefit.policy),
                              "expires_on": benefit.due_on},
                             f"track:exp:{benefit.id}:{benefit.due_on.isoformat()}")
             notified += 1
-    return opened, notified
+    return len(opened), notified
 
 
 def _name(catalog, code):
@@ -224,16 +253,26 @@ def write_digests(today):
     return written
 
 
+def _timed(name, step):
+    started = time.perf_counter()
+    result = step()
+    log.info("tracking daily: %s took %.2f s", name, time.perf_counter() - started)
+    return result
+
+
 def run_daily(today=None):
     """Everything the day brings; returns the counts (also in one audit entry)."""
     today = today or local_today()
-    counts = {"cases_opened": open_missing_cases(), "cases_moved": move_moved_cases(),
-              "cases_reassigned": reassign_departed()}
-    counts["follow_ups_opened"], counts["follow_up_reminders"] = open_due_follow_ups(today)
-    counts["assessments_opened"], counts["expiry_notices"] = open_expiry_assessments(today)
-    counts["requests_escalated"] = escalate_missed_requests(today)
-    counts["households_listed"] = list_new_households()
-    counts["digests_written"] = write_digests(today)
+    counts = {"cases_opened": _timed("cases", open_missing_cases),
+              "cases_moved": _timed("moves", move_moved_cases),
+              "cases_reassigned": _timed("hand-over", reassign_departed)}
+    counts["follow_ups_opened"], counts["follow_up_reminders"] = _timed(
+        "follow-ups", lambda: open_due_follow_ups(today))
+    counts["assessments_opened"], counts["expiry_notices"] = _timed(
+        "assessments", lambda: open_expiry_assessments(today))
+    counts["requests_escalated"] = _timed("escalations", lambda: escalate_missed_requests(today))
+    counts["households_listed"] = _timed("households", list_new_households)
+    counts["digests_written"] = _timed("digests", lambda: write_digests(today))
     db.session.flush()
     record("tracking.daily_run", "day", today.isoformat(), details=counts)
     return counts

@@ -113,3 +113,18 @@ def test_expiry_assessment_opens_once_and_tells_the_person(client, fresh_app):
             PushMessage.kind == "benefit_expiring")) == 1
         assert db.session.scalar(select(func.count()).select_from(Task).where(
             Task.kind == "expiry_assessment")) == 1
+
+
+def test_the_region_setting_decides_how_early_the_assessment_opens(client, fresh_app):
+    _, person_id = certified_seeker(client)
+    post(client, "county_xc", "/settings/150102", {"expiry_days": 30}, method="put")
+    today = local_today()
+    recorded = client.post(f"/api/v1/people/{person_id}/benefits",
+                           json={"policy": "public_welfare_post",
+                                 "start": (today - timedelta(days=300)).isoformat(),
+                                 "end": (today + timedelta(days=40)).isoformat()},
+                           headers=auth(staff_token(client, "county_xc")))
+    assert recorded.status_code == 201, recorded.get_json()
+    assert run_daily(fresh_app)["assessments_opened"] == 0  # 40 days out: not yet
+    assert run_daily(fresh_app, today + timedelta(days=11))["assessments_opened"] == 1
+    assert run_daily(fresh_app, today + timedelta(days=12))["assessments_opened"] == 0
