@@ -139,7 +139,9 @@ def main(url, count):
         p50, p99, body = timed(client, base + path, token, params, runs)
         print(f"{label}: p50 {p50:.1f} ms, p99 {p99:.1f} ms "
               f"(total {body.get('total', body.get('cases'))})")
+    import logging
     from app.tracking.daily import run_daily
+    logging.getLogger("app.tracking.daily").setLevel(logging.INFO)
     with app.app_context():
         for attempt in ("first", "second"):
             started = time.perf_counter()
