@@ -23,8 +23,9 @@ from .schemas import (AssignSchema, BalanceSchema, CaseDetailSchema, CaseListArg
                       HireOutSchema, HireSchema, HouseholdListArgs, HouseholdPageSchema,
                       HouseholdSchema, MyCaseSchema, NeedsSchema, PrioritySchema,
                       ProposalListArgs, ProposalPageSchema, ProposalSchema, ServiceSchema,
-                      TrackingSettingsOutSchema, TrackingSettingsSchema, StaffTrackingTaskSchema, TrackingTaskListArgs,
-                      TrackingTaskPageSchema, TrackingTaskSchema)
+                      StaffTrackingTaskSchema, TrackingSettingsOutSchema,
+                      TrackingSettingsSchema, TrackingTaskListArgs, TrackingTaskPageSchema,
+                      TrackingTaskSchema)
 
 bp = Blueprint("tracking", __name__, url_prefix="/api/v1/tracking",
                description="The help loop: cases, contacts, help requests, follow-ups.")

@@ -97,7 +97,7 @@ def move_moved_cases(limit=BATCH):
     return sum(1 for case, person in rows if move_case(case, person))
 
 
-def _station_phone(case):
+def _station_of(case):
     station = db.session.get(Station, case.station_id) if case and case.station_id else None
     return station
 
@@ -105,7 +105,7 @@ def _station_phone(case):
 def _remind_follow_up(follow_up, person, case):
     if person.person_account_id is None:
         return False
-    station = _station_phone(case)
+    station = _station_of(case)
     values = {"item": gettext(STAGE_TITLES[follow_up.stage]),
               "due_at": follow_up.due_on.isoformat() + "T09:00:00+08:00",
               "station": station.name if station else gettext("服务站"),

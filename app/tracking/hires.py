@@ -128,7 +128,8 @@ def end_hire(hire, ended_on, reason, actor):
                     "from": previous})
     case = open_case_of(person.id)
     if case is not None:
-        due, estimated = workday_deadline(local_today(), settings_for(case.region_code).response_days)
+        days = settings_for(case.region_code).response_days
+        due, estimated = workday_deadline(local_today(), days)
         add_task(case, "job_help", str(_l("重新就业帮扶")), due, "system", ref_id=hire.id,
                  source_key=f"jobhelp:hire:{hire.id}", estimated=estimated)
     identify_household(person)

@@ -4,7 +4,7 @@ from app.core.clock import local_today
 from tests.builders.applications import apply_self, step
 from tests.builders.http import auth, person_token
 from tests.builders.people import register_self
-from tests.builders.tracking import BASE, days_later, get, post, run_daily
+from tests.builders.tracking import days_later, get, post, run_daily
 
 SPOUSE = {"name": "李梅", "relation": "spouse", "birth_date": "1972-03-01", "gender": "female",
           "employment_status": "unemployed", "registered_unemployed": True,
