@@ -12,7 +12,7 @@ import time
 from datetime import timedelta
 
 from flask_babel import gettext
-from sqlalchemy import Date, String, cast, func, literal, or_, select, update
+from sqlalchemy import Date, String, cast, func, literal, or_, select, text, update
 
 from app.accounts.models import StaffAccount
 from app.accounts.roles import Role
@@ -40,6 +40,7 @@ from .work import add_task
 
 log = logging.getLogger(__name__)
 BATCH = 2000
+DAILY_LOCK_KEY = 0x7472_6163_6B31  # "track1": the advisory lock of the daily run
 STAGE_TITLES = {"adaptation": N_("入职适应期回访"), "stability": N_("就业稳定期回访")}
 
 
@@ -260,9 +261,19 @@ def _timed(name, step):
     return result
 
 
+def _single_flight():
+    """One daily run at a time: a second one (a cron overlap, another host) waits here for
+    the first to commit, then finds nothing left to open. Without it the two would lock the
+    same rows in different orders and one would die in a deadlock (the keys would still
+    keep everything once, but a run would be lost). SQLite has a single writer anyway."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DAILY_LOCK_KEY})
+
+
 def run_daily(today=None):
     """Everything the day brings; returns the counts (also in one audit entry)."""
     today = today or local_today()
+    _single_flight()
     counts = {"cases_opened": _timed("cases", open_missing_cases),
               "cases_moved": _timed("moves", move_moved_cases),
               "cases_reassigned": _timed("hand-over", reassign_departed)}
