@@ -158,6 +158,7 @@ class Config:
     TRACKING_RESPONSE_DAYS = int(_env("TRACKING_RESPONSE_DAYS", 2))
     TRACKING_SERVICES_REQUIRED = int(_env("TRACKING_SERVICES_REQUIRED", 3))
     TRACKING_OFFERS_PER_SERVICE = int(_env("TRACKING_OFFERS_PER_SERVICE", 3))
+    TRACKING_REFUSALS_AS_NO_WISH = int(_env("TRACKING_REFUSALS_AS_NO_WISH", 3))
     # Evidence files: stored encrypted outside any served folder (default instance/evidence).
     EVIDENCE_DIR = _env("EVIDENCE_DIR")
     EVIDENCE_MAX_BYTES = int(_env("EVIDENCE_MAX_BYTES", 5 * 1024 * 1024))

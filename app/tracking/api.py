@@ -280,7 +280,8 @@ def serve_household(body, listing_id):
     """登记一次对零就业家庭的服务及提供的岗位数"""
     staff = current_staff()
     listing = hires.record_household_service(
-        staff, get_in_scope(ZeroHousehold, staff, listing_id), body["offers"], body["note"])
+        staff, get_in_scope(ZeroHousehold, staff, listing_id), body["offers"], body["refusals"],
+        body["note"])
     db.session.commit()
     return hires.household_view(listing, local_today(), settings.settings_for(listing.region_code))
 

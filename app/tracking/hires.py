@@ -221,7 +221,7 @@ def identify_household(person, today=None):
     if household is None or zero_employment(person, today) is not True:
         return None
     listing = ZeroHousehold(household_id=household.id, region_code=household.region_code,
-                            identified_on=today, services_given=0, offers_given=0)
+                            identified_on=today, services_given=0, offers_given=0, refusals=0)
     try:
         with db.session.begin_nested():
             db.session.add(listing)
@@ -259,15 +259,20 @@ def clear_household(person, way, on):
     return listing
 
 
-def record_household_service(staff, listing, offers, note=None):
-    """One service given to a listed household, with the job offers it carried."""
+def record_household_service(staff, listing, offers, refusals=0, note=None):
+    """One service given to a listed household, with the job offers it carried and how many
+    of them were refused for personal reasons."""
     if listing.cleared_on is not None:
         raise Conflict("tracking.household_cleared", _l("该家庭已清零"))
+    if refusals > offers:
+        raise ValidationFailed("tracking.refusals_exceed_offers", _l("拒绝的岗位数不能多于提供的岗位数"))
     listing.services_given += 1
     listing.offers_given += offers
+    listing.refusals += refusals
     db.session.flush()
     record("tracking.household_served", "household", listing.household_id,
-           details={"listing_id": listing.id, "offers": offers, "has_note": bool(note)})
+           details={"listing_id": listing.id, "offers": offers, "refusals": refusals,
+                    "has_note": bool(note)})
     return listing
 
 
@@ -277,6 +282,8 @@ def household_view(listing, today, settings):
     return {"id": listing.id, "household_id": listing.household_id,
             "region_code": listing.region_code, "identified_on": listing.identified_on,
             "services_given": listing.services_given, "offers_given": listing.offers_given,
+            "refusals": listing.refusals,
+            "may_count_as_no_wish": listing.refusals >= settings.refusals_as_no_wish,
             "rule_met": listing.services_given >= needed and
             listing.offers_given >= needed * settings.offers_per_service,
             "days_on_list": (end - listing.identified_on).days,

@@ -192,6 +192,9 @@ class ZeroHousehold(db.Model):
     identified_on: Mapped[date] = mapped_column(Date)
     services_given: Mapped[int] = mapped_column(SmallInteger, default=0)
     offers_given: Mapped[int] = mapped_column(SmallInteger, default=0)
+    # Offers refused for personal reasons: past the region's number they may count as "no
+    # wish to work" (RULES.md "Tracking"); staff decide, the list only says so.
+    refusals: Mapped[int] = mapped_column(SmallInteger, default=0)
     cleared_on: Mapped[date | None] = mapped_column(Date)
     cleared_way: Mapped[str | None] = mapped_column(String(24))
     cleared_person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
@@ -226,5 +229,6 @@ class TrackingSettings(db.Model):
     response_days: Mapped[int] = mapped_column(SmallInteger)
     services_required: Mapped[int] = mapped_column(SmallInteger)
     offers_per_service: Mapped[int] = mapped_column(SmallInteger)
+    refusals_as_no_wish: Mapped[int] = mapped_column(SmallInteger)
     updated_by: Mapped[str] = mapped_column(String(40))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

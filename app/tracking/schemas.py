@@ -272,6 +272,9 @@ class HouseholdSchema(Schema):
     services_given = fields.Integer()
     offers_given = fields.Integer()
     rule_met = fields.Boolean(metadata={"description": "the region's services × offers rule"})
+    refusals = fields.Integer()
+    may_count_as_no_wish = fields.Boolean(metadata={
+        "description": "refusals reached the region's number: may count as no wish to work"})
     days_on_list = fields.Integer()
     cleared_on = fields.Date(allow_none=True)
     cleared_way = fields.String(allow_none=True)
@@ -290,6 +293,8 @@ class HouseholdPageSchema(Schema):
 
 class ServiceSchema(StrictSchema):
     offers = fields.Integer(required=True, validate=validate.Range(0, 20))
+    refusals = fields.Integer(load_default=0, validate=validate.Range(0, 20),
+                              metadata={"description": "offers refused for personal reasons"})
     note = fields.String(load_default=None, validate=TEXT)
 
 
@@ -305,6 +310,7 @@ class TrackingSettingsSchema(StrictSchema):
     response_days = fields.Integer(validate=validate.Range(1, 10))
     services_required = fields.Integer(validate=validate.Range(1, 10))
     offers_per_service = fields.Integer(validate=validate.Range(1, 10))
+    refusals_as_no_wish = fields.Integer(validate=validate.Range(1, 10))
 
 
 class TrackingSettingsOutSchema(Schema):
@@ -314,6 +320,7 @@ class TrackingSettingsOutSchema(Schema):
     response_days = fields.Integer()
     services_required = fields.Integer()
     offers_per_service = fields.Integer()
+    refusals_as_no_wish = fields.Integer()
     region_code = fields.String(allow_none=True)
 
 

@@ -1,7 +1,8 @@
 """The help loop's numbers per region (nearest configured ancestor wins), defaults from
 configuration (RULES.md "Tracking"): follow-ups 1 and 6 months after a hire, an expiry
 assessment 60 days before a benefit ends, 2 working days to answer a help request, and
-"3 services with 3 offers each" for a zero-employment household."""
+"3 services with 3 offers each" for a zero-employment household, and 3 offers refused for
+personal reasons as what may count as "no wish to work"."""
 from dataclasses import dataclass
 
 from flask import current_app
@@ -18,7 +19,7 @@ from app.extensions import db
 from .models import TrackingSettings
 
 FIELDS = ("adaptation_months", "stability_months", "expiry_days", "response_days",
-          "services_required", "offers_per_service")
+          "services_required", "offers_per_service", "refusals_as_no_wish")
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Settings:
     response_days: int
     services_required: int
     offers_per_service: int
+    refusals_as_no_wish: int
     region_code: str | None
 
 
@@ -36,7 +38,8 @@ def default_settings():
     cfg = current_app.config
     return Settings(cfg["TRACKING_ADAPTATION_MONTHS"], cfg["TRACKING_STABILITY_MONTHS"],
                     cfg["TRACKING_EXPIRY_DAYS"], cfg["TRACKING_RESPONSE_DAYS"],
-                    cfg["TRACKING_SERVICES_REQUIRED"], cfg["TRACKING_OFFERS_PER_SERVICE"], None)
+                    cfg["TRACKING_SERVICES_REQUIRED"], cfg["TRACKING_OFFERS_PER_SERVICE"],
+                    cfg["TRACKING_REFUSALS_AS_NO_WISH"], None)
 
 
 def settings_for(region_code):

@@ -43,6 +43,13 @@ def test_household_listed_served_cleared_and_listed_again(client, fresh_app):
         served = post(client, "station_xc", f"/zero-households/{item['id']}/services",
                       {"offers": 3, "note": "推荐保洁、仓储、保安岗位"})
     assert served["services_given"] == 3 and served["rule_met"] is True
+    assert served["refusals"] == 0 and served["may_count_as_no_wish"] is False
+    too_many = post(client, "station_xc", f"/zero-households/{item['id']}/services",
+                    {"offers": 1, "refusals": 2}, expect=422)
+    assert too_many["error"]["code"] == "tracking.refusals_exceed_offers"
+    refused = post(client, "station_xc", f"/zero-households/{item['id']}/services",
+                   {"offers": 3, "refusals": 3, "note": "个人原因拒绝"})
+    assert refused["may_count_as_no_wish"] is True and refused["cleared_on"] is None
     with days_later(5):
         hire = post(client, "station_xc", "/hires", {
             "person_id": person_id, "employer": "某物流公司", "job_title": "分拣员",
@@ -67,7 +74,8 @@ def test_household_listed_served_cleared_and_listed_again(client, fresh_app):
 def test_settings_change_the_rule_and_are_scoped(client, fresh_app):
     defaults = get(client, "county_xc", "/settings/150102001001")
     assert (defaults["adaptation_months"], defaults["stability_months"], defaults["expiry_days"],
-            defaults["services_required"], defaults["offers_per_service"]) == (1, 6, 60, 3, 3)
+            defaults["services_required"], defaults["offers_per_service"],
+            defaults["refusals_as_no_wish"]) == (1, 6, 60, 3, 3, 3)
     changed = post(client, "county_xc", "/settings/150102", {"services_required": 2},
                    method="put")
     assert changed["services_required"] == 2 and changed["region_code"] == "150102"
