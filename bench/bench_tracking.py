@@ -1,7 +1,7 @@
 """The help loop's figures (issue 14), on PostgreSQL (not run by the test suite).
 
     PYTHONPATH=. python bench/bench_tracking.py \
-        postgresql+psycopg://postgres@127.0.0.1:5432/<scratch db> 100000
+        postgresql+psycopg://postgres@127.0.0.1:5432/<scratch db> 100000 [measure]
 
 Rebuilds the given database (migrations + demo seed), then writes with set-based SQL N
 persons in the demo league (呼和浩特市), one open case each (300 on station_xc; the rest
@@ -112,11 +112,12 @@ def timed(client, path, token, params, runs=200):
             response.get_json())
 
 
-def main(url, count):
+def main(url, count, measure_only=False):
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, EVIDENCE_DIR=tempfile.mkdtemp(),
                      VIEW_CACHE_SECONDS=0)
-    prepare_database(app)
-    fill(app, count)
+    if not measure_only:  # "measure": time again on the data already there
+        prepare_database(app)
+        fill(app, count)
     client = app.test_client()
 
     def login(username):
@@ -151,4 +152,5 @@ def main(url, count):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 100000)
+    main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 100000,
+         measure_only=sys.argv[3:] == ["measure"])

@@ -211,9 +211,13 @@ def coverage(staff, region_code=None, *, campaign_id=None, starts_on=None, ends_
         cases, reached = by_code.get(c, (0, 0))
         return {"region_code": c, "name": names.get(c) or get_region(c).name, "cases": cases,
                 "contacted": reached, "share": round(reached / cases, 4) if cases else None}
+    # NOT EXISTS, not NOT IN: a NOT IN over half a million ids outgrows the hash PostgreSQL
+    # builds for it and turns quadratic (minutes on a million cases).
+    reached = select(Contact.id).where(Contact.case_id == Case.id, Contact.contacted_on >= first,
+                                       Contact.contacted_on <= last)
     uncontacted = db.session.scalars(
         select(Case).where(Case.status == OPEN, Case.region_code.in_(subtree_codes(code)),
-                           Case.id.not_in(select(contacted.c.case_id)))
+                           ~reached.exists())
         .order_by(Case.station_id, Case.id).limit(list_limit)
         .options(*CASE_PAGE_LOADS)).all()
     return {"round": title, "starts_on": first, "ends_on": last, **line(code),
