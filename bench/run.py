@@ -83,7 +83,7 @@ def run_wrk(base_url, lua_file):
     out = subprocess.run(
         ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency",
          "-s", str(lua_file), base_url], capture_output=True, text=True, check=True).stdout
-    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
+    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", out, re.M))
     if set(percentiles) != {"50", "99"}:
         raise SystemExit(f"wrk measured nothing against {base_url} ({lua_file.name}):\n{out}")
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)

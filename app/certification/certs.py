@@ -10,7 +10,7 @@ from app.core.errors import Conflict, ValidationFailed
 from app.core.hooks import emit
 from app.core.models import subtree_codes
 from app.core.months import add_months
-from app.core.regions import region_in_scope
+from app.core.regions import requested_region
 from app.extensions import db
 
 from .models import Certification
@@ -39,10 +39,8 @@ def create_certification(application, today=None):
 
 def list_certifications(staff, *, status=None, region_code=None, recheck_due_by=None,
                         page=1, per_page=20):
-    if region_code:
-        region_in_scope(staff, region_code)
     query = select(Certification).where(
-        Certification.region_code.in_(subtree_codes(region_code or staff.region_code)))
+        Certification.region_code.in_(subtree_codes(requested_region(staff, region_code))))
     if status:
         query = query.where(Certification.status == status)
     if recheck_due_by:

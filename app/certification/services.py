@@ -17,7 +17,7 @@ from app.core.clock import local_today, utcnow
 from app.core.concurrency import guarded_update
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.models import get_in_scope, is_within, subtree_codes
-from app.core.regions import region_in_scope
+from app.core.regions import requested_region
 from app.core.regiontree import level_of
 from app.core.stations import Station, stations_serving
 from app.extensions import db
@@ -374,9 +374,7 @@ def _check_applicant_side(caller, application):
 def list_applications(staff, *, status=None, region_code=None, channel=None, category=None,
                       overdue=None, page=1, per_page=20, today=None):
     """Applications in the caller's subtree (optionally a smaller subtree), newest first."""
-    scope = region_code or staff.region_code
-    if region_code:
-        region_in_scope(staff, region_code)
+    scope = requested_region(staff, region_code)
     query = select(Application).where(Application.region_code.in_(subtree_codes(scope)))
     if status:
         query = query.where(Application.status == status)

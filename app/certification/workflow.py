@@ -12,6 +12,8 @@ and never the staff member who entered the application (maker-checker, SECURITY.
 """
 from enum import StrEnum
 
+from app.people.facts import LIVE_CERTIFICATION_STATUS
+
 
 class Status(StrEnum):
     SUBMITTED = "submitted"
@@ -27,7 +29,7 @@ class Status(StrEnum):
 
 class CertificationStatus(StrEnum):
     """A certification is live until it is exited (有进有出); history keeps both."""
-    ACTIVE = "active"
+    ACTIVE = LIVE_CERTIFICATION_STATUS
     EXITED = "exited"
 
 

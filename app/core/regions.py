@@ -28,6 +28,13 @@ def region_in_scope(caller, code):
     return code
 
 
+def requested_region(caller, code=None):
+    """The region a staff list is asked for: the caller's own region when none is named,
+    else a region of the caller's subtree (the closure row proves it exists; 404
+    region.not_found otherwise, the same answer whether it lies elsewhere or nowhere)."""
+    return region_in_scope(caller, code) if code else caller.region_code
+
+
 def list_children(code):
     get_region(code)
     return db.session.scalars(

@@ -22,7 +22,7 @@ from app.core.concurrency import lock
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.i18n import N_, Text, render_value
 from app.core.models import Region, RegionClosure, get_in_scope, is_within, subtree_codes
-from app.core.regions import get_region, region_in_scope
+from app.core.regions import requested_region
 from app.extensions import db
 from app.people import services as people
 from app.people.facts import build_facts
@@ -303,7 +303,7 @@ def record_hire(caller, rec_id):
 def list_recommendations(caller, region_code=None, status=None, person_id=None,
                          page=1, per_page=20):
     """Recommendations to persons of a region in the caller's subtree, newest first."""
-    region_code = _scope_region(caller, region_code)
+    region_code = requested_region(caller, region_code)
     query = select(Recommendation).where(
         Recommendation.region_code.in_(subtree_codes(region_code)))
     if status is not None:
@@ -316,16 +316,9 @@ def list_recommendations(caller, region_code=None, status=None, person_id=None,
     return {"items": items, "page": page, "per_page": per_page, "total": total}
 
 
-def _scope_region(caller, region_code):
-    if region_code is None:
-        return caller.region_code
-    get_region(region_in_scope(caller, region_code))
-    return region_code
-
-
 def outcome_counts(caller, region_code=None):
     """Recommendations by outcome for a region of the caller's subtree and each child."""
-    region_code = _scope_region(caller, region_code)
+    region_code = requested_region(caller, region_code)
     region = db.session.get(Region, region_code)
     children = db.session.execute(select(Region.code, Region.name)
                                   .where(Region.parent_code == region_code)
@@ -362,7 +355,7 @@ def _flag_count(person_id):
 def flagged_people(caller, region_code=None):
     """Persons of the subtree who declined at least three suitable offers for personal
     reasons (RULES.md Tracking): staff follow up with them."""
-    region_code = _scope_region(caller, region_code)
+    region_code = requested_region(caller, region_code)
     rows = db.session.execute(
         select(Recommendation.person_id, Recommendation.region_code, func.count(),
                func.max(Recommendation.decided_at))

@@ -12,7 +12,7 @@ from app.core.clock import local_today, utcnow
 from app.core.conflicts import register_conflict
 from app.core.errors import Conflict, ValidationFailed
 from app.core.models import Region, RegionClosure, get_in_scope, subtree_codes
-from app.core.regions import get_region, region_in_scope
+from app.core.regions import get_region, requested_region
 from app.extensions import db
 
 from .creditcode import InvalidCreditCode, normalize_credit_code, validate_credit_code
@@ -115,15 +115,11 @@ def reveal_employer_contact(caller, employer):
 
 def list_employers(caller, region_code=None, name=None, page=1, per_page=50):
     """Employers in a region of the caller's subtree (default: the whole subtree)."""
-    region_code = _list_region(caller, region_code)
+    region_code = requested_region(caller, region_code)
     query = select(Employer).where(Employer.region_code.in_(subtree_codes(region_code)))
     if name:
         query = query.where(Employer.name.contains(name, autoescape=True))
     return _page(query.order_by(Employer.id), page, per_page)
-
-
-def _list_region(caller, region_code):
-    return caller.region_code if region_code is None else region_in_scope(caller, region_code)
 
 
 def _page(query, page, per_page):
@@ -239,7 +235,7 @@ def list_vacancies(caller, region_code=None, status=None, occupation_code=None,
                    caring_job=None, public_welfare_post=None, employer_id=None,
                    page=1, per_page=50):
     """Vacancies in a region of the caller's subtree, newest first, with filters."""
-    region_code = _list_region(caller, region_code)
+    region_code = requested_region(caller, region_code)
     query = select(Vacancy).where(Vacancy.region_code.in_(subtree_codes(region_code)))
     for column, value in ((Vacancy.status, status), (Vacancy.occupation_code, occupation_code),
                           (Vacancy.caring_job, caring_job),
@@ -252,7 +248,7 @@ def list_vacancies(caller, region_code=None, status=None, occupation_code=None,
 
 def fill_rates(caller, region_code=None):
     """Headcount, hires and fill rate for a region of the caller's subtree and each child."""
-    region_code = _list_region(caller, region_code)
+    region_code = requested_region(caller, region_code)
     region = get_region(region_code)
     children = db.session.execute(select(Region.code, Region.name)
                                   .where(Region.parent_code == region_code)

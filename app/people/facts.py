@@ -94,9 +94,14 @@ def zero_employment(person, today, rules=HOUSEHOLD_RULES):
     return seekers > 0
 
 
+# The status of a live certification in this contract. The certification area's
+# `CertificationStatus.ACTIVE` takes its value from here, since people sits below it.
+LIVE_CERTIFICATION_STATUS = "active"
+
+
 def _live_certification(person, today):
     live = [c for c in (getattr(person, "certifications", None) or [])
-            if c.status == "active" and c.starts_on <= today]
+            if c.status == LIVE_CERTIFICATION_STATUS and c.starts_on <= today]
     return max(live, key=lambda c: c.starts_on) if live else None
 
 

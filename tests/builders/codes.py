@@ -1,21 +1,19 @@
-"""A certified job seeker with a person account, built through the real HTTP API."""
+"""A certified job seeker with a person account, and the staff side of a scan."""
 from datetime import timedelta
 
 from app.core.clock import utcnow
-from tests.builders.applications import applicant, apply_self, step
+from tests.builders.applications import applicant
 from tests.builders.http import auth
+from tests.builders.services import certify_person
 
 
 def certified_seeker(client, login="zhangsan", **kwargs):
-    """(person token, person id): registered, applied and certified at every level."""
+    """(person token, person id): signed in and registered through the API, then applied and
+    certified at every level through the service layer (tests/certification tries that path
+    over HTTP)."""
     token = applicant(client, login, **kwargs)
-    app_id = apply_self(client, token, categories=["older"])["id"]
-    step(client, "station_xc", app_id, "accept")
-    step(client, "station_xc", app_id, "station-check", {"outcome": "pass"})
-    step(client, "township_xc", app_id, "township-review", {"outcome": "pass"})
-    step(client, "county_xc", app_id, "county-decision", {"outcome": "certify",
-                                                          "categories": ["older"]})
     person_id = client.get("/api/v1/people/me", headers=auth(token)).get_json()["id"]
+    certify_person(client.application, person_id, ["older"])
     return token, person_id
 
 

@@ -13,7 +13,7 @@ from app.codes import dynamic, printed
 from app.codes.models import PersonalCode
 from app.codes.services import sync_all
 from app.extensions import db
-from tests.builders.applications import apply_self, step
+from tests.builders.services import certify_person
 from tests.builders.codes import Clock, certified_seeker, resolve
 from tests.builders.http import auth, error_code, staff_token
 
@@ -143,12 +143,7 @@ def test_exit_revokes_and_a_return_reissues_a_new_version(client, fresh_app):
     assert error_code(refused) == "code.revoked"
     assert error_code(client.get("/api/v1/me/code", headers=auth(token))) == "code.not_certified"
 
-    app_id = apply_self(client, token, categories=["older"])["id"]
-    step(client, "station_xc", app_id, "accept")
-    step(client, "station_xc", app_id, "station-check", {"outcome": "pass"})
-    step(client, "township_xc", app_id, "township-review", {"outcome": "pass"})
-    step(client, "county_xc", app_id, "county-decision", {"outcome": "certify",
-                                                          "categories": ["older"]})
+    certify_person(client.application, person_id, ["older"])
     assert client.get("/api/v1/me/code", headers=auth(token)).status_code == 200
     new_card = _card(client, staff, person_id)
     assert "/c/P2." in new_card

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from app.accounts.models import StaffAccount
 from app.core.errors import NotFound
 from app.core.models import get_in_scope
-from app.core.regions import region_in_scope
+from app.core.regions import region_in_scope, requested_region
 from app.extensions import db
 
 # The error codes the API has always answered; a change here is an API change.
@@ -85,3 +85,14 @@ def test_a_region_outside_the_subtree_answers_like_an_unknown_one(app):
             answers.append((caught.value.code, str(caught.value.message), caught.value.details))
     assert answers == [("region.not_found", "行政区划不存在", {"code": "150702"}),
                        ("region.not_found", "行政区划不存在", {"code": "150102999"})]
+
+
+def test_a_list_is_of_the_callers_region_unless_a_region_of_its_subtree_is_named(app):
+    with app.app_context():
+        county = _staff("county_xc")  # 150102 新城区
+        assert requested_region(county) == requested_region(county, "") == "150102"
+        assert requested_region(county, "150102001") == "150102001"
+        for code in ("150702", "150102999"):
+            with pytest.raises(NotFound) as caught:
+                requested_region(county, code)
+            assert (caught.value.code, caught.value.details) == ("region.not_found", {"code": code})
