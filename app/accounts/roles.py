@@ -86,6 +86,19 @@ PERMISSIONS = {
     # (a referral card elsewhere); printing and rotating cards is station work.
     "code.resolve": set(_CASEWORKERS),
     "code.manage": {Role.STATION_STAFF, Role.TOWNSHIP_REVIEWER, Role.COUNTY_OFFICER},
+    # Money (issue 16). Stations enter claims with the claimant's consent and check them;
+    # the county HR bureau approves (never a claim it entered or checked); finance confirms
+    # where a region asks for it, keeps the funds and pays through batches; auditors read.
+    "claim.enter": {Role.STATION_STAFF, Role.TOWNSHIP_REVIEWER, Role.COUNTY_OFFICER},
+    "claim.read": _CASEWORKERS | {Role.FINANCE, Role.AUDITOR},
+    "claim.check": {Role.STATION_STAFF, Role.TOWNSHIP_REVIEWER},
+    "claim.approve": {Role.COUNTY_OFFICER},
+    "claim.confirm": {Role.FINANCE},
+    "payment.correct": {Role.STATION_STAFF, Role.COUNTY_OFFICER},
+    "fund.read": set(_ADMINS) | {Role.FINANCE, Role.AUDITOR},
+    "fund.allocate": {Role.FINANCE},
+    "batch.read": {Role.COUNTY_OFFICER, Role.FINANCE, Role.AUDITOR},
+    "batch.manage": {Role.FINANCE},
 }
 
 
@@ -102,6 +115,8 @@ PERSON_PERMISSIONS = frozenset({
     "application.station_check", "application.township_review", "application.county_decide",
     "application.supervise", "evidence.read", "certification.exit", "certification.recheck",
     "benefit.manage", "benefit.read", "jobs.recommend", "code.resolve", "code.manage",
+    "claim.enter", "claim.read", "claim.check", "claim.approve", "claim.confirm",
+    "payment.correct", "batch.manage",
 })
 
 

@@ -1,0 +1,263 @@
+"""money: claims and their monthly lines, funds and their ledger, payment batches,
+payments and bank return files (issue 16)
+
+Revision ID: money_01
+Revises: 0014_privacy_limits
+Create Date: 2026-12-03 10:05:26
+
+No month is paid twice: uq_money_lines_period on (person_id, policy, period). The approver
+is never the enterer or checker: ck_money_claims_second_person (and the confirmer none of
+them: ck_money_claims_confirmer). A line has at most two payments (one re-batch after a
+failed payment was corrected): uq_money_payments_attempt + ck_money_payments_attempt.
+Ledger entries move a positive amount between two different accounts, so every transaction
+is balanced by construction.
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+import app.core.types
+
+
+# revision identifiers, used by Alembic.
+revision = 'money_01'
+down_revision = '0014_privacy_limits'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('money_funds',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('region_code', sa.String(length=12), nullable=False),
+    sa.Column('source', sa.String(length=32), nullable=False),
+    sa.Column('name', sa.String(length=128), nullable=False),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['region_code'], ['regions.code'], name=op.f('fk_money_funds_region_code_regions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_money_funds')),
+    sa.UniqueConstraint('region_code', 'source', name='uq_money_funds_source')
+    )
+    with op.batch_alter_table('money_funds', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_money_funds_region_code'), ['region_code'], unique=False)
+
+    op.create_table('money_batches',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('batch_no', sa.String(length=40), nullable=False),
+    sa.Column('region_code', sa.String(length=12), nullable=False),
+    sa.Column('fund_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('payee_type', sa.String(length=16), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('line_count', sa.Integer(), nullable=False),
+    sa.Column('total_fen', sa.BigInteger(), nullable=False),
+    sa.Column('checksum', sa.String(length=80), nullable=False),
+    sa.Column('built_by', sa.String(length=40), nullable=False),
+    sa.Column('sent_by', sa.String(length=40), nullable=True),
+    sa.Column('sent_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('paid_count', sa.Integer(), nullable=False),
+    sa.Column('failed_count', sa.Integer(), nullable=False),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['fund_id'], ['money_funds.id'], name=op.f('fk_money_batches_fund_id_money_funds')),
+    sa.ForeignKeyConstraint(['region_code'], ['regions.code'], name=op.f('fk_money_batches_region_code_regions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_money_batches')),
+    sa.UniqueConstraint('batch_no', name=op.f('uq_money_batches_batch_no'))
+    )
+    with op.batch_alter_table('money_batches', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_money_batches_fund_id'), ['fund_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_money_batches_region_code'), ['region_code'], unique=False)
+
+    op.create_table('money_ledger_entries',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('fund_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('kind', sa.String(length=24), nullable=False),
+    sa.Column('posted_on', sa.Date(), nullable=False),
+    sa.Column('from_account', sa.String(length=48), nullable=False),
+    sa.Column('to_account', sa.String(length=48), nullable=False),
+    sa.Column('amount_fen', sa.BigInteger(), nullable=False),
+    sa.Column('reference', sa.String(length=64), nullable=True),
+    sa.Column('note', sa.String(length=255), nullable=True),
+    sa.Column('created_by', sa.String(length=40), nullable=False),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('amount_fen > 0', name=op.f('ck_money_ledger_entries_positive')),
+    sa.CheckConstraint('from_account <> to_account', name=op.f('ck_money_ledger_entries_two_accounts')),
+    sa.ForeignKeyConstraint(['fund_id'], ['money_funds.id'], name=op.f('fk_money_ledger_entries_fund_id_money_funds')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_money_ledger_entries'))
+    )
+    with op.batch_alter_table('money_ledger_entries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_money_ledger_entries_fund_id'), ['fund_id'], unique=False)
+        batch_op.create_index('ix_money_ledger_from', ['from_account', 'posted_on'], unique=False)
+        batch_op.create_index('ix_money_ledger_to', ['to_account', 'posted_on'], unique=False)
+
+    op.create_table('money_bank_returns',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('batch_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('file_sha256', sa.String(length=64), nullable=False),
+    sa.Column('raw', sa.Text(), nullable=False),
+    sa.Column('summary', sa.JSON(), nullable=False),
+    sa.Column('uploaded_by', sa.String(length=40), nullable=False),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['batch_id'], ['money_batches.id'], name=op.f('fk_money_bank_returns_batch_id_money_batches')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_money_bank_returns')),
+    sa.UniqueConstraint('batch_id', 'file_sha256', name='uq_money_returns_file')
+    )
+    with op.batch_alter_table('money_bank_returns', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_money_bank_returns_batch_id'), ['batch_id'], unique=False)
+
+    op.create_table('money_claims',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('person_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('policy', sa.String(length=64), nullable=False),
+    sa.Column('region_code', sa.String(length=12), nullable=False),
+    sa.Column('payee_type', sa.String(length=16), nullable=False),
+    sa.Column('employer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('channel', sa.String(length=16), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('steps', sa.JSON(), nullable=False),
+    sa.Column('current_step', sa.String(length=24), nullable=True),
+    sa.Column('step_due_on', sa.Date(), nullable=True),
+    sa.Column('month_from', sa.Date(), nullable=False),
+    sa.Column('month_to', sa.Date(), nullable=True),
+    sa.Column('periods', sa.SmallInteger(), nullable=False),
+    sa.Column('amount_fen', sa.BigInteger(), nullable=False),
+    sa.Column('catalog_version', sa.String(length=32), nullable=False),
+    sa.Column('eligibility', sa.JSON(), nullable=False),
+    sa.Column('claimed_on', sa.Date(), nullable=False),
+    sa.Column('account_number', app.core.types.EncryptedText(), nullable=False),
+    sa.Column('account_bank', sa.String(length=64), nullable=False),
+    sa.Column('consent_channel', sa.String(length=24), nullable=True),
+    sa.Column('entered_by', sa.String(length=40), nullable=False),
+    sa.Column('entered_by_staff_id', sa.Integer(), nullable=True),
+    sa.Column('checked_by_staff_id', sa.Integer(), nullable=True),
+    sa.Column('approved_by_staff_id', sa.Integer(), nullable=True),
+    sa.Column('confirmed_by_staff_id', sa.Integer(), nullable=True),
+    sa.Column('last_note', sa.String(length=500), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('amount_fen >= 0', name=op.f('ck_money_claims_amount')),
+    sa.CheckConstraint('approved_by_staff_id IS NULL OR (approved_by_staff_id <> COALESCE(entered_by_staff_id, 0) AND approved_by_staff_id <> COALESCE(checked_by_staff_id, 0))', name=op.f('ck_money_claims_second_person')),
+    sa.CheckConstraint('confirmed_by_staff_id IS NULL OR (confirmed_by_staff_id <> COALESCE(approved_by_staff_id, 0) AND confirmed_by_staff_id <> COALESCE(entered_by_staff_id, 0) AND confirmed_by_staff_id <> COALESCE(checked_by_staff_id, 0))', name=op.f('ck_money_claims_confirmer')),
+    sa.ForeignKeyConstraint(['approved_by_staff_id'], ['staff_accounts.id'], name=op.f('fk_money_claims_approved_by_staff_id_staff_accounts')),
+    sa.ForeignKeyConstraint(['checked_by_staff_id'], ['staff_accounts.id'], name=op.f('fk_money_claims_checked_by_staff_id_staff_accounts')),
+    sa.ForeignKeyConstraint(['confirmed_by_staff_id'], ['staff_accounts.id'], name=op.f('fk_money_claims_confirmed_by_staff_id_staff_accounts')),
+    sa.ForeignKeyConstraint(['employer_id'], ['employers.id'], name=op.f('fk_money_claims_employer_id_employers')),
+    sa.ForeignKeyConstraint(['entered_by_staff_id'], ['staff_accounts.id'], name=op.f('fk_money_claims_entered_by_staff_id_staff_accounts')),
+    sa.ForeignKeyConstraint(['person_id'], ['persons.id'], name=op.f('fk_money_claims_person_id_persons')),
+    sa.ForeignKeyConstraint(['region_code'], ['regions.code'], name=op.f('fk_money_claims_region_code_regions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_money_claims'))
+    )
+    with op.batch_alter_table('money_claims', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_money_claims_person_id'), ['person_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_money_claims_region_code'), ['region_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_money_claims_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_money_claims_step_due_on'), ['step_due_on'], unique=False)
+
+    op.create_table('money_claim_events',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('claim_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('action', sa.String(length=24), nullable=False),
+    sa.Column('from_status', sa.String(length=16), nullable=True),
+    sa.Column('to_status', sa.String(length=16), nullable=False),
+    sa.Column('actor', sa.String(length=40), nullable=False),
+    sa.Column('note', sa.String(length=500), nullable=True),
+    sa.Column('at', app.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['claim_id'], ['money_claims.id'], name=op.f('fk_money_claim_events_claim_id_money_claims')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_money_claim_events'))
+    )
+    with op.batch_alter_table('money_claim_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_money_claim_events_claim_id'), ['claim_id'], unique=False)
+
+    op.create_table('money_claim_lines',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('claim_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('person_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('policy', sa.String(length=64), nullable=False),
+    sa.Column('period', sa.Date(), nullable=False),
+    sa.Column('amount_fen', sa.BigInteger(), nullable=False),
+    sa.Column('region_code', sa.String(length=12), nullable=False),
+    sa.Column('fund_source', sa.String(length=32), nullable=False),
+    sa.Column('payee_type', sa.String(length=16), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('batch_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('amount_fen > 0', name=op.f('ck_money_claim_lines_amount')),
+    sa.ForeignKeyConstraint(['batch_id'], ['money_batches.id'], name=op.f('fk_money_claim_lines_batch_id_money_batches')),
+    sa.ForeignKeyConstraint(['claim_id'], ['money_claims.id'], name=op.f('fk_money_claim_lines_claim_id_money_claims')),
+    sa.ForeignKeyConstraint(['person_id'], ['persons.id'], name=op.f('fk_money_claim_lines_person_id_persons')),
+    sa.ForeignKeyConstraint(['region_code'], ['regions.code'], name=op.f('fk_money_claim_lines_region_code_regions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_money_claim_lines')),
+    sa.UniqueConstraint('person_id', 'policy', 'period', name='uq_money_lines_period')
+    )
+    with op.batch_alter_table('money_claim_lines', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_money_claim_lines_batch_id'), ['batch_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_money_claim_lines_claim_id'), ['claim_id'], unique=False)
+        batch_op.create_index('ix_money_lines_batchable', ['region_code', 'fund_source', 'payee_type', 'status'], unique=False)
+
+    op.create_table('money_payments',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('batch_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('line_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('attempt', sa.SmallInteger(), nullable=False),
+    sa.Column('amount_fen', sa.BigInteger(), nullable=False),
+    sa.Column('paid_fen', sa.BigInteger(), nullable=False),
+    sa.Column('payee_name', app.core.types.EncryptedText(), nullable=False),
+    sa.Column('account_number', app.core.types.EncryptedText(), nullable=False),
+    sa.Column('account_bank', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('failure_reason', sa.String(length=200), nullable=True),
+    sa.Column('bank_ref', sa.String(length=64), nullable=True),
+    sa.Column('reconciled_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint('amount_fen > 0', name=op.f('ck_money_payments_amount')),
+    sa.CheckConstraint('attempt IN (1, 2)', name=op.f('ck_money_payments_attempt')),
+    sa.ForeignKeyConstraint(['batch_id'], ['money_batches.id'], name=op.f('fk_money_payments_batch_id_money_batches')),
+    sa.ForeignKeyConstraint(['line_id'], ['money_claim_lines.id'], name=op.f('fk_money_payments_line_id_money_claim_lines')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_money_payments')),
+    sa.UniqueConstraint('line_id', 'attempt', name='uq_money_payments_attempt')
+    )
+    with op.batch_alter_table('money_payments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_money_payments_batch_id'), ['batch_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_money_payments_line_id'), ['line_id'], unique=False)
+
+
+
+def downgrade():
+    with op.batch_alter_table('money_payments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_money_payments_line_id'))
+        batch_op.drop_index(batch_op.f('ix_money_payments_batch_id'))
+
+    op.drop_table('money_payments')
+    with op.batch_alter_table('money_claim_lines', schema=None) as batch_op:
+        batch_op.drop_index('ix_money_lines_batchable')
+        batch_op.drop_index(batch_op.f('ix_money_claim_lines_claim_id'))
+        batch_op.drop_index(batch_op.f('ix_money_claim_lines_batch_id'))
+
+    op.drop_table('money_claim_lines')
+    with op.batch_alter_table('money_claim_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_money_claim_events_claim_id'))
+
+    op.drop_table('money_claim_events')
+    with op.batch_alter_table('money_claims', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_money_claims_step_due_on'))
+        batch_op.drop_index(batch_op.f('ix_money_claims_status'))
+        batch_op.drop_index(batch_op.f('ix_money_claims_region_code'))
+        batch_op.drop_index(batch_op.f('ix_money_claims_person_id'))
+
+    op.drop_table('money_claims')
+    with op.batch_alter_table('money_bank_returns', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_money_bank_returns_batch_id'))
+
+    op.drop_table('money_bank_returns')
+    with op.batch_alter_table('money_ledger_entries', schema=None) as batch_op:
+        batch_op.drop_index('ix_money_ledger_to')
+        batch_op.drop_index('ix_money_ledger_from')
+        batch_op.drop_index(batch_op.f('ix_money_ledger_entries_fund_id'))
+
+    op.drop_table('money_ledger_entries')
+    with op.batch_alter_table('money_batches', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_money_batches_region_code'))
+        batch_op.drop_index(batch_op.f('ix_money_batches_fund_id'))
+
+    op.drop_table('money_batches')
+    with op.batch_alter_table('money_funds', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_money_funds_region_code'))
+
+    op.drop_table('money_funds')
