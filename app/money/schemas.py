@@ -134,7 +134,7 @@ class OpenFundSchema(StrictSchema):
 
 
 class AllocationSchema(StrictSchema):
-    amount_fen = fields.Integer(required=True, validate=validate.Range(1, 10**13))
+    amount_fen = fields.Integer(required=True, strict=True, validate=validate.Range(1, 10**13))
     posted_on = fields.Date(load_default=None)
     reference = fields.String(required=True, validate=validate.Length(2, 64))
 

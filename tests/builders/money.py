@@ -41,9 +41,32 @@ def act(client, staff, claim_id, action, body=None, expect=200):
     return response.get_json()
 
 
-def approved_claim(client, login="zhangsan", months=3):
-    """(token, person id, claim): claimed by the person, checked and approved."""
-    token, person_id = flexible_seeker(client, login)
+def approved_claim(client, login="zhangsan", months=3, **kwargs):
+    """(token, person id, claim): claimed by the person, checked and approved. Another
+    login needs another ID number (`number=older_man_id("041")`)."""
+    token, person_id = flexible_seeker(client, login, **kwargs)
     claim = claim_myself(client, token, months=months)
     act(client, "station_xc", claim["id"], "check")
     return token, person_id, act(client, "county_xc", claim["id"], "approve")
+
+
+def demo_fund(client, token=None):
+    """The seeded 新城区 employment fund as finance sees it."""
+    token = token or staff_token(client, "finance_xc")
+    funds = client.get("/api/v1/money/funds", headers=auth(token)).get_json()
+    return next(f for f in funds if f["region_code"] == "150102")
+
+
+def build(client, expect=201, region_code="150102", token=None):
+    response = client.post("/api/v1/money/batches", headers=auth(token or staff_token(client, "finance_xc")),
+                           json={"region_code": region_code, "fund_source": "employment_fund",
+                                 "payee_type": "person"})
+    assert response.status_code == expect, response.get_json()
+    return response.get_json()
+
+
+def return_file(rows):
+    """A bank return file: rows of (payment id, status, amount text, reason)."""
+    lines = ["payment_id,status,amount,bank_ref,reason"]
+    lines += [f"{pid},{status},{amount},BR{pid},{reason}" for pid, status, amount, reason in rows]
+    return "\n".join(lines) + "\n"
