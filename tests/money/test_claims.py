@@ -180,3 +180,28 @@ def test_no_line_is_written_twice_for_a_month(client, fresh_app):
         count = db.session.scalar(select(func.count()).select_from(ClaimLine)
                                   .where(ClaimLine.person_id == person_id))
         assert count == 2
+
+
+def test_the_three_year_pool_is_enforced_at_approval(client, fresh_app):
+    """A man of 50 (far from retirement) whose pool fills up between claim and approval:
+    the approval refuses the months past the 36-month cap."""
+    from datetime import date
+
+    from app.core.clock import local_today
+    from app.core.months import add_months
+    from tests.builders.people import id_number
+    token, person_id = flexible_seeker(client, number=id_number("150102", date(1976, 3, 1), "031"))
+    claim = claim_myself(client, token, months=3)
+    act(client, "station_xc", claim["id"], "check")
+    county = staff_token(client, "county_xc")
+    first_of_month = local_today().replace(day=1)
+    # 34 months of a public-welfare post, ended just before the claimed months: 2 are left.
+    recorded = client.post(f"/api/v1/people/{person_id}/benefits", headers=auth(county), json={
+        "policy": "public_welfare_post", "start": add_months(first_of_month, -36).isoformat(),
+        "end": add_months(first_of_month, -2).isoformat()})
+    assert recorded.status_code == 201, recorded.get_json()
+    refused = client.post(f"/api/v1/money/claims/{claim['id']}/approve", json={}, headers=auth(county))
+    assert refused.status_code == 422 and error_code(refused) == "money.clock_exhausted"
+    assert len(refused.get_json()["error"]["details"]["payable_months"]) < 3
+    with fresh_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ClaimLine)) == 0
