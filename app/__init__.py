@@ -53,6 +53,7 @@ def _register_blueprints(app):
     from app.jobs.api import bp as jobs_bp, people_bp as jobs_people_bp
     from app.money.api import bp as money_bp
     from app.money.payments_api import bp as money_payments_bp
+    from app.money.posts_api import bp as money_posts_bp
     from app.people.api import bp as people_bp
     from app.policies.api import bp as policies_bp
     from app.policies.benefits_api import bp as policy_benefits_bp
@@ -71,6 +72,7 @@ def _register_blueprints(app):
     api.register_blueprint(jobs_people_bp)
     api.register_blueprint(money_bp)
     api.register_blueprint(money_payments_bp)
+    api.register_blueprint(money_posts_bp)
     api.register_blueprint(codes_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(landing_bp)

@@ -18,4 +18,4 @@ from app.jobs.models import (Employer, JobPreference, Recommendation,  # noqa: F
 from app.campaigns.models import Campaign  # noqa: F401
 from app.codes.models import CodeDevice, PersonalCode, RetiredPrintedToken  # noqa: F401
 from app.money.models import (BankReturn, Batch, Claim, ClaimEvent, ClaimLine, Fund,  # noqa: F401
-                              LedgerEntry, Payment)
+                              LedgerEntry, Payment, Placement, Post, PostSettlement)

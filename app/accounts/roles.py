@@ -99,6 +99,11 @@ PERMISSIONS = {
     "fund.allocate": {Role.FINANCE},
     "batch.read": {Role.COUNTY_OFFICER, Role.FINANCE, Role.AUDITOR},
     "batch.manage": {Role.FINANCE},
+    # Public-welfare posts: developed and filled by stations and the county, approved by
+    # the county (never the requester), advanced and settled by finance (batch.manage).
+    "post.manage": {Role.STATION_STAFF, Role.TOWNSHIP_REVIEWER, Role.COUNTY_OFFICER},
+    "post.approve": {Role.COUNTY_OFFICER},
+    "post.read": _CASEWORKERS | {Role.FINANCE, Role.AUDITOR},
 }
 
 
@@ -116,7 +121,7 @@ PERSON_PERMISSIONS = frozenset({
     "application.supervise", "evidence.read", "certification.exit", "certification.recheck",
     "benefit.manage", "benefit.read", "jobs.recommend", "code.resolve", "code.manage",
     "claim.enter", "claim.read", "claim.check", "claim.approve", "claim.confirm",
-    "payment.correct", "batch.manage",
+    "payment.correct", "batch.manage", "post.manage", "post.read",
 })
 
 

@@ -212,3 +212,71 @@ class BankReturn(db.Model):
     summary: Mapped[dict] = mapped_column(JSON)
     uploaded_by: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Post(db.Model):
+    """A public-welfare post developed at a unit through an approved request."""
+    __tablename__ = "money_posts"
+    scope_not_found = ("money.post_not_found", _l("公益性岗位不存在"))
+    __table_args__ = (
+        CheckConstraint("approved_by_staff_id IS NULL OR approved_by_staff_id <> requested_by_staff_id",
+                        name="second_person"),
+        CheckConstraint("headcount BETWEEN 1 AND 500", name="headcount"),
+        CheckConstraint("term_to > term_from", name="term"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    title: Mapped[str] = mapped_column(String(128))
+    headcount: Mapped[int] = mapped_column(SmallInteger)
+    term_from: Mapped[date] = mapped_column(Date)
+    term_to: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))  # requested | approved
+    monthly_fen: Mapped[int] = mapped_column(BigInteger)  # per person: post + insurance subsidy
+    catalog_version: Mapped[str | None] = mapped_column(String(32))
+    requested_by_staff_id: Mapped[int] = mapped_column(ForeignKey("staff_accounts.id"))
+    approved_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    placements = relationship("Placement", order_by="Placement.id", lazy="selectin")
+    settlements = relationship("PostSettlement", order_by="PostSettlement.quarter", lazy="selectin")
+
+
+class Placement(db.Model):
+    """A person in a post: their 1st or 2nd placement ever, never a 3rd."""
+    __tablename__ = "money_placements"
+    __table_args__ = (
+        UniqueConstraint("person_id", "sequence", name="uq_money_placements_sequence"),
+        CheckConstraint("sequence IN (1, 2)", name="sequence"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("money_posts.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    sequence: Mapped[int] = mapped_column(SmallInteger)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)  # the post's term end: placements end on time
+    left_on: Mapped[date | None] = mapped_column(Date)
+    exit_reason: Mapped[str | None] = mapped_column(String(32))
+    placed_by: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PostSettlement(db.Model):
+    """A post's quarter: the advance paid at its start, then the settlement."""
+    __tablename__ = "money_post_settlements"
+    __table_args__ = (UniqueConstraint("post_id", "quarter", name="uq_money_settlements_quarter"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("money_posts.id"), index=True)
+    quarter: Mapped[date] = mapped_column(Date)
+    headcount: Mapped[int] = mapped_column(SmallInteger)
+    advance_fen: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))  # advanced | settled
+    months_worked: Mapped[int | None] = mapped_column(SmallInteger)
+    due_fen: Mapped[int | None] = mapped_column(BigInteger)
+    difference_fen: Mapped[int | None] = mapped_column(BigInteger)  # > 0 top-up, < 0 recovery
+    advanced_by: Mapped[str] = mapped_column(String(40))
+    settled_by: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -224,3 +224,72 @@ class CorrectionSchema(StrictSchema):
 class MyMoneySchema(Schema):
     claims = fields.List(fields.Nested(ClaimSchema))
     payments = fields.List(fields.Nested(PaymentSchema))
+
+
+# ---------------------------------------------------------------- public-welfare posts
+
+
+class PostRequestSchema(StrictSchema):
+    employer_id = BigId(required=True)
+    title = fields.String(required=True, validate=validate.Length(2, 128))
+    headcount = fields.Integer(required=True, strict=True, validate=validate.Range(1, 500))
+    term_from = fields.Date(required=True)
+    term_to = fields.Date(required=True)
+
+
+class PlacePersonSchema(StrictSchema):
+    person_id = BigId(required=True)
+    starts_on = fields.Date(required=True)
+
+
+class LeaveSchema(StrictSchema):
+    left_on = fields.Date(required=True, metadata={"description": "the last day worked"})
+    reason = fields.String(required=True, validate=validate.OneOf(
+        ["employed", "resigned", "dismissed", "retired", "moved", "death", "other"]))
+
+
+class QuarterSchema(StrictSchema):
+    quarter = fields.Date(required=True, metadata={"description": "any day of the quarter"})
+
+
+class PlacementSchema(Schema):
+    id = fields.Integer()
+    post_id = fields.Integer()
+    person_id = fields.Integer()
+    sequence = fields.Integer()
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+    left_on = fields.Date(allow_none=True)
+    exit_reason = fields.String(allow_none=True)
+
+
+class SettlementSchema(Schema):
+    id = fields.Integer()
+    post_id = fields.Integer()
+    quarter = fields.Date()
+    headcount = fields.Integer()
+    advance_fen = fields.Integer()
+    status = fields.String()
+    months_worked = fields.Integer(allow_none=True)
+    due_fen = fields.Integer(allow_none=True)
+    difference_fen = fields.Integer(allow_none=True)
+    outcome = fields.Function(lambda s: None if s.difference_fen is None else
+                              "top_up" if s.difference_fen > 0 else
+                              "recovery" if s.difference_fen < 0 else "even")
+
+
+class PostSchema(Schema):
+    id = fields.Integer()
+    employer_id = fields.Integer()
+    region_code = fields.String()
+    title = fields.String()
+    headcount = fields.Integer()
+    term_from = fields.Date()
+    term_to = fields.Date()
+    status = fields.String()
+    monthly_fen = fields.Integer()
+    catalog_version = fields.String(allow_none=True)
+    requested_by_staff_id = fields.Integer()
+    approved_by_staff_id = fields.Integer(allow_none=True)
+    placements = fields.List(fields.Nested(PlacementSchema))
+    settlements = fields.List(fields.Nested(SettlementSchema))

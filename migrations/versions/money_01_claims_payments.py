@@ -1,5 +1,6 @@
 """money: claims and their monthly lines, funds and their ledger, payment batches,
-payments and bank return files (issue 16)
+payments and bank return files, public-welfare posts with placements and quarterly
+advance + settlement (issue 16)
 
 Revision ID: money_01
 Revises: 0014_privacy_limits
@@ -9,6 +10,8 @@ No month is paid twice: uq_money_lines_period on (person_id, policy, period). Th
 is never the enterer or checker: ck_money_claims_second_person (and the confirmer none of
 them: ck_money_claims_confirmer). A line has at most two payments (one re-batch after a
 failed payment was corrected): uq_money_payments_attempt + ck_money_payments_attempt.
+A person is placed in public-welfare posts at most twice: uq_money_placements_sequence +
+ck_money_placements_sequence; one advance per post and quarter: uq_money_settlements_quarter.
 Ledger entries move a positive amount between two different accounts, so every transaction
 is balanced by construction.
 
@@ -217,9 +220,91 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_money_payments_batch_id'), ['batch_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_money_payments_line_id'), ['line_id'], unique=False)
 
+    op.create_table('money_posts',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('employer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('region_code', sa.String(length=12), nullable=False),
+    sa.Column('title', sa.String(length=128), nullable=False),
+    sa.Column('headcount', sa.SmallInteger(), nullable=False),
+    sa.Column('term_from', sa.Date(), nullable=False),
+    sa.Column('term_to', sa.Date(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('monthly_fen', sa.BigInteger(), nullable=False),
+    sa.Column('catalog_version', sa.String(length=32), nullable=True),
+    sa.Column('requested_by_staff_id', sa.Integer(), nullable=False),
+    sa.Column('approved_by_staff_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('approved_by_staff_id IS NULL OR approved_by_staff_id <> requested_by_staff_id', name=op.f('ck_money_posts_second_person')),
+    sa.CheckConstraint('headcount BETWEEN 1 AND 500', name=op.f('ck_money_posts_headcount')),
+    sa.CheckConstraint('term_to > term_from', name=op.f('ck_money_posts_term')),
+    sa.ForeignKeyConstraint(['approved_by_staff_id'], ['staff_accounts.id'], name=op.f('fk_money_posts_approved_by_staff_id_staff_accounts')),
+    sa.ForeignKeyConstraint(['employer_id'], ['employers.id'], name=op.f('fk_money_posts_employer_id_employers')),
+    sa.ForeignKeyConstraint(['region_code'], ['regions.code'], name=op.f('fk_money_posts_region_code_regions')),
+    sa.ForeignKeyConstraint(['requested_by_staff_id'], ['staff_accounts.id'], name=op.f('fk_money_posts_requested_by_staff_id_staff_accounts')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_money_posts'))
+    )
+    with op.batch_alter_table('money_posts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_money_posts_employer_id'), ['employer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_money_posts_region_code'), ['region_code'], unique=False)
+
+    op.create_table('money_placements',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('post_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('person_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('sequence', sa.SmallInteger(), nullable=False),
+    sa.Column('starts_on', sa.Date(), nullable=False),
+    sa.Column('ends_on', sa.Date(), nullable=False),
+    sa.Column('left_on', sa.Date(), nullable=True),
+    sa.Column('exit_reason', sa.String(length=32), nullable=True),
+    sa.Column('placed_by', sa.String(length=40), nullable=False),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('sequence IN (1, 2)', name=op.f('ck_money_placements_sequence')),
+    sa.ForeignKeyConstraint(['person_id'], ['persons.id'], name=op.f('fk_money_placements_person_id_persons')),
+    sa.ForeignKeyConstraint(['post_id'], ['money_posts.id'], name=op.f('fk_money_placements_post_id_money_posts')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_money_placements')),
+    sa.UniqueConstraint('person_id', 'sequence', name='uq_money_placements_sequence')
+    )
+    with op.batch_alter_table('money_placements', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_money_placements_person_id'), ['person_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_money_placements_post_id'), ['post_id'], unique=False)
+
+    op.create_table('money_post_settlements',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('post_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('quarter', sa.Date(), nullable=False),
+    sa.Column('headcount', sa.SmallInteger(), nullable=False),
+    sa.Column('advance_fen', sa.BigInteger(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('months_worked', sa.SmallInteger(), nullable=True),
+    sa.Column('due_fen', sa.BigInteger(), nullable=True),
+    sa.Column('difference_fen', sa.BigInteger(), nullable=True),
+    sa.Column('advanced_by', sa.String(length=40), nullable=False),
+    sa.Column('settled_by', sa.String(length=40), nullable=True),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['post_id'], ['money_posts.id'], name=op.f('fk_money_post_settlements_post_id_money_posts')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_money_post_settlements')),
+    sa.UniqueConstraint('post_id', 'quarter', name='uq_money_settlements_quarter')
+    )
+    with op.batch_alter_table('money_post_settlements', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_money_post_settlements_post_id'), ['post_id'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('money_post_settlements', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_money_post_settlements_post_id'))
+
+    op.drop_table('money_post_settlements')
+    with op.batch_alter_table('money_placements', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_money_placements_post_id'))
+        batch_op.drop_index(batch_op.f('ix_money_placements_person_id'))
+
+    op.drop_table('money_placements')
+    with op.batch_alter_table('money_posts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_money_posts_region_code'))
+        batch_op.drop_index(batch_op.f('ix_money_posts_employer_id'))
+
+    op.drop_table('money_posts')
+
     with op.batch_alter_table('money_payments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_money_payments_line_id'))
         batch_op.drop_index(batch_op.f('ix_money_payments_batch_id'))
