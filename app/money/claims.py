@@ -242,3 +242,18 @@ def claims_of_person(person_id, statuses=None):
     if statuses:
         query = query.where(Claim.status.in_(statuses))
     return db.session.scalars(query.order_by(Claim.id.desc())).all()
+
+
+def claims_in_progress(person_id):
+    """The person's claims still in review, returned to them, or approved and not yet
+    fully paid (for the self overview): brief dicts, newest first."""
+    items = []
+    for claim in claims_of_person(person_id, LIVE_STATUSES):
+        paid = sum(line.amount_fen for line in claim.lines if line.status == "paid")
+        if claim.status in ("approved", "confirmed") and claim.current_step is None \
+                and paid == claim.amount_fen:
+            continue
+        items.append({"id": claim.id, "policy": claim.policy, "status": claim.status,
+                      "current_step": claim.current_step, "step_due_on": claim.step_due_on,
+                      "periods": claim.periods, "amount_fen": claim.amount_fen, "paid_fen": paid})
+    return items

@@ -33,7 +33,7 @@ RELATIONS = ("self", "spouse", "child", "parent", "sibling", "grandparent", "gra
 # of them bumps persons.revision through triggers (migration 0010), persons itself included.
 PERSON_DATA_TABLES = ("persons", "households", "household_members", "legal_bases",
                       "cert_applications", "certifications", "benefits", "job_preferences",
-                      "job_recommendations")
+                      "job_recommendations", "money_claims", "money_claim_lines")
 SENSITIVE_FACTS = ("dibao", "disability_certificate", "disability_level", "disability_type")
 
 

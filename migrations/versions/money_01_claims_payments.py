@@ -29,6 +29,38 @@ branch_labels = None
 depends_on = None
 
 
+# Claims and their lines are the person's data the self overview shows (claims in
+# progress, payments): their changes bump persons.revision like the tables of 0010, so the
+# cached overview is never stale. Also listed in app.people.models.PERSON_DATA_TABLES.
+REVISION_TABLES = ("money_claims", "money_claim_lines")
+
+
+def _revision_triggers():
+    if op.get_bind().dialect.name == "postgresql":
+        for table in REVISION_TABLES:
+            op.execute(f"""
+                CREATE TRIGGER {table}_person_revision AFTER INSERT OR UPDATE OR DELETE ON {table}
+                FOR EACH ROW EXECUTE FUNCTION persons_revision_bump('person_id', 'person')""")
+        return
+    for table in REVISION_TABLES:
+        bump = "UPDATE persons SET revision = revision + 1 WHERE id"
+        op.execute(f"""CREATE TRIGGER {table}_person_revision_ins AFTER INSERT ON {table}
+            BEGIN {bump} = NEW.person_id; END""")
+        op.execute(f"""CREATE TRIGGER {table}_person_revision_upd AFTER UPDATE ON {table}
+            BEGIN {bump} IN (NEW.person_id, OLD.person_id); END""")
+        op.execute(f"""CREATE TRIGGER {table}_person_revision_del AFTER DELETE ON {table}
+            BEGIN {bump} = OLD.person_id; END""")
+
+
+def _drop_revision_triggers():
+    for table in REVISION_TABLES:
+        if op.get_bind().dialect.name == "postgresql":
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_person_revision ON {table}")
+        else:
+            for suffix in ("ins", "upd", "del"):
+                op.execute(f"DROP TRIGGER IF EXISTS {table}_person_revision_{suffix}")
+
+
 def upgrade():
     op.create_table('money_funds',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -288,8 +320,11 @@ def upgrade():
     with op.batch_alter_table('money_post_settlements', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_money_post_settlements_post_id'), ['post_id'], unique=False)
 
+    _revision_triggers()
+
 
 def downgrade():
+    _drop_revision_triggers()
     with op.batch_alter_table('money_post_settlements', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_money_post_settlements_post_id'))
 

@@ -205,3 +205,15 @@ def test_the_three_year_pool_is_enforced_at_approval(client, fresh_app):
     assert len(refused.get_json()["error"]["details"]["payable_months"]) < 3
     with fresh_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(ClaimLine)) == 0
+
+
+def test_the_overview_shows_claims_in_progress_and_stays_fresh(client):
+    token, _ = flexible_seeker(client)
+    assert client.get("/api/v1/me/overview", headers=auth(token)).get_json()["claims"] == []
+    claim = claim_myself(client, token)
+    shown = client.get("/api/v1/me/overview", headers=auth(token)).get_json()["claims"]
+    assert [(c["id"], c["status"], c["current_step"]) for c in shown] == \
+        [(claim["id"], "submitted", "station_check")]
+    act(client, "station_xc", claim["id"], "check")
+    shown = client.get("/api/v1/me/overview", headers=auth(token)).get_json()["claims"]
+    assert shown[0]["status"] == "checked"  # the cached overview followed the step
