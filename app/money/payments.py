@@ -187,8 +187,10 @@ def reconcile_batch(staff, batch_id, content):
     rows, errors = export.parse_return(content)
     payments = {p.id: p for p in db.session.scalars(
         select(Payment).where(Payment.batch_id == batch.id))}
-    fund = db.session.get(Fund, batch.fund_id)
-    paid = failed = already = 0
+    lines = {line.id: line for line in db.session.scalars(
+        select(ClaimLine).where(ClaimLine.batch_id == batch.id))}
+    paid = failed = already = returned_fen = 0
+    now = utcnow()
     for row in rows:
         payment = payments.get(row["payment_id"])
         if payment is None:
@@ -204,8 +206,8 @@ def reconcile_batch(staff, batch_id, content):
         if row["amount_fen"] != payment.amount_fen:
             errors.append({"line": row["line"], "code": "amount_mismatch", "payment_id": payment.id})
             continue
-        line = db.session.get(ClaimLine, payment.line_id)
-        payment.status, payment.bank_ref, payment.reconciled_at = row["status"], row["bank_ref"], utcnow()
+        line = lines[payment.line_id]
+        payment.status, payment.bank_ref, payment.reconciled_at = row["status"], row["bank_ref"], now
         if row["status"] == "paid":
             payment.paid_fen = payment.amount_fen
             line.status = "paid"
@@ -213,10 +215,12 @@ def reconcile_batch(staff, batch_id, content):
         else:
             payment.failure_reason = (row["reason"] or "unspecified")[:200]
             line.status = "failed"
-            post_entry(fund, "refund", _batch_account(batch.id), fund_account(fund.id),
-                       payment.amount_fen, who(staff), reference=batch.batch_no,
-                       note=f"payment {payment.id} returned")
+            returned_fen += payment.amount_fen
             failed += 1
+    if returned_fen:  # the returned payments' money goes back to the fund (支付退票)
+        post_entry(db.session.get(Fund, batch.fund_id), "refund", _batch_account(batch.id),
+                   fund_account(batch.fund_id), returned_fen, who(staff),
+                   reference=batch.batch_no, note=f"{failed} payments returned")
     batch.paid_count += paid
     batch.failed_count += failed
     if batch.paid_count + batch.failed_count == batch.line_count:
