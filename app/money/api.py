@@ -8,7 +8,8 @@ from app.extensions import db
 from app.people.services import own_person
 
 from . import approval, claims, payments
-from .schemas import (ClaimListArgs, ClaimPageSchema, ClaimSchema, MyClaimSchema,
+from .schemas import (ClaimListArgs, ClaimPageSchema, ClaimSchema, FiguresArgs, FiguresSchema,
+                      MyClaimSchema,
                       MyMoneySchema, ClaimNoteSchema, ReasonSchema, ResubmitSchema,
                       StaffClaimSchema)
 
@@ -161,3 +162,12 @@ def resubmit_claim(body, claim_id):
     claim = claims.resubmit_claim(staff, claims.staff_claim(staff, claim_id), **body)
     db.session.commit()
     return claim
+
+
+@bp.route("/figures", methods=["GET"])
+@access.staff("claim.read")
+@bp.arguments(FiguresArgs, location="query")
+@bp.response(200, FiguresSchema)
+def monthly_figures(args):
+    """本辖区某月各项补贴的申请数、批准和已发放明细及金额（统计用）"""
+    return claims.monthly_figures(current_staff(), args["month"])

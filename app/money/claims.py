@@ -257,3 +257,33 @@ def claims_in_progress(person_id):
                       "current_step": claim.current_step, "step_due_on": claim.step_due_on,
                       "periods": claim.periods, "amount_fen": claim.amount_fen, "paid_fen": paid})
     return items
+
+
+def monthly_figures(staff, month):
+    """Per policy, for one month in the caller's subtree (for statistics): claims made in
+    the month, and the month's approved and paid lines with their amounts in fen."""
+    from app.core.months import add_months
+    require(staff, "claim.read")
+    start = month.replace(day=1)
+    codes = subtree_codes(staff.region_code)
+    figures = {}
+
+    def row(policy):
+        return figures.setdefault(policy, {"policy": policy, "claims": 0, "approved_lines": 0,
+                                           "approved_fen": 0, "paid_lines": 0, "paid_fen": 0})
+    for policy, count in db.session.execute(
+            select(Claim.policy, func.count()).where(
+                Claim.region_code.in_(codes), Claim.claimed_on >= start,
+                Claim.claimed_on < add_months(start, 1)).group_by(Claim.policy)):
+        row(policy)["claims"] = count
+    for policy, status, count, fen in db.session.execute(
+            select(ClaimLine.policy, ClaimLine.status, func.count(), func.sum(ClaimLine.amount_fen))
+            .where(ClaimLine.region_code.in_(codes), ClaimLine.period == start)
+            .group_by(ClaimLine.policy, ClaimLine.status)):
+        item = row(policy)
+        item["approved_lines"] += count
+        item["approved_fen"] += int(fen)
+        if status == "paid":
+            item["paid_lines"] += count
+            item["paid_fen"] += int(fen)
+    return {"month": start, "items": sorted(figures.values(), key=lambda f: f["policy"])}

@@ -93,7 +93,6 @@ class ClaimEvent(db.Model):
 class ClaimLine(db.Model):
     """One payable period of an approved claim: written at approval, never twice."""
     __tablename__ = "money_claim_lines"
-    scope_not_found = ("money.line_not_found", _l("补贴明细不存在"))
     __table_args__ = (
         UniqueConstraint("person_id", "policy", "period", name="uq_money_lines_period"),
         CheckConstraint("amount_fen > 0", name="amount"),

@@ -293,3 +293,21 @@ class PostSchema(Schema):
     approved_by_staff_id = fields.Integer(allow_none=True)
     placements = fields.List(fields.Nested(PlacementSchema))
     settlements = fields.List(fields.Nested(SettlementSchema))
+
+
+class FiguresArgs(StrictSchema):
+    month = fields.Date(required=True, metadata={"description": "any day of the month"})
+
+
+class FigureSchema(Schema):
+    policy = fields.String()
+    claims = fields.Integer()
+    approved_lines = fields.Integer()
+    approved_fen = fields.Integer()
+    paid_lines = fields.Integer()
+    paid_fen = fields.Integer()
+
+
+class FiguresSchema(Schema):
+    month = fields.Date()
+    items = fields.List(fields.Nested(FigureSchema))

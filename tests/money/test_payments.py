@@ -176,3 +176,20 @@ def test_balance_at_any_date_and_allocations(client):
                        json={"amount_fen": 1, "reference": "XC"}).status_code == 403
     other = staff_token(client, "station_hlr")
     assert client.get(f"/api/v1/money/funds/{fund['id']}", headers=auth(other)).status_code == 403
+
+
+def test_monthly_figures_per_policy_count_claims_approved_and_paid(client):
+    _, _, claim = approved_claim(client, months=1)
+    finance = staff_token(client, "finance_xc")
+    batch = build(client, token=finance)
+    _send(client, batch["id"], finance)
+    payment = _batch(client, batch["id"], finance)["payments"][0]
+    _reconcile(client, batch["id"], finance, return_file([(payment["id"], "paid", "480.00", "")]))
+    auditor = staff_token(client, "auditor")
+    figures = client.get(f"/api/v1/money/figures?month={local_today().isoformat()}",
+                         headers=auth(auditor)).get_json()
+    assert figures["items"] == [{"policy": claim["policy"], "claims": 1, "approved_lines": 1,
+                                 "approved_fen": 48000, "paid_lines": 1, "paid_fen": 48000}]
+    other = client.get(f"/api/v1/money/figures?month={local_today().isoformat()}",
+                       headers=auth(staff_token(client, "station_hlr"))).get_json()
+    assert other["items"] == []
