@@ -61,6 +61,8 @@ DEMO_STAFF = [
     ("station_hlr", "巴特尔", "station_staff", "150702001001", DEMO_STATIONS[3][0]),
     # Finance confirms claims where a region asks for it, keeps the funds, pays (issue 16).
     ("finance_xc", "钱财务", "finance", "150102", None),
+    # A second finance officer: a batch is approved by someone other than its builder.
+    ("finance_xc2", "孙财务", "finance", "150102", None),
 ]
 
 

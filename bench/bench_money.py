@@ -98,6 +98,8 @@ def main():
         batch = timed("build", lambda: payments.build_batch(
             finance, region_code="150102", fund_source="employment_fund", payee_type="person"))
         batch_id = batch.id
+        second = db.session.scalar(select(StaffAccount).where(StaffAccount.username == "finance_xc2"))
+        timed("approve", lambda: payments.approve_batch(second, batch_id))
         csv_size = len(timed("export csv", lambda: payments.export_batch(finance, batch_id, "csv")[1]))
         xlsx_size = len(timed("export xlsx", lambda: payments.export_batch(finance, batch_id, "xlsx")[1]))
         timed("send", lambda: payments.send_batch(finance, batch_id))

@@ -16,6 +16,7 @@ py() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 staff() { curl -s -X POST "$BASE/api/v1/auth/staff/login" -H "$J" \
             -d "{\"username\":\"$1\",\"password\":\"Demo@2025\"}" | py 'd["access_token"]'; }
 S=$(staff station_xc); T=$(staff township_xc); C=$(staff county_xc); F=$(staff finance_xc)
+F2=$(staff finance_xc2)
 H() { echo "Authorization: Bearer $1"; }
 id_number() { python3 -c "
 import random; s='150102196804010%d%d' % (random.randint(1, 9), random.randrange(1, 10, 2)); w=[7,9,10,5,8,4,2,1,6,3,7,9,10,5,8,4,2]
@@ -72,11 +73,13 @@ C2=$(curl -s -X POST "$BASE/api/v1/money/claims" -H "$(H $C)" -H "$J" -d "{\"per
 curl -s -X POST "$BASE/api/v1/money/claims/$C2/check" -H "$(H $S)" -H "$J" -d '{}' | py 'd["status"]'
 curl -s -X POST "$BASE/api/v1/money/claims/$C2/approve" -H "$(H $C)" -H "$J" -d '{}' | py 'd["error"]["code"], d["error"]["message"]'
 
-echo "== 4. finance_xc builds the batch (the total leaves the fund), exports CSV and XLSX, sends it"
+echo "== 4. finance_xc builds the batch (the total leaves the fund); finance_xc2 approves it; finance_xc exports CSV and XLSX and sends it"
 BATCH=$(curl -s -X POST "$BASE/api/v1/money/batches" -H "$(H $F)" -H "$J" \
   -d '{"region_code":"150102","fund_source":"employment_fund","payee_type":"person"}')
 echo "$BATCH" | py 'd["batch_no"], d["line_count"], d["total"], d["checksum"][:20]'
 BID=$(echo "$BATCH" | py 'd["id"]'); balance
+curl -s -X POST "$BASE/api/v1/money/batches/$BID/approve" -H "$(H $F)" | py '"builder approving:", d["error"]["code"]'
+curl -s -X POST "$BASE/api/v1/money/batches/$BID/approve" -H "$(H $F2)" | py 'd["status"]'
 curl -s "$BASE/api/v1/money/batches/$BID/export?format=csv" -H "$(H $F)" | head -6
 curl -s "$BASE/api/v1/money/batches/$BID/export?format=xlsx" -H "$(H $F)" -o "/tmp/batch-$BID.xlsx"
 echo "   xlsx: /tmp/batch-$BID.xlsx"
@@ -94,6 +97,7 @@ curl -s -X POST "$BASE/api/v1/money/payments/$X3/correct" -H "$(H $S)" -H "$J" \
 BATCH2=$(curl -s -X POST "$BASE/api/v1/money/batches" -H "$(H $F)" -H "$J" \
   -d '{"region_code":"150102","fund_source":"employment_fund","payee_type":"person"}')
 B2=$(echo "$BATCH2" | py 'd["id"]'); echo "$BATCH2" | py 'd["batch_no"], d["line_count"], d["total"]'
+curl -s -X POST "$BASE/api/v1/money/batches/$B2/approve" -H "$(H $F2)" >/dev/null
 curl -s -X POST "$BASE/api/v1/money/batches/$B2/send" -H "$(H $F)" >/dev/null
 Y=$(curl -s "$BASE/api/v1/money/batches/$B2" -H "$(H $F)" | py 'd["payments"][0]["id"]')
 curl -s -X POST "$BASE/api/v1/money/batches/$B2/reconcile" -H "$(H $F)" -H "$J" \

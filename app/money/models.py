@@ -157,17 +157,24 @@ class Batch(db.Model):
     """A payment batch (an envelope): its line count and total are fixed when built."""
     __tablename__ = "money_batches"
     scope_not_found = ("money.batch_not_found", _l("支付批次不存在"))
+    # Money leaves only from a batch a second finance officer approved (openIMIS's approved
+    # payroll; SECURITY.md 4: a bulk export needs a second approver).
+    __table_args__ = (CheckConstraint(
+        "approved_by_staff_id IS NULL OR approved_by_staff_id <> built_by_staff_id",
+        name="second_person"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     batch_no: Mapped[str] = mapped_column(String(40), unique=True)
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
     fund_id: Mapped[int] = mapped_column(ForeignKey("money_funds.id"), index=True)
     payee_type: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16))  # built | sent | reconciled
+    status: Mapped[str] = mapped_column(String(16))  # built | approved | sent | reconciled
     line_count: Mapped[int] = mapped_column(Integer)
     total_fen: Mapped[int] = mapped_column(BigInteger)
     checksum: Mapped[str] = mapped_column(String(80))
     built_by: Mapped[str] = mapped_column(String(40))
+    built_by_staff_id: Mapped[int] = mapped_column(ForeignKey("staff_accounts.id"))
+    approved_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id"))
     sent_by: Mapped[str | None] = mapped_column(String(40))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paid_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -19,7 +19,7 @@ from sqlalchemy import func, select, update
 from app.audit.services import record
 from app.core.clock import local_today, utcnow
 from app.core.concurrency import guarded_update, lock_row
-from app.core.errors import Conflict, NotFound
+from app.core.errors import Conflict, Forbidden, NotFound
 from app.core.models import get_in_scope, subtree_codes
 from app.core.regions import region_in_scope
 from app.extensions import db
@@ -83,7 +83,7 @@ def build_batch(staff, *, region_code, fund_source, payee_type):
     batch = Batch(batch_no=f"PB{local_today():%Y%m%d}{region_code}{secrets.token_hex(3).upper()}",
                   region_code=region_code, fund_id=fund.id, payee_type=payee_type,
                   status="built", line_count=len(lines), total_fen=total, checksum="",
-                  built_by=who(staff), paid_count=0, failed_count=0)
+                  built_by=who(staff), built_by_staff_id=staff.id, paid_count=0, failed_count=0)
     db.session.add(batch)
     db.session.flush()
     ids = [line.id for line in lines]
@@ -133,6 +133,21 @@ def get_batch(staff, batch_id):
     return batch
 
 
+def approve_batch(staff, batch_id):
+    """A second finance officer (never the builder) approves a built batch: only then can
+    it be exported for the bank and sent."""
+    require(staff, "batch.manage")
+    batch = get_in_scope(Batch, staff, batch_id)
+    if staff.id == batch.built_by_staff_id:
+        raise Forbidden("money.second_person_required",
+                        _l("生成批次的人员不能审核该批次，须由另一名工作人员办理"))
+    if not guarded_update(batch, {"status": "built"},
+                          {"status": "approved", "approved_by_staff_id": staff.id}):
+        raise Conflict("money.batch_state", _l("批次当前状态不能进行此操作"), {"status": batch.status})
+    record("money.batch_approved", "batch", batch.id, details={"batch_no": batch.batch_no})
+    return batch
+
+
 def export_batch(staff, batch_id, fmt):
     """The bank file of a batch (CSV or XLSX): the header with batch number, line count,
     total and checksum, then one line per payment with the payee's masked name and the
@@ -140,6 +155,8 @@ def export_batch(staff, batch_id, fmt):
     from app.core.masking import mask_name
     require(staff, "batch.manage")
     batch = get_in_scope(Batch, staff, batch_id)
+    if batch.status == "built":
+        raise Conflict("money.batch_not_approved", _l("批次须经另一名工作人员审核后才能导出"))
     payments = db.session.scalars(select(Payment).where(Payment.batch_id == batch.id)
                                   .order_by(Payment.id)).all()
     lines = {line.id: line for line in db.session.scalars(
@@ -161,10 +178,10 @@ def export_batch(staff, batch_id, fmt):
 
 
 def send_batch(staff, batch_id):
-    """Mark a built batch as sent to the bank (once)."""
+    """Mark an approved batch as sent to the bank (once)."""
     require(staff, "batch.manage")
     batch = get_in_scope(Batch, staff, batch_id)
-    if not guarded_update(batch, {"status": "built"},
+    if not guarded_update(batch, {"status": "approved"},
                           {"status": "sent", "sent_by": who(staff), "sent_at": utcnow()}):
         raise Conflict("money.batch_state", _l("批次当前状态不能进行此操作"), {"status": batch.status})
     record("money.batch_sent", "batch", batch.id, details={"batch_no": batch.batch_no})

@@ -96,6 +96,18 @@ def export_batch(args, batch_id):
         "Content-Disposition": f'attachment; filename="{batch.batch_no}.{args["format"]}"'})
 
 
+@bp.route("/batches/<bigid:batch_id>/approve", methods=["POST"])
+@access.staff("batch.manage")
+@idempotent
+@retrying
+@bp.response(200, BatchSchema)
+def approve_batch(batch_id):
+    """另一名财务人员审核批次（生成人不能审核），审核后方可导出和报送"""
+    batch = payments.approve_batch(current_staff(), batch_id)
+    db.session.commit()
+    return batch
+
+
 @bp.route("/batches/<bigid:batch_id>/send", methods=["POST"])
 @access.staff("batch.manage")
 @idempotent

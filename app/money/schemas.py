@@ -190,6 +190,7 @@ class BatchSchema(Schema):
     total = fields.Function(lambda b: fen_to_yuan(b.total_fen))
     checksum = fields.String()
     built_by = fields.String()
+    approved_by_staff_id = fields.Integer(allow_none=True)
     sent_by = fields.String(allow_none=True)
     paid_count = fields.Integer()
     failed_count = fields.Integer()

@@ -17,7 +17,15 @@ def _batch(client, batch_id, token):
     return client.get(f"/api/v1/money/batches/{batch_id}", headers=auth(token)).get_json()
 
 
+def _approve(client, batch_id):
+    response = client.post(f"/api/v1/money/batches/{batch_id}/approve",
+                           headers=auth(staff_token(client, "finance_xc2")))
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
 def _send(client, batch_id, token):
+    _approve(client, batch_id)
     response = client.post(f"/api/v1/money/batches/{batch_id}/send", headers=auth(token))
     assert response.status_code == 200, response.get_json()
 
@@ -49,6 +57,11 @@ def test_export_csv_and_xlsx_carry_header_checksum_masked_names_and_accounts(cli
     approved_claim(client)
     finance = staff_token(client, "finance_xc")
     batch = build(client, token=finance)
+    early = client.get(f"/api/v1/money/batches/{batch['id']}/export", headers=auth(finance))
+    assert early.status_code == 409 and error_code(early) == "money.batch_not_approved"
+    own = client.post(f"/api/v1/money/batches/{batch['id']}/approve", headers=auth(finance))
+    assert own.status_code == 403 and error_code(own) == "money.second_person_required"
+    assert _approve(client, batch["id"])["status"] == "approved"
     csv_file = client.get(f"/api/v1/money/batches/{batch['id']}/export?format=csv",
                           headers=auth(finance))
     assert csv_file.status_code == 200 and csv_file.mimetype == "text/csv"
@@ -123,6 +136,8 @@ def test_reconcile_refuses_an_unsent_batch_and_a_wrong_amount(client):
     content = return_file([(payment["id"], "paid", "1.00", "")])
     assert _reconcile(client, batch["id"], finance, content, expect=409)["error"]["code"] == \
         "money.batch_state"
+    unapproved = client.post(f"/api/v1/money/batches/{batch['id']}/send", headers=auth(finance))
+    assert unapproved.status_code == 409
     _send(client, batch["id"], finance)
     again = client.post(f"/api/v1/money/batches/{batch['id']}/send", headers=auth(finance))
     assert again.status_code == 409
