@@ -51,6 +51,9 @@ def _register_blueprints(app):
     from app.directory.api import bp as directory_bp
     from app.health import bp as health_bp
     from app.jobs.api import bp as jobs_bp, people_bp as jobs_people_bp
+    from app.money.api import bp as money_bp
+    from app.money.payments_api import bp as money_payments_bp
+    from app.money.posts_api import bp as money_posts_bp
     from app.people.api import bp as people_bp
     from app.policies.api import bp as policies_bp
     from app.tracking.api import bp as tracking_bp
@@ -69,6 +72,9 @@ def _register_blueprints(app):
     api.register_blueprint(campaigns_bp)
     api.register_blueprint(jobs_people_bp)
     api.register_blueprint(tracking_bp)
+    api.register_blueprint(money_bp)
+    api.register_blueprint(money_payments_bp)
+    api.register_blueprint(money_posts_bp)
     api.register_blueprint(codes_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(landing_bp)

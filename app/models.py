@@ -19,3 +19,5 @@ from app.campaigns.models import Campaign  # noqa: F401
 from app.codes.models import CodeDevice, PersonalCode, RetiredPrintedToken  # noqa: F401
 from app.tracking.models import (Case, Contact, ExitProposal, FollowUp, Hire,  # noqa: F401
                                  StaffDigest, Task, TrackingSettings, ZeroHousehold)
+from app.money.models import (BankReturn, Batch, Claim, ClaimEvent, ClaimLine, Fund,  # noqa: F401
+                              LedgerEntry, Payment, Placement, Post, PostSettlement)

@@ -17,6 +17,7 @@ from app.core.regions import add_region
 from app.core.stations import Station
 from app.extensions import db
 from app.jobs.demo import seed_jobs, seed_recommendations
+from app.money.demo import seed_money_demo
 
 seed_cli = AppGroup("seed", help="Demo data commands.")
 
@@ -58,6 +59,10 @@ DEMO_STAFF = [
     # A second security admin: grants of person-reading roles need two (issue 12).
     ("security_admin2", "吴安全", "security_admin", "150000", None),
     ("station_hlr", "巴特尔", "station_staff", "150702001001", DEMO_STATIONS[3][0]),
+    # Finance confirms claims where a region asks for it, keeps the funds, pays (issue 16).
+    ("finance_xc", "钱财务", "finance", "150102", None),
+    # A second finance officer: a batch is approved by someone other than its builder.
+    ("finance_xc2", "孙财务", "finance", "150102", None),
 ]
 
 
@@ -90,6 +95,7 @@ def seed_demo():
     benefits = seed_benefit_demo()
     vacancies = seed_jobs()
     recommendations = seed_recommendations()
+    seed_money_demo()
     if created or people or benefits or vacancies or recommendations:
         record("seed.demo", "seed", None,
                details={"staff_created": created, "people_created": people,

@@ -93,6 +93,24 @@ PERMISSIONS = {
     "tracking.assign": {Role.TOWNSHIP_REVIEWER} | _ADMINS,
     "tracking.decide_exit": {Role.COUNTY_OFFICER, Role.CITY_ADMIN},
     "tracking.configure": set(_ADMINS),
+    # Money (issue 16). Stations enter claims with the claimant's consent and check them;
+    # the county HR bureau approves (never a claim it entered or checked); finance confirms
+    # where a region asks for it, keeps the funds and pays through batches; auditors read.
+    "claim.enter": {Role.STATION_STAFF, Role.TOWNSHIP_REVIEWER, Role.COUNTY_OFFICER},
+    "claim.read": _CASEWORKERS | {Role.FINANCE, Role.AUDITOR},
+    "claim.check": {Role.STATION_STAFF, Role.TOWNSHIP_REVIEWER},
+    "claim.approve": {Role.COUNTY_OFFICER},
+    "claim.confirm": {Role.FINANCE},
+    "payment.correct": {Role.STATION_STAFF, Role.COUNTY_OFFICER},
+    "fund.read": set(_ADMINS) | {Role.FINANCE, Role.AUDITOR},
+    "fund.allocate": {Role.FINANCE},
+    "batch.read": {Role.COUNTY_OFFICER, Role.FINANCE, Role.AUDITOR},
+    "batch.manage": {Role.FINANCE},
+    # Public-welfare posts: developed and filled by stations and the county, approved by
+    # the county (never the requester), advanced and settled by finance (batch.manage).
+    "post.manage": {Role.STATION_STAFF, Role.TOWNSHIP_REVIEWER, Role.COUNTY_OFFICER},
+    "post.approve": {Role.COUNTY_OFFICER},
+    "post.read": _CASEWORKERS | {Role.FINANCE, Role.AUDITOR},
 }
 
 
@@ -110,7 +128,11 @@ PERSON_PERMISSIONS = frozenset({
     "application.supervise", "evidence.read", "certification.exit", "certification.recheck",
     "benefit.manage", "benefit.read", "jobs.recommend", "code.resolve", "code.manage",
     "tracking.work", "tracking.assign", "tracking.decide_exit",
+    "claim.enter", "claim.check", "claim.approve", "claim.confirm",
+    "payment.correct", "batch.manage", "post.manage",
 })
+# claim.read and post.read are left out: they show masked data only, and the auditor (who
+# reads everything, never writes) is still granted by one security admin.
 
 
 def needs_second_approval(role):

@@ -17,6 +17,7 @@ from app.core.errors import NotFound
 from app.core.i18n import N_, Text
 from app.extensions import db
 from app.jobs.recommendations import match_person
+from app.money.claims import claims_in_progress
 from app.people.facts import build_facts
 from app.people.models import Person, Purpose
 from app.people.services import live_basis
@@ -100,7 +101,7 @@ def build_overview(account, today=None):
         return {"today": today, "state": "no_profile", "application": None,
                 "certification": None, "next_steps": [Text(N_("请先在小程序中填写个人信息"))],
                 "catalog_version": None, "eligible": [], "would_be_eligible_if": [],
-                "benefits": [], "jobs": [], "case": None}
+                "benefits": [], "jobs": [], "case": None, "claims": []}
     applications = db.session.scalars(select(Application).where(
         Application.person_id == person.id).order_by(Application.id.desc()).limit(5)).all()
     open_app = next((a for a in applications if a.status in OPEN), None)
@@ -153,4 +154,5 @@ def build_overview(account, today=None):
             "next_steps": next_steps, "catalog_version": evaluated["catalog_version"],
             "eligible": eligible, "would_be_eligible_if": would_be,
             "benefits": benefits, "jobs": _jobs(person, evaluated["facts"], today),
-            "case": case_view_of(person.id)}
+            "case": case_view_of(person.id),
+            "claims": claims_in_progress(person.id)}

@@ -126,6 +126,17 @@ class ApplicationStateSchema(Schema):
     current_step = fields.Nested(ApplicationStepSchema, allow_none=True)
 
 
+class ClaimBriefSchema(Schema):
+    id = fields.Integer()
+    policy = fields.String()
+    status = fields.String()
+    current_step = fields.String(allow_none=True)
+    step_due_on = fields.Date(allow_none=True)
+    periods = fields.Integer()
+    amount_fen = fields.Integer()
+    paid_fen = fields.Integer()
+
+
 class OverviewSchema(RendersText):
     today = fields.Date()
     state = fields.String(metadata={"description": "no_profile | not_applied | applying | "
@@ -141,6 +152,8 @@ class OverviewSchema(RendersText):
     case = fields.Nested(MyCaseSchema, allow_none=True, metadata={
         "description": "the help case: responsible staff member, station phone, open help "
                        "requests, next follow-up"})
+    claims = fields.List(fields.Nested(ClaimBriefSchema),
+                         metadata={"description": "subsidy claims in review or not yet fully paid"})
 
 
 class ContactsSchema(Schema):

@@ -34,7 +34,7 @@ RELATIONS = ("self", "spouse", "child", "parent", "sibling", "grandparent", "gra
 PERSON_DATA_TABLES = ("persons", "households", "household_members", "legal_bases",
                       "cert_applications", "certifications", "benefits", "job_preferences",
                       "job_recommendations", "tracking_cases", "tracking_tasks",
-                      "tracking_follow_ups")
+                      "tracking_follow_ups", "money_claims", "money_claim_lines")
 SENSITIVE_FACTS = ("dibao", "disability_certificate", "disability_level", "disability_type")
 
 

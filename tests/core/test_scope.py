@@ -12,13 +12,17 @@ from app.extensions import db
 # The error codes the API has always answered; a change here is an API change.
 SCOPED = {
     "Application": "certification.not_found",
+    "Batch": "money.batch_not_found",
     "Benefit": "policies.benefit_not_found",
     "Campaign": "campaign.not_found",
     "Certification": "certification.certification_not_found",
+    "Claim": "money.claim_not_found",
     "Employer": "jobs.employer_not_found",
     "Evidence": "evidence.not_found",
+    "Fund": "money.fund_not_found",
     "Objection": "certification.objection_not_found",
     "Person": "people.not_found",
+    "Post": "money.post_not_found",
     "Recommendation": "jobs.recommendation_not_found",
     "RecruitmentEvent": "jobs.event_not_found",
     "StaffAccount": "staff.not_found",
