@@ -154,6 +154,8 @@ class Config:
     # Evidence files: stored encrypted outside any served folder (default instance/evidence).
     EVIDENCE_DIR = _env("EVIDENCE_DIR")
     EVIDENCE_MAX_BYTES = int(_env("EVIDENCE_MAX_BYTES", 5 * 1024 * 1024))
+    # A partner department's list (issue 15): a million rows of CSV is about 120 MB.
+    PARTNER_LIST_MAX_BYTES = int(_env("PARTNER_LIST_MAX_BYTES", 256 * 1024 * 1024))
     EVIDENCE_MAX_PIXELS = int(_env("EVIDENCE_MAX_PIXELS", 50_000_000))
     TRUSTED_PROXY_COUNT = int(_env("TRUSTED_PROXY_COUNT", 0))
 

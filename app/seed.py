@@ -58,6 +58,10 @@ DEMO_STAFF = [
     # A second security admin: grants of person-reading roles need two (issue 12).
     ("security_admin2", "吴安全", "security_admin", "150000", None),
     ("station_hlr", "巴特尔", "station_staff", "150702001001", DEMO_STATIONS[3][0]),
+    # Partner departments of 新城区 (issue 15): each uploads its own kind of list.
+    ("civil_xc", "民政局名单员", "civil_affairs", "150102", None),
+    ("cdpf_xc", "残联名单员", "disabled_federation", "150102", None),
+    ("tax_xc", "税务局核验员", "tax", "150102", None),
 ]
 
 

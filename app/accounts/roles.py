@@ -86,6 +86,12 @@ PERMISSIONS = {
     # (a referral card elsewhere); printing and rotating cards is station work.
     "code.resolve": set(_CASEWORKERS),
     "code.manage": {Role.STATION_STAFF, Role.TOWNSHIP_REVIEWER, Role.COUNTY_OFFICER},
+    # Partner lists (issue 15): a department uploads its own kind of list (the source file
+    # names which roles send which list) and reads import reports and counts, never persons.
+    "partners.import": {Role.CIVIL_AFFAIRS, Role.DISABLED_FEDERATION, Role.COUNTY_OFFICER,
+                        Role.CITY_ADMIN, Role.REGION_ADMIN},
+    "partners.read_imports": {Role.CIVIL_AFFAIRS, Role.DISABLED_FEDERATION, Role.COUNTY_OFFICER,
+                              Role.CITY_ADMIN, Role.REGION_ADMIN, Role.AUDITOR},
 }
 
 
