@@ -13,7 +13,10 @@ from app.core.models import get_in_scope
 from app.core.schemas import PageArgs, StrictSchema
 from app.extensions import db
 
-from . import imports, reports
+from app.core.clock import local_today
+from app.core.masking import mask_name
+
+from . import imports, records, reports
 from .messages import problem_message
 from .models import PartnerImport
 
@@ -104,6 +107,58 @@ class ProblemPageSchema(Schema):
     page = fields.Integer()
     per_page = fields.Integer()
     total = fields.Integer()
+
+
+class FindingSchema(Schema):
+    fact = fields.String()
+    declared = fields.Raw(allow_none=True)
+    listed = fields.Raw(allow_none=True)
+    source = fields.String()
+    as_of = fields.Date()
+    ended_on = fields.Date(allow_none=True)
+    outcome = fields.String(metadata={"enum": ["confirmed", "contradicted", "added"]})
+
+
+class ComparisonSchema(Schema):
+    person_id = fields.Integer()
+    findings = fields.List(fields.Nested(FindingSchema))
+    confirmed_evidence = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class ContradictionSchema(Schema):
+    person_id = fields.Integer()
+    name = fields.Function(lambda item: mask_name(item["name"]))
+    findings = fields.List(fields.Nested(FindingSchema))
+
+
+class ContradictionListSchema(Schema):
+    region_code = fields.String()
+    items = fields.List(fields.Nested(ContradictionSchema))
+
+
+class RegionArgs(StrictSchema):
+    region_code = fields.String(validate=REGION)
+
+
+@bp.route("/people/<bigid:person_id>/comparison", methods=["GET"])
+@access.staff("person.read")
+@bp.response(200, ComparisonSchema)
+def show_comparison(person_id):
+    """比对：部门名单与本人申报的对照（确认、矛盾、补充），以及可免交的证明材料"""
+    result = records.compare_person(current_staff(), person_id, local_today())
+    db.session.commit()  # the audit entry of the reading
+    return result
+
+
+@bp.route("/contradictions", methods=["GET"])
+@access.staff("person.read")
+@bp.arguments(RegionArgs, location="query")
+@bp.response(200, ContradictionListSchema)
+def list_contradictions(args):
+    """本辖区申报与部门名单不一致的人员（两边的值都列出），供服务站核实"""
+    result = records.list_contradictions(current_staff(), local_today(), args.get("region_code"))
+    db.session.commit()
+    return result
 
 
 @bp.route("/sources", methods=["GET"])
