@@ -16,7 +16,11 @@ from app.extensions import db
 from app.core.clock import local_today
 from app.core.masking import mask_name
 
-from . import imports, records, reports
+from app.certification.schemas import ApplicationSchema, CommitmentSchema
+from app.core.masking import mask_id_number
+from app.people.schemas import ConsentSchema, FactsSchema
+
+from . import discoveries, imports, records, reports
 from .messages import problem_message
 from .models import PartnerImport
 
@@ -140,6 +144,41 @@ class RegionArgs(StrictSchema):
     region_code = fields.String(validate=REGION)
 
 
+class DiscoveryArgs(PageArgs):
+    region_code = fields.String(validate=REGION)
+
+
+class ReasonSchema(Schema):
+    code = fields.String()
+    text = fields.String()
+    category = fields.String()
+
+
+class DiscoverySchema(Schema):
+    record_id = fields.Integer()
+    person_id = fields.Integer(allow_none=True)
+    name = fields.Function(lambda item: mask_name(item["name"]))
+    id_number = fields.Function(lambda item: mask_id_number(item["id_number"]))
+    community_code = fields.String()
+    sources = fields.List(fields.String())
+    reasons = fields.List(fields.Nested(ReasonSchema))
+
+
+class DiscoveryPageSchema(Schema):
+    region_code = fields.String()
+    items = fields.List(fields.Nested(DiscoverySchema))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+
+
+class DiscoveryApplySchema(StrictSchema):
+    consent = fields.Nested(ConsentSchema, required=True)
+    commitment = fields.Nested(CommitmentSchema, required=True)
+    phone = fields.String(load_default=None, validate=validate.Regexp(r"^1\d{10}$"))
+    facts = fields.Nested(FactsSchema, load_default=None)
+
+
 @bp.route("/people/<bigid:person_id>/comparison", methods=["GET"])
 @access.staff("person.read")
 @bp.response(200, ComparisonSchema)
@@ -218,3 +257,27 @@ def list_problems(args, import_id):
     """逐行校验报告：行号、列、错误代码、说明"""
     batch = get_in_scope(PartnerImport, current_staff(), import_id)
     return reports.list_problems(batch, **args)
+
+
+@bp.route("/discoveries", methods=["GET"])
+@access.staff("person.read")
+@bp.arguments(DiscoveryArgs, location="query")
+@bp.response(200, DiscoveryPageSchema)
+def list_discoveries(args):
+    """主动发现：名单上可能符合认定条件、尚未申请的人员及原因（仅本辖区）"""
+    result = discoveries.list_discoveries(current_staff(), local_today(), **args)
+    db.session.commit()
+    return result
+
+
+@bp.route("/discoveries/<bigid:record_id>/apply", methods=["POST"])
+@access.staff("application.enter")
+@retrying
+@bp.arguments(DiscoveryApplySchema)
+@bp.response(201, ApplicationSchema)
+def apply_for_discovered(body, record_id):
+    """为名单上发现的人员在服务站一步登记并提交认定申请（本人到场签字同意）"""
+    application = discoveries.apply_for_discovered(current_staff(), record_id, local_today(),
+                                                   **body)
+    db.session.commit()
+    return application
