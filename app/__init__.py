@@ -52,6 +52,7 @@ def _register_blueprints(app):
     from app.certification.records_api import bp as certification_records_bp
     from app.codes.api import bp as codes_bp
     from app.partners.api import bp as partners_bp
+    from app.partners.taxapi import bp as tax_relief_bp, page_bp as tax_relief_page_bp
     from app.codes.landing import bp as landing_bp
     from app.directory.api import bp as directory_bp
     from app.health import bp as health_bp
@@ -73,9 +74,11 @@ def _register_blueprints(app):
     api.register_blueprint(campaigns_bp)
     api.register_blueprint(jobs_people_bp)
     api.register_blueprint(partners_bp)
+    api.register_blueprint(tax_relief_bp)
     api.register_blueprint(codes_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(landing_bp)
+    app.register_blueprint(tax_relief_page_bp)
 
 
 def _declare_framework_routes(app):

@@ -92,3 +92,32 @@ class PartnerRecord(db.Model):
     @property
     def values(self):
         return json.loads(self.values_sealed)
+
+
+class TaxReliefProof(db.Model):
+    """An employer's proof, for the tax relief of §3.1, that a person they hire has been
+    registered unemployed for 6 months or more (or holds a certification the relief
+    accepts). Issued only with the person's consent on record; verifiable by serial."""
+    __tablename__ = "tax_relief_proofs"
+    scope_not_found = ("partners.proof_not_found", _l("证明不存在"))
+
+    def scope_regions(self):
+        return (self.region_code,)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    serial: Mapped[str] = mapped_column(String(24), unique=True)
+    # In the QR code beside the serial: the public page needs both, so a serial read off
+    # paper cannot be turned into a probe of other serials.
+    verify_token: Mapped[str] = mapped_column(String(32))
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    basis: Mapped[str] = mapped_column(String(24))  # registered_unemployed | certified
+    registered_on: Mapped[date | None] = mapped_column(Date)
+    certified_on: Mapped[date | None] = mapped_column(Date)
+    hired_on: Mapped[date] = mapped_column(Date)
+    consent_channel: Mapped[str] = mapped_column(String(24))
+    issued_by_staff_id: Mapped[int] = mapped_column(ForeignKey("staff_accounts.id"))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    issued_on: Mapped[date] = mapped_column(Date)  # the Beijing date printed on it
+    valid_until: Mapped[date] = mapped_column(Date)

@@ -1,4 +1,4 @@
-"""partners: partner-department lists (imports, their row reports, the standing records)
+"""partners: partner-department lists, their row reports, the standing records, tax proofs
 
 Revision ID: partners_01
 Revises: 0014_privacy_limits
@@ -6,7 +6,8 @@ Create Date: 2026-12-03 10:50:00
 
 Issue 15: lists from civil affairs, the disabled persons' federation and the HR bureau.
 One import per source, region and file content; one standing record per source, region and
-ID number (blind index), ended rather than deleted when a newer list no longer holds it.
+ID number (blind index), ended rather than deleted when a newer list no longer holds it;
+the employers' tax-relief proofs (notice section 3.1) with their serials.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -19,7 +20,6 @@ depends_on = None
 
 
 def upgrade():
-    
     op.create_table('partner_imports',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('source', sa.String(length=24), nullable=False),
@@ -88,11 +88,41 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_partner_records_person_id'), ['person_id'], unique=False)
         batch_op.create_index('ix_partner_records_source_region_last', ['source', 'region_code', 'last_import_id'], unique=False)
 
-    
+    op.create_table('tax_relief_proofs',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('serial', sa.String(length=24), nullable=False),
+    sa.Column('verify_token', sa.String(length=32), nullable=False),
+    sa.Column('employer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('person_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('region_code', sa.String(length=12), nullable=False),
+    sa.Column('basis', sa.String(length=24), nullable=False),
+    sa.Column('registered_on', sa.Date(), nullable=True),
+    sa.Column('certified_on', sa.Date(), nullable=True),
+    sa.Column('hired_on', sa.Date(), nullable=False),
+    sa.Column('consent_channel', sa.String(length=24), nullable=False),
+    sa.Column('issued_by_staff_id', sa.Integer(), nullable=False),
+    sa.Column('issued_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('issued_on', sa.Date(), nullable=False),
+    sa.Column('valid_until', sa.Date(), nullable=False),
+    sa.ForeignKeyConstraint(['employer_id'], ['employers.id'], name=op.f('fk_tax_relief_proofs_employer_id_employers')),
+    sa.ForeignKeyConstraint(['issued_by_staff_id'], ['staff_accounts.id'], name=op.f('fk_tax_relief_proofs_issued_by_staff_id_staff_accounts')),
+    sa.ForeignKeyConstraint(['person_id'], ['persons.id'], name=op.f('fk_tax_relief_proofs_person_id_persons')),
+    sa.ForeignKeyConstraint(['region_code'], ['regions.code'], name=op.f('fk_tax_relief_proofs_region_code_regions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_tax_relief_proofs')),
+    sa.UniqueConstraint('serial', name=op.f('uq_tax_relief_proofs_serial'))
+    )
+    with op.batch_alter_table('tax_relief_proofs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_tax_relief_proofs_employer_id'), ['employer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tax_relief_proofs_person_id'), ['person_id'], unique=False)
+
 
 
 def downgrade():
-    
+    with op.batch_alter_table('tax_relief_proofs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_tax_relief_proofs_person_id'))
+        batch_op.drop_index(batch_op.f('ix_tax_relief_proofs_employer_id'))
+
+    op.drop_table('tax_relief_proofs')
     with op.batch_alter_table('partner_records', schema=None) as batch_op:
         batch_op.drop_index('ix_partner_records_source_region_last')
         batch_op.drop_index(batch_op.f('ix_partner_records_person_id'))
@@ -108,4 +138,3 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_partner_imports_region_code'))
 
     op.drop_table('partner_imports')
-    
