@@ -20,7 +20,7 @@ from app.certification.schemas import ApplicationSchema, CommitmentSchema
 from app.core.masking import mask_id_number
 from app.people.schemas import ConsentSchema, FactsSchema
 
-from . import discoveries, imports, records, reports
+from . import discoveries, figures, imports, records, reports
 from .messages import problem_message
 from .models import PartnerImport
 
@@ -281,3 +281,51 @@ def apply_for_discovered(body, record_id):
                                                    **body)
     db.session.commit()
     return application
+
+
+class ExitProposalSchema(Schema):
+    certification_id = fields.Integer()
+    person_id = fields.Integer()
+    name = fields.Function(lambda item: mask_name(item["name"]))
+    reason = fields.String()
+    employer = fields.String(allow_none=True)
+    last_month = fields.String(allow_none=True)
+    as_of = fields.Date()
+
+
+class ExitProposalListSchema(Schema):
+    region_code = fields.String()
+    items = fields.List(fields.Nested(ExitProposalSchema))
+
+
+class SourceFigureSchema(Schema):
+    source = fields.String()
+    listed = fields.Integer()
+    ended = fields.Integer()
+    matched = fields.Integer()
+    converted = fields.Integer()
+
+
+class FiguresSchema(Schema):
+    region_code = fields.String()
+    sources = fields.List(fields.Nested(SourceFigureSchema))
+
+
+@bp.route("/exit-proposals", methods=["GET"])
+@access.staff("certification.exit")
+@bp.arguments(RegionArgs, location="query")
+@bp.response(200, ExitProposalListSchema)
+def list_exit_proposals(args):
+    """社保名单显示已在单位就业参保的认定人员：建议旗县区按“已就业”办理退出"""
+    result = figures.list_exit_proposals(current_staff(), args.get("region_code"))
+    db.session.commit()
+    return result
+
+
+@bp.route("/figures", methods=["GET"])
+@access.staff("partners.read_imports")
+@bp.arguments(RegionArgs, location="query")
+@bp.response(200, FiguresSchema)
+def show_figures(args):
+    """各部门名单的统计：在册、已移出、匹配到人员、转为认定申请的人数"""
+    return figures.source_figures(current_staff(), args.get("region_code"))

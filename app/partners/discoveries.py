@@ -94,9 +94,10 @@ def apply_for_discovered(staff, record_id, today, *, consent, commitment, phone=
         person = get_in_scope(Person, staff, person.id)
         people.record_consent(staff, person, consent)
         people.apply_facts(person, {**listed, **(facts or {})})
-    db.session.execute(PartnerRecord.__table__.update().where(
-        PartnerRecord.id_number_index == entry.id_number_index).values(person_id=person.id))
     application = submit_application(staff, person, commitment=commitment)
+    db.session.execute(PartnerRecord.__table__.update().where(
+        PartnerRecord.id_number_index == entry.id_number_index).values(
+            person_id=person.id, applied_application_id=application.id))
     record("partners.discovery_applied", "application", application.id,
            details={"record_id": entry.id})
     return application

@@ -88,6 +88,9 @@ class PartnerRecord(db.Model):
     as_of: Mapped[date] = mapped_column(Date)
     ended_import_id: Mapped[int | None] = mapped_column(ForeignKey("partner_imports.id"))
     ended_on: Mapped[date | None] = mapped_column(Date)
+    # The application a station filed for the person from the discovery list (主动发现 that
+    # became an application): the conversion the statistics count.
+    applied_application_id: Mapped[int | None] = mapped_column(ForeignKey("cert_applications.id"))
 
     @property
     def values(self):

@@ -74,6 +74,8 @@ def upgrade():
     sa.Column('as_of', sa.Date(), nullable=False),
     sa.Column('ended_import_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('ended_on', sa.Date(), nullable=True),
+    sa.Column('applied_application_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.ForeignKeyConstraint(['applied_application_id'], ['cert_applications.id'], name=op.f('fk_partner_records_applied_application_id_cert_applications')),
     sa.ForeignKeyConstraint(['ended_import_id'], ['partner_imports.id'], name=op.f('fk_partner_records_ended_import_id_partner_imports')),
     sa.ForeignKeyConstraint(['first_import_id'], ['partner_imports.id'], name=op.f('fk_partner_records_first_import_id_partner_imports')),
     sa.ForeignKeyConstraint(['last_import_id'], ['partner_imports.id'], name=op.f('fk_partner_records_last_import_id_partner_imports')),

@@ -84,3 +84,20 @@ def test_a_department_cannot_read_a_comparison(client, fresh_app):
     civil = staff_token(client, "civil_xc")
     response = client.get(f"/api/v1/partners/people/{person_id}/comparison", headers=auth(civil))
     assert response.status_code == 403
+
+
+def test_a_certified_person_contributing_as_an_employee_is_proposed_for_exit(client):
+    zhang = demo_id("150105", date(1996, 5, 12), "048")  # 张丽, certified (disabled)
+    county = staff_token(client, "county_xc")
+    rows = [[zhang, "张丽", "150102001001", "某科技公司", "单位职工", "6", "正常缴费", "202611"],
+            [WANG, "王建国", "150102001001", "", "灵活就业人员", "182", "正常缴费", "202611"]]
+    upload(client, county, as_csv(rows, header=SI_HEADER), source="social_insurance")
+    proposals = client.get("/api/v1/partners/exit-proposals", headers=auth(county)).get_json()
+    assert [(p["name"], p["reason"], p["employer"]) for p in proposals["items"]] == [
+        ("张*", "employed", "某科技公司")]
+    station = client.get("/api/v1/partners/exit-proposals",
+                         headers=auth(staff_token(client, "station_xc")))
+    assert station.status_code == 403
+    figures = client.get("/api/v1/partners/figures", headers=auth(county)).get_json()
+    assert figures["sources"] == [{"source": "social_insurance", "listed": 2, "ended": 0,
+                                   "matched": 2, "converted": 0}]

@@ -65,3 +65,17 @@ def test_a_discovered_person_cannot_be_reached_from_another_region(client):
     response = client.post(f"{DISCOVERIES}/{item['record_id']}/apply", json=body,
                            headers=auth(staff_token(client, "station_hlr")))
     assert response.status_code == 404 and error_code(response) == "partners.record_not_found"
+
+
+def test_the_figures_count_a_discovery_that_became_an_application(client):
+    _lists(client)
+    station = staff_token(client, "station_xc")
+    [item] = client.get(DISCOVERIES, headers=auth(station)).get_json()["items"]
+    client.post(f"{DISCOVERIES}/{item['record_id']}/apply", headers=auth(station), json={
+        "consent": {"notice_version": NOTICE, "channel": "station_paper"},
+        "commitment": {"accepted": True, "version": NOTICE},
+        "facts": {"urban_resident": True, "residence_since": "2015-01-01"}})
+    civil = staff_token(client, "civil_xc")
+    figures = client.get("/api/v1/partners/figures", headers=auth(civil)).get_json()["sources"]
+    assert {f["source"]: (f["listed"], f["matched"], f["converted"]) for f in figures} == {
+        "dibao": (3, 1, 1), "social_insurance": (1, 0, 0)}
