@@ -162,6 +162,11 @@ class Config:
     # Evidence files: stored encrypted outside any served folder (default instance/evidence).
     EVIDENCE_DIR = _env("EVIDENCE_DIR")
     EVIDENCE_MAX_BYTES = int(_env("EVIDENCE_MAX_BYTES", 5 * 1024 * 1024))
+    # A partner department's list (issue 15): a million rows of CSV is about 120 MB.
+    PARTNER_LIST_MAX_BYTES = int(_env("PARTNER_LIST_MAX_BYTES", 256 * 1024 * 1024))
+    # Tax-relief proofs (§3.1): how long one stays valid, and how often staff may ask.
+    TAX_PROOF_VALID_DAYS = int(_env("TAX_PROOF_VALID_DAYS", 365))
+    RATELIMIT_TAX_CHECK_STAFF = _env("RATELIMIT_TAX_CHECK_STAFF", "30/hour")
     EVIDENCE_MAX_PIXELS = int(_env("EVIDENCE_MAX_PIXELS", 50_000_000))
     TRUSTED_PROXY_COUNT = int(_env("TRUSTED_PROXY_COUNT", 0))
 

@@ -21,3 +21,4 @@ from app.tracking.models import (Case, Contact, ExitProposal, FollowUp, Hire,  #
                                  StaffDigest, Task, TrackingSettings, ZeroHousehold)
 from app.money.models import (BankReturn, Batch, Claim, ClaimEvent, ClaimLine, Fund,  # noqa: F401
                               LedgerEntry, Payment, Placement, Post, PostSettlement)
+from app.partners.models import PartnerImport, PartnerImportProblem, PartnerRecord  # noqa: F401

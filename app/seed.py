@@ -63,6 +63,10 @@ DEMO_STAFF = [
     ("finance_xc", "钱财务", "finance", "150102", None),
     # A second finance officer: a batch is approved by someone other than its builder.
     ("finance_xc2", "孙财务", "finance", "150102", None),
+    # Partner departments of 新城区 (issue 15): each uploads its own kind of list.
+    ("civil_xc", "民政局名单员", "civil_affairs", "150102", None),
+    ("cdpf_xc", "残联名单员", "disabled_federation", "150102", None),
+    ("tax_xc", "税务局核验员", "tax", "150102", None),
 ]
 
 

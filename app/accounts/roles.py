@@ -111,6 +111,16 @@ PERMISSIONS = {
     "post.manage": {Role.STATION_STAFF, Role.TOWNSHIP_REVIEWER, Role.COUNTY_OFFICER},
     "post.approve": {Role.COUNTY_OFFICER},
     "post.read": _CASEWORKERS | {Role.FINANCE, Role.AUDITOR},
+    # Partner lists (issue 15): a department uploads its own kind of list (the source file
+    # names which roles send which list) and reads import reports and counts, never persons.
+    "partners.import": {Role.CIVIL_AFFAIRS, Role.DISABLED_FEDERATION, Role.COUNTY_OFFICER,
+                        Role.CITY_ADMIN, Role.REGION_ADMIN},
+    # The employers' tax-relief check (§3.1), asked by staff on an employer's behalf with the
+    # person's consent; the tax office verifies proofs by serial.
+    "partners.tax_check": {Role.STATION_STAFF, Role.COUNTY_OFFICER},
+    "partners.verify_proof": {Role.TAX, Role.STATION_STAFF, Role.COUNTY_OFFICER, Role.AUDITOR},
+    "partners.read_imports": {Role.CIVIL_AFFAIRS, Role.DISABLED_FEDERATION, Role.COUNTY_OFFICER,
+                              Role.CITY_ADMIN, Role.REGION_ADMIN, Role.AUDITOR},
 }
 
 

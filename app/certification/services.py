@@ -235,14 +235,27 @@ def provided_kinds(application_id):
 CHANNEL_EVIDENCE = {"proxy": ("consent_form",), "station": ("commitment_paper",)}
 
 
+def confirmed_kinds(person_id, today=None):
+    """{evidence kind: list} that partner departments' lists confirm for the person, so it
+    need not be uploaded (免证); asked of every confirmer registered at start-up."""
+    found = {}
+    for confirm in current_app.extensions.get("evidence_confirmers", ()):
+        found.update(confirm(person_id, today or local_today()))
+    return found
+
+
 def assess(person, application=None, today=None):
-    """Which categories the person's facts support and what each still needs."""
+    """Which categories the person's facts support and what each still needs; evidence a
+    partner list confirms counts as provided."""
     rules = current_rules() if application is None else rules_for(application.rules_version)
-    facts = build_facts(person, today or local_today())
-    provided = provided_kinds(application and application.id)
+    today = today or local_today()
+    facts = build_facts(person, today)
+    confirmed = confirmed_kinds(person.id, today)
+    provided = provided_kinds(application and application.id) | set(confirmed)
     results = detect_categories(rules, facts, provided)
     channel = application.channel if application is not None else None
     return {"rules_version": rules.version, "categories": results,
+            "confirmed_by_lists": confirmed,
             "application_evidence": [
                 {"kind": kind, "label": rules.evidence_kinds[kind], "provided": kind in provided}
                 for kind in CHANNEL_EVIDENCE.get(channel, ())]}

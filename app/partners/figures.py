@@ -1,0 +1,58 @@
+"""What the lists lead to: exit proposals for certified persons now contributing as
+employees (有进有出 without anyone having to remember), and per-source figures for the
+statistics (listed, matched to persons, converted into applications)."""
+from sqlalchemy import and_, case, func, select
+
+from app.audit.services import record
+from app.certification.models import Certification
+from app.certification.workflow import CertificationStatus
+from app.core.models import subtree_codes
+from app.core.regions import requested_region
+from app.extensions import db
+from app.people.models import Person
+
+from .models import PartnerRecord
+
+PROPOSALS_MAX = 500
+
+
+def list_exit_proposals(staff, region_code=None):
+    """Live certifications of persons in the caller's subtree whom the social-insurance list
+    shows contributing as an employee: proposed to the county for exit (reason employed)."""
+    region = requested_region(staff, region_code)
+    rows = db.session.execute(
+        select(Certification, PartnerRecord, Person.name)
+        .join(PartnerRecord, and_(PartnerRecord.person_id == Certification.person_id,
+                                  PartnerRecord.source == "social_insurance",
+                                  PartnerRecord.ended_import_id.is_(None)))
+        .join(Person, Person.id == Certification.person_id)
+        .where(Certification.status == CertificationStatus.ACTIVE,
+               Certification.region_code.in_(subtree_codes(region)))
+        .order_by(Certification.id).limit(PROPOSALS_MAX)).all()
+    items = [{"certification_id": cert.id, "person_id": cert.person_id, "name": name,
+              "reason": "employed", "employer": entry.values.get("employer"),
+              "last_month": entry.values.get("last_month"), "as_of": entry.as_of}
+             for cert, entry, name in rows
+             if entry.values.get("status") == "contributing"
+             and entry.values.get("kind") == "employee"]
+    record("partners.exit_proposals_listed", "region", region, details={"count": len(items)})
+    return {"region_code": region, "items": items}
+
+
+def source_figures(staff, region_code=None):
+    """Per source, for the lists of a region of the caller's subtree: persons listed now,
+    ended, matched to a registered person, and converted into an application."""
+    region = requested_region(staff, region_code)
+    live = PartnerRecord.ended_import_id.is_(None)
+    rows = db.session.execute(
+        select(PartnerRecord.source,
+               func.sum(case((live, 1), else_=0)),
+               func.sum(case((live, 0), else_=1)),
+               func.sum(case((and_(live, PartnerRecord.person_id.is_not(None)), 1), else_=0)),
+               func.sum(case((PartnerRecord.applied_application_id.is_not(None), 1), else_=0)))
+        .where(PartnerRecord.community_code.in_(subtree_codes(region)))
+        .group_by(PartnerRecord.source).order_by(PartnerRecord.source)).all()
+    return {"region_code": region, "sources": [
+        {"source": source, "listed": int(listed or 0), "ended": int(ended or 0),
+         "matched": int(matched or 0), "converted": int(converted or 0)}
+        for source, listed, ended, matched, converted in rows]}
