@@ -13,7 +13,7 @@ APP = Path(__file__).resolve().parents[1] / "app"
 # certifications). The application package itself (create_app, app.models, app.seed,
 # app.health, app.logs) composes everything: the top.
 ORDER = ["core", "extensions", "rules", "audit", "accounts", "directory", "people", "wechat",
-         "certification", "campaigns", "policies", "jobs", "codes"]
+         "certification", "campaigns", "policies", "jobs", "codes", "stats", "console"]
 ROOT = "(app)"
 RANK = {area: rank for rank, area in enumerate(ORDER)} | {ROOT: len(ORDER)}
 

@@ -86,6 +86,8 @@ PERMISSIONS = {
     # (a referral card elsewhere); printing and rotating cards is station work.
     "code.resolve": set(_CASEWORKERS),
     "code.manage": {Role.STATION_STAFF, Role.TOWNSHIP_REVIEWER, Role.COUNTY_OFFICER},
+    # Aggregate figures of the caller's subtree (issue 17): counts only, no person's data.
+    "stats.read": set(_CASEWORKERS),
 }
 
 

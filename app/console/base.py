@@ -1,0 +1,91 @@
+"""The console blueprint, its page rendering and its error pages.
+
+Pages are server-rendered Jinja templates over the same service functions the API calls;
+htmx (vendored in static/vendor/htmx) swaps parts of a page when JavaScript runs, and every
+form also works as a plain POST without it. An htmx request (header HX-Request) gets the
+fragment only; any other request the whole page.
+"""
+from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext as _l
+
+from app.core.clock import DISPLAY_TZ, as_utc
+from app.core.errors import AppError
+from app.core.i18n import Renderable
+from app.core.masking import mask_id_number, mask_name, mask_phone
+
+from .session import SignInRequired, csrf_token, may, secret_key_for
+
+bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
+
+NAV = [("console.today", _l("今日待办"), None),
+       ("console.applications", _l("认定申请"), "application.read"),
+       ("console.scan", _l("扫码"), "code.resolve"),
+       ("console.statistics", _l("统计"), "stats.read"),
+       ("console.trail", _l("审计日志"), "audit.read")]
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+
+
+def is_htmx():
+    return request.headers.get("HX-Request") == "true"
+
+
+def page(template, fragment=None, status=200, **context):
+    """The whole page, or only `fragment` (a template of the page's swappable part) when
+    htmx asked for it."""
+    name = fragment if fragment and is_htmx() else template
+    return render_template(f"console/{name}", **context), status
+
+
+@bp.app_context_processor
+def _helpers():
+    return {"csrf_token": csrf_token, "may": may, "nav": NAV, "staff": g.get("staff")}
+
+
+def _render_text(value):
+    """Rule data's reasons may be `Text` (app.core.i18n): rendered in the caller's locale."""
+    return value.render(gettext) if isinstance(value, Renderable) else value
+
+
+def _beijing(moment):
+    return as_utc(moment).astimezone(DISPLAY_TZ).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+FILTERS = {"mask_name": mask_name, "mask_id": mask_id_number, "mask_phone": mask_phone,
+           "text": _render_text, "bj": _beijing,
+           "reject_page": lambda args: {k: v for k, v in args.items() if k != "page"}}
+for _name, _filter in FILTERS.items():
+    bp.add_app_template_filter(_filter, _name)
+
+
+@bp.after_request
+def _headers(response):
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+@bp.errorhandler(SignInRequired)
+def _sign_in(exc):
+    target = url_for("console.login", next=request.full_path if request.method == "GET"
+                     else None)
+    if is_htmx():
+        return "", 401, {"HX-Redirect": target}
+    return redirect(target)
+
+
+@bp.errorhandler(AppError)
+def _error(exc):
+    from app.extensions import db
+    db.session.rollback()
+    return page("error.html", "error_fragment.html", status=exc.status, error=exc)
+
+
+def init_console(app):
+    """Bind the console to the app: its cookie's signing key and its views."""
+    app.secret_key = secret_key_for(app.config)
+    from . import applications, pages, statistics, trail  # noqa: F401  (routes on bp)
+    app.register_blueprint(bp)
