@@ -1,0 +1,169 @@
+"""The console's work pages over the API's services: Today, a review step at every level,
+the scan, the audited reveal, the statistics and the audit trail; scope and masking hold."""
+import csv
+import io
+import re
+
+import zxingcpp
+from openpyxl import load_workbook
+from PIL import Image
+from sqlalchemy import func, select
+
+from app.audit.models import AuditEntry
+from app.certification.models import Application, Certification
+from app.extensions import db
+from tests.builders.applications import applicant, apply_self
+from tests.builders.codes import certified_seeker
+from tests.builders.console import console_login, console_post
+from tests.builders.http import auth, staff_token
+
+
+def _self_application(client):
+    token = applicant(client)
+    return apply_self(client, token, categories=["older"])["id"]
+
+
+def _status(app, application_id):
+    with app.app_context():
+        return db.session.get(Application, application_id).status
+
+
+def _audited(app, action):
+    with app.app_context():
+        return db.session.scalars(select(AuditEntry).where(AuditEntry.action == action)
+                                  .order_by(AuditEntry.seq.desc())).all()
+
+
+def test_today_lists_the_applications_waiting_at_my_step_overdue_first(client, fresh_app):
+    application_id = _self_application(client)
+    console_login(client, "station_xc")
+    page = client.get("/console/").get_data(as_text=True)
+    assert f"/console/applications/{application_id}" in page
+    assert "由您录入，须由其他工作人员审核" in page  # the seed's 李秀英, entered by station_xc
+    assert "张*" in page and "张三" not in page
+    client.post("/console/logout", data={"csrf_token": re.search(
+        r'name="csrf_token" value="([^"]+)"', page).group(1)})
+    console_login(client, "township_xc")
+    township = client.get("/console/").get_data(as_text=True)
+    assert f"/console/applications/{application_id}" not in township  # not at its step yet
+
+
+def test_a_self_application_goes_through_every_step_in_the_console(client, fresh_app):
+    application_id = _self_application(client)
+    url = f"/console/applications/{application_id}"
+    csrf = console_login(client, "station_xc")
+    assert "受理" in client.get(url).get_data(as_text=True)
+    console_post(client, f"{url}/step", csrf, action="accept")
+    console_post(client, f"{url}/step", csrf, action="station_pass", note="材料齐全")
+    assert _status(fresh_app, application_id) == "township_review"
+    csrf = console_login(client, "township_xc")
+    console_post(client, f"{url}/step", csrf, action="township_pass")
+    csrf = console_login(client, "county_xc")
+    refused = console_post(client, f"{url}/step", csrf, expect=422, action="county_reject",
+                           reason="other")
+    assert "须说明原因" in refused.get_data(as_text=True)
+    console_post(client, f"{url}/step", csrf, action="county_certify", categories="older")
+    assert _status(fresh_app, application_id) == "certified"
+    assert _audited(fresh_app, "certification.county_certify")
+
+
+def test_maker_checker_and_wrong_level_are_refused(client, fresh_app):
+    with fresh_app.app_context():
+        mine = db.session.scalar(select(Application.id).where(Application.status == "submitted"))
+    csrf = console_login(client, "station_xc")
+    page = client.get(f"/console/applications/{mine}").get_data(as_text=True)
+    assert "录入与审核分离" in page
+    refused = console_post(client, f"/console/applications/{mine}/step", csrf, expect=403,
+                           action="accept")
+    assert "certification.maker_checker" in refused.get_data(as_text=True)
+    csrf = console_login(client, "county_xc")
+    console_post(client, f"/console/applications/{mine}/step", csrf, expect=403, action="accept")
+
+
+def test_another_regions_application_answers_404(client, fresh_app):
+    application_id = _self_application(client)
+    csrf = console_login(client, "station_hlr")
+    assert client.get(f"/console/applications/{application_id}").status_code == 404
+    console_post(client, f"/console/applications/{application_id}/step", csrf, expect=404,
+                 action="accept")
+    assert _status(fresh_app, application_id) == "submitted"
+
+
+def test_reveal_needs_a_purpose_and_is_audited(client, fresh_app):
+    _, person_id = certified_seeker(client)
+    csrf = console_login(client, "station_xc")
+    console_post(client, f"/console/people/{person_id}/reveal", csrf, expect=422,
+                 field="id_number", purpose="")
+    response = console_post(client, f"/console/people/{person_id}/reveal", csrf, expect=200,
+                            field="id_number", purpose="核对身份")
+    assert re.search(r"\d{17}[\dX]", response.get_data(as_text=True))
+    [entry, *_] = _audited(fresh_app, "person.revealed")
+    assert entry.details == {"field": "id_number", "purpose": "核对身份"}
+    other = console_login(client, "station_hlr")
+    console_post(client, f"/console/people/{person_id}/reveal", other, expect=404,
+                 field="id_number", purpose="核对身份")
+
+
+def _printed_code(client, person_id):
+    png = client.get(f"/api/v1/people/{person_id}/code/card.png",
+                     headers=auth(staff_token(client, "station_xc")))
+    [content] = [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png.data)))]
+    return content
+
+
+def test_the_scan_shows_the_scoped_masked_profile_and_audits_it(client, fresh_app):
+    _, person_id = certified_seeker(client)
+    content = _printed_code(client, person_id)
+    csrf = console_login(client, "station_xc")
+    response = console_post(client, "/console/scan", csrf, expect=200, content=content,
+                            purpose="follow_up")
+    text = response.get_data(as_text=True)
+    assert "张*" in text and "本次扫码已记录" in text
+    fragment = client.post("/console/scan", data={"csrf_token": csrf, "content": content,
+                                                  "purpose": "follow_up"},
+                           headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in fragment and "张*" in fragment
+    assert _audited(fresh_app, "code.resolve")[0].details["purpose"] == "follow_up"
+    csrf = console_login(client, "station_hlr")
+    referral = console_post(client, "/console/scan", csrf, expect=200, content=content,
+                            purpose="follow_up").get_data(as_text=True)
+    assert "转介信息" in referral and "张*" not in referral
+    bad = console_post(client, "/console/scan", csrf, expect=422, content="P1.nonsense",
+                       purpose="follow_up")
+    assert "code.malformed" in bad.get_data(as_text=True)
+
+
+def test_statistics_match_the_raw_rows_and_export(client, fresh_app):
+    certified_seeker(client)
+    csrf = console_login(client, "city_hhht")
+    assert csrf
+    page = client.get("/console/statistics").get_data(as_text=True)
+    with fresh_app.app_context():
+        from app.core.clock import local_today
+        from app.core.models import subtree_codes
+        year = local_today().year
+        certified = db.session.scalar(select(func.count(Certification.id)).where(
+            Certification.region_code.in_(subtree_codes("150100")),
+            func.extract("year", Certification.starts_on) == year))
+    assert certified >= 2  # the seed's 张丽 and the new one
+    exported = client.get("/console/statistics/export.csv").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(exported.lstrip("\ufeff"))))
+    assert rows[1][0] == "150100" and int(rows[1][4]) == certified
+    assert "帮助实现就业" in page and "指标口径" in page
+    xlsx = client.get("/console/statistics/export.xlsx")
+    sheet = load_workbook(io.BytesIO(xlsx.data)).active
+    assert sheet.cell(2, 1).value == "150100" and sheet.cell(2, 5).value == certified
+    assert client.get("/console/statistics?region=150700").status_code == 404
+
+
+def test_the_auditor_finds_the_steps_and_others_cannot_read_the_trail(client, fresh_app):
+    application_id = _self_application(client)
+    csrf = console_login(client, "station_xc")
+    console_post(client, f"/console/applications/{application_id}/step", csrf, action="accept")
+    assert client.get("/console/trail").status_code == 403
+    console_login(client, "auditor")
+    page = client.get("/console/trail?action=certification.accept&username=station_xc")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and f"#{application_id}" in text
+    assert "station_xc" in text and "共 1 条" in text
+    assert _audited(fresh_app, "audit.searched")
