@@ -19,6 +19,7 @@ bp = Blueprint("console", __name__, url_prefix="/console", template_folder="temp
 
 NAV = [("console.today", _l("今日待办"), None),
        ("console.applications", _l("认定申请"), "application.read"),
+       ("console.people", _l("人员"), "person.read"),
        ("console.scan", _l("扫码"), "code.resolve"),
        ("console.statistics", _l("统计"), "stats.read"),
        ("console.trail", _l("审计日志"), "audit.read")]
@@ -87,5 +88,5 @@ def _error(exc):
 def init_console(app):
     """Bind the console to the app: its cookie's signing key and its views."""
     app.secret_key = secret_key_for(app.config)
-    from . import applications, pages, statistics, trail  # noqa: F401  (routes on bp)
+    from . import applications, pages, people, statistics, trail  # noqa: F401  (routes on bp)
     app.register_blueprint(bp)

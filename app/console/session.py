@@ -13,6 +13,7 @@ the API's tokens stand on), carried by a cookie instead of a bearer token.
 """
 import hashlib
 import hmac
+import re
 import secrets
 from datetime import timedelta
 from functools import wraps
@@ -28,13 +29,14 @@ from app.accounts.staff import login_staff
 from app.accounts.tokens import AUD_REFRESH, decode_token
 from app.audit.services import Actor
 from app.core.clock import utcnow
-from app.core.errors import Forbidden, Unauthorized
+from app.core.errors import Forbidden, Unauthorized, ValidationFailed
 from app.extensions import db
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 # Moving the idle limit writes the session row; once a minute is often enough.
 IDLE_BUMP_SECONDS = 60
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class SignInRequired(Unauthorized):
@@ -59,9 +61,12 @@ def csrf_token():
 
 
 def check_csrf():
-    """Refuse a state-changing request whose CSRF token is missing or wrong."""
+    """Refuse a state-changing request whose CSRF token is missing or wrong, and any form
+    value with a control character (PostgreSQL refuses NUL in text: a 422, never a 500)."""
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
+    if any(_CONTROL.search(value) for values in request.form.listvalues() for value in values):
+        raise ValidationFailed("request.control_characters", _l("请求中不能包含控制字符"))
     sent = request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or ""
     expected = session.get("csrf") or ""
     if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):

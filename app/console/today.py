@@ -11,7 +11,7 @@ requests, follow-ups, expiring benefits, discoveries) add providers here the sam
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import and_, false, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -20,9 +20,12 @@ from app.certification.models import Application, Certification
 from app.certification.services import LEVEL_LABELS, STATUS_LABELS
 from app.certification.workflow import (LEVEL_PERMISSION, NEXT_LEVEL, STEP_OF, CertificationStatus,
                                         Status)
+from app.core.i18n import Renderable
 from app.core.masking import mask_name
 from app.core.models import subtree_codes
 from app.extensions import db
+from app.jobs.recommendations import flagged_people
+from app.policies.benefits import benefits_ending
 
 LIMIT = 200  # one screen of a worklist; the full lists have their own pages
 
@@ -63,6 +66,10 @@ def due_today(staff, today):
     """[(provider, items)] for every provider the caller's role may see."""
     return [(p, p.build(staff, today)) for p in PROVIDERS
             if p.permission is None or has_permission(staff.role, p.permission)]
+
+
+def _plain(text):
+    return text.render(gettext) if isinstance(text, Renderable) else str(text)
 
 
 def _sort(items):
@@ -135,3 +142,21 @@ def _recheck_items(staff, today):
                           url=f"/console/applications/{c.application_id}",
                           deadline=c.next_recheck_on, overdue=c.next_recheck_on < today)
                   for c in rows])
+
+
+@due_provider("benefits", _l("30日内到期的政策享受"), permission="benefit.read", order=30)
+def _benefit_items(staff, today):
+    result = benefits_ending(staff, days=30, per_page=LIMIT)
+    return [DueItem(title=f"{mask_name(row['person'].name)} · {_plain(row['policy_name'])}",
+                    detail=str(_l("到期前评估与衔接")),
+                    url=f"/console/people/{row['person'].id}", deadline=row["benefit"].due_on)
+            for row in result["items"]]
+
+
+@due_provider("flagged", _l("多次拒绝合适岗位、需跟进的人员"), permission="jobs.recommend",
+              order=40)
+def _flagged_items(staff, today):
+    return [DueItem(title=f"{mask_name(row['name'])} · #{row['person_id']}",
+                    detail=gettext("拒绝合适岗位 %(n)s 次", n=row["declines"]),
+                    url=f"/console/people/{row['person_id']}")
+            for row in flagged_people(staff)[:LIMIT]]

@@ -33,8 +33,13 @@ OUTPUT = Path(os.environ.get("BROWSER_OUTPUT", REPO_ROOT / "test-output" / "brow
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 PASSWORD = "Demo@2025"
 
-pytestmark = pytest.mark.skipif(not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)),
-                                reason=INSTALL_HINT)
+
+
+def chromium_found():
+    return Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is not None
+
+
+pytestmark = pytest.mark.skipif(not chromium_found(), reason=INSTALL_HINT)
 
 
 class Browser:

@@ -119,3 +119,10 @@ def test_next_never_leaves_the_console(client):
         "csrf_token": token, "username": "station_xc", "password": "Demo@2025",
         "next": "https://evil.example/console/"})
     assert response.headers["Location"] == "/console/"
+
+
+def test_control_characters_in_a_form_are_refused_before_any_service(client):
+    csrf = console_login(client, "station_xc")
+    response = client.post("/console/scan", data={"csrf_token": csrf, "content": "P1.a\x00b",
+                                                  "purpose": "follow_up"})
+    assert response.status_code == 422 and "request.control_characters" in response.get_data(as_text=True)

@@ -167,3 +167,27 @@ def test_the_auditor_finds_the_steps_and_others_cannot_read_the_trail(client, fr
     assert page.status_code == 200 and f"#{application_id}" in text
     assert "station_xc" in text and "共 1 条" in text
     assert _audited(fresh_app, "audit.searched")
+
+
+def test_people_are_found_by_full_id_number_in_scope_only(client, fresh_app):
+    from tests.builders.people import older_man_id
+    _, person_id = certified_seeker(client)
+    csrf = console_login(client, "station_xc")
+    found = console_post(client, "/console/people/find", csrf, id_number=older_man_id())
+    assert found.headers["Location"] == f"/console/people/{person_id}"
+    record = client.get(f"/console/people/{person_id}").get_data(as_text=True)
+    assert "张*" in record and "基本情况" in record and "认定与申请" in record
+    assert _audited(fresh_app, "person.looked_up") and _audited(fresh_app, "person.viewed")
+    csrf = console_login(client, "station_hlr")
+    console_post(client, "/console/people/find", csrf, expect=404, id_number=older_man_id())
+    assert client.get(f"/console/people/{person_id}").status_code == 404
+
+
+def test_today_has_a_section_per_provider_the_role_may_see(client, fresh_app):
+    console_login(client, "county_xc")
+    page = client.get("/console/").get_data(as_text=True)
+    for title in ("待我办理的认定申请", "30日内到期的认定复核", "30日内到期的政策享受",
+                  "多次拒绝合适岗位、需跟进的人员"):
+        assert title in page
+    console_login(client, "auditor")
+    assert "待我办理的认定申请" not in client.get("/console/").get_data(as_text=True)

@@ -1,0 +1,59 @@
+"""Finding a person in scope (by full ID number through the blind index, sent in a POST body
+so it never lands in a URL or a log) and the person's record, masked as the API shows it."""
+from flask import g, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.certification.models import Application
+from app.certification.services import STATUS_LABELS
+from app.core.clock import local_today
+from app.core.idnumber import age_on
+from app.extensions import db
+from app.jobs.recommendations import list_recommendations
+from app.people.schemas import HouseholdOutSchema, PersonSchema, household_view
+from app.people.services import find_by_id_number, view_person
+
+from .base import bp, page
+from .session import signed_in
+
+FACT_LABELS = {
+    "gender": _l("性别"), "age": _l("年龄"), "residence_region_code": _l("居住地区划"),
+    "employment_status": _l("就业状态"), "registered_unemployed": _l("已办理失业登记"),
+    "unemployment_registered_on": _l("失业登记日期"), "social_insurance_months": _l("社保缴费月数"),
+    "dibao": _l("低保"), "disability_certificate": _l("残疾人证"), "disability_level": _l("残疾等级"),
+    "land_lost": _l("失地"), "education": _l("学历"), "skills": _l("技能"), "wants": _l("需求"),
+}
+
+
+@bp.route("/people", methods=["GET"])
+@signed_in("person.read")
+def people():
+    """The search form."""
+    return page("people.html")
+
+
+@bp.route("/people/find", methods=["POST"])
+@signed_in("person.read")
+def people_find():
+    """By full ID number (blind index; audited); another region's person answers 404."""
+    person = find_by_id_number(g.staff, request.form.get("id_number", "").strip()[:32])
+    db.session.commit()
+    return redirect(url_for("console.person", person_id=person.id), 303)
+
+
+@bp.route("/people/<bigid:person_id>", methods=["GET"])
+@signed_in("person.read")
+def person(person_id):
+    """The person's record: facts, household, certifications, applications,
+    recommendations; masked, the read audited."""
+    item = view_person(g.staff, person_id)
+    facts = PersonSchema().dump(item)
+    household = HouseholdOutSchema().dump(household_view(item))
+    applications = db.session.scalars(select(Application).where(
+        Application.person_id == item.id).order_by(Application.id.desc())).all()
+    recommendations = list_recommendations(g.staff, person_id=item.id, per_page=50)["items"]
+    db.session.commit()
+    return page("person.html", person=item, facts=facts, household=household,
+                fact_labels=FACT_LABELS, applications=applications, statuses=STATUS_LABELS,
+                certifications=item.certifications, recommendations=recommendations,
+                age=age_on(item.birth_date, local_today()))
