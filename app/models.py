@@ -17,3 +17,4 @@ from app.jobs.models import (Employer, JobPreference, Recommendation,  # noqa: F
                              RecruitmentEvent, Vacancy)
 from app.campaigns.models import Campaign  # noqa: F401
 from app.codes.models import CodeDevice, PersonalCode, RetiredPrintedToken  # noqa: F401
+from app.stats.models import Target  # noqa: F401

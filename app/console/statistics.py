@@ -3,12 +3,13 @@ definitions and a chart) and its exports as CSV and XLSX."""
 import csv
 from io import BytesIO, StringIO
 
-from flask import Response, g, request, send_file
+from flask import Response, g, redirect, request, send_file, url_for
 from flask_babel import gettext, lazy_gettext as _l
 
 from app.core.clock import local_today
+from app.core.errors import ValidationFailed
 from app.extensions import db
-from app.stats.services import FIGURES, region_statistics
+from app.stats.services import FIGURES, region_statistics, set_target
 
 from .base import bp, page
 from .session import signed_in
@@ -61,15 +62,39 @@ def _chart(result, figure="helped"):
 def statistics():
     """Figures of the caller's subtree (or a child region of it) for a year."""
     result = _figures()
+    split = sum(line["targets"].get("helped", 0) for line in result["children"])
     return page("statistics.html", result=result, figures=FIGURES, labels=LABELS,
-                definitions=DEFINITIONS, chart=_chart(result), year=result["year"])
+                definitions=DEFINITIONS, chart=_chart(result), year=result["year"],
+                split=split)
 
 
 def _table(result):
-    header = [gettext("区划代码"), gettext("区划")] + [str(LABELS[f]) for f in FIGURES]
+    header = [gettext("区划代码"), gettext("区划")] + [str(LABELS[f]) for f in FIGURES] + \
+        [gettext("帮助就业目标"), gettext("残疾人就业目标")]
     lines = [result["region"]] + result["children"]
     return header, [[line["region_code"], line["name"]] + [line[f] for f in FIGURES]
+                    + [line["targets"].get("helped"), line["targets"].get("disabled_helped")]
                     for line in lines]
+
+
+def _number(name):
+    try:
+        return int(request.form.get(name, ""))
+    except ValueError:
+        raise ValidationFailed("stats.target_invalid",
+                               _l("目标须为不小于0的整数，且残疾人目标不能大于总目标")) from None
+
+
+@bp.route("/statistics/targets", methods=["POST"])
+@signed_in("region.manage")
+def statistics_target():
+    """Set a region's targets for a year (administrators, within their subtree)."""
+    region = request.form.get("region", "")[:12]
+    year = _number("year")
+    set_target(g.staff, region, year, _number("helped"), _number("disabled_helped"))
+    db.session.commit()
+    return redirect(url_for("console.statistics", year=year,
+                            region=request.form.get("scope") or None), 303)
 
 
 def _cell(value):

@@ -27,16 +27,18 @@ from app.accounts.roles import has_permission
 from app.audit.services import record
 from app.certification.models import Application, Certification
 from app.certification.workflow import OPEN, STAFF_STEPS
-from app.core.clock import DISPLAY_TZ, local_today
-from app.core.errors import Forbidden
+from app.core.clock import DISPLAY_TZ, local_today, utcnow
+from app.core.errors import Forbidden, ValidationFailed
 from app.core.models import Region, RegionClosure
 from app.core.regions import get_region, requested_region
 from app.extensions import db
 from app.jobs.models import Recommendation
 from app.people.models import Person
 
-# Notice §1: the region's targets for the year. Per-league splits are not configurable yet.
-TARGETS = {"150000": {"helped": 80_000, "disabled_helped": 6_000}}
+from .models import Target
+
+# Notice §1: the region's targets for the year, unless administrators set others (Target).
+DEFAULT_TARGETS = {"150000": {"helped": 80_000, "disabled_helped": 6_000}}
 FIGURES = ("helped", "disabled_helped", "certified", "exits", "applications_open",
            "applications_overdue", "recommendations", "hires")
 
@@ -152,14 +154,48 @@ def compute_figures(scope, year, today=None):
                         Recommendation.decided_at < end),
     }
 
+    targets = targets_of(groups, year)
+
     def line(code, name):
-        return {"region_code": code, "name": name,
+        return {"region_code": code, "name": name, "targets": targets.get(code, {}),
                 **{figure: columns[figure].get(code, 0) for figure in FIGURES}}
 
     return {"year": year, "region": line(region.code, region.name),
-            "targets": TARGETS.get(region.code, {}),
+            "targets": targets.get(region.code, {}),
             "children": [line(code, name) for code, name in children],
             "certified_by_category": dict(_certified_by_category(scope, year))}
+
+
+def targets_of(codes, year):
+    """{region code: {"helped": n, "disabled_helped": n}} for the regions that have targets."""
+    found = {code: dict(DEFAULT_TARGETS[code]) for code in codes if code in DEFAULT_TARGETS}
+    for target in db.session.scalars(select(Target).where(Target.region_code.in_(codes),
+                                                          Target.year == year)):
+        found[target.region_code] = {"helped": target.helped,
+                                     "disabled_helped": target.disabled_helped}
+    return found
+
+
+def set_target(staff, region_code, year, helped, disabled_helped):
+    """An administrator sets a region's targets for a year (a region of their subtree; the
+    region's own targets are split across its children this way). Audited."""
+    if not has_permission(staff.role, "region.manage"):
+        raise Forbidden("auth.forbidden", _l("没有权限执行此操作"), {"permission": "region.manage"})
+    scope = requested_region(staff, region_code)
+    if not (2000 <= year <= 2100) or helped < 0 or disabled_helped < 0 \
+            or disabled_helped > helped or helped > 10_000_000:
+        raise ValidationFailed("stats.target_invalid",
+                               _l("目标须为不小于0的整数，且残疾人目标不能大于总目标"))
+    target = db.session.get(Target, (scope, year))
+    if target is None:
+        target = Target(region_code=scope, year=year)
+        db.session.add(target)
+    target.helped, target.disabled_helped = helped, disabled_helped
+    target.updated_by, target.updated_at = f"staff:{staff.id}", utcnow()
+    db.session.flush()
+    record("stats.target_set", "region", scope,
+           details={"year": year, "helped": helped, "disabled_helped": disabled_helped})
+    return target
 
 
 def region_statistics(staff, region_code=None, year=None):

@@ -68,3 +68,24 @@ def test_a_hire_moves_helped_into_work_and_each_figure_matches_the_raw_rows(clie
     console_login(client, "city_hhht")
     page = client.get("/console/statistics").get_data(as_text=True)
     assert f'id="figure-helped">{after["region"]["helped"]}<' in page
+
+
+def test_administrators_split_the_targets_across_their_children(client, fresh_app):
+    from tests.builders.console import console_post
+    csrf = console_login(client, "region_admin")
+    page = client.get("/console/statistics").get_data(as_text=True)
+    assert "80000" in page and "6000" in page  # notice §1, until set otherwise
+    year = local_today().year
+    console_post(client, "/console/statistics/targets", csrf, region="150100", year=str(year),
+                 helped="9000", disabled_helped="700")
+    page = client.get("/console/statistics").get_data(as_text=True)
+    assert "<td>9000</td><td>700</td>" in page and "下级地区目标合计 9000" in page
+    bad = console_post(client, "/console/statistics/targets", csrf, expect=422,
+                       region="150100", year=str(year), helped="10", disabled_helped="700")
+    assert "stats.target_invalid" in bad.get_data(as_text=True)
+    csrf = console_login(client, "city_hhht")
+    console_post(client, "/console/statistics/targets", csrf, expect=404, region="150700",
+                 year=str(year), helped="1", disabled_helped="0")
+    csrf = console_login(client, "station_xc")
+    console_post(client, "/console/statistics/targets", csrf, expect=403, region="150102001001",
+                 year=str(year), helped="1", disabled_helped="0")
