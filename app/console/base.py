@@ -5,16 +5,21 @@ htmx (vendored in static/vendor/htmx) swaps parts of a page when JavaScript runs
 form also works as a plain POST without it. An htmx request (header HX-Request) gets the
 fragment only; any other request the whole page.
 """
+import logging
+
 from flask import Blueprint, g, redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
 from flask_babel import gettext, lazy_gettext as _l
 
 from app.core.clock import DISPLAY_TZ, as_utc
 from app.core.errors import AppError
+from app.core.http import HTTP_ERRORS, SERVER_ERROR
 from app.core.i18n import Renderable
 from app.core.masking import mask_id_number, mask_name, mask_phone
 
 from .session import SignInRequired, csrf_token, may, secret_key_for
 
+log = logging.getLogger(__name__)
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
 
 NAV = [("console.today", _l("今日待办"), None),
@@ -83,6 +88,19 @@ def _error(exc):
     from app.extensions import db
     db.session.rollback()
     return page("error.html", "error_fragment.html", status=exc.status, error=exc)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc):
+    """Framework errors (405, 413, a bad id in the path) as a page, in the API's words."""
+    code, message = HTTP_ERRORS.get(exc.code, SERVER_ERROR)
+    return _error(AppError(code, message, status=exc.code or 500))
+
+
+@bp.errorhandler(Exception)
+def _unexpected(exc):
+    log.exception("unhandled error in the console")
+    return _error(AppError(*SERVER_ERROR, status=500))
 
 
 def init_console(app):

@@ -7,7 +7,7 @@ import re
 import zxingcpp
 from openpyxl import load_workbook
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app.audit.models import AuditEntry
 from app.certification.models import Application, Certification
@@ -191,3 +191,24 @@ def test_today_has_a_section_per_provider_the_role_may_see(client, fresh_app):
         assert title in page
     console_login(client, "auditor")
     assert "待我办理的认定申请" not in client.get("/console/").get_data(as_text=True)
+
+
+def test_the_auditor_runs_the_chain_check_and_it_catches_an_edit(client, fresh_app):
+    csrf = console_login(client, "auditor")
+    intact = console_post(client, "/console/trail/verify", csrf, expect=200)
+    assert "审计链完整" in intact.get_data(as_text=True)
+    with fresh_app.app_context():  # an insider edits a row behind the triggers' back
+        if db.engine.dialect.name == "sqlite":
+            db.session.execute(text("DROP TRIGGER IF EXISTS audit_entries_no_update"))
+        else:
+            db.session.execute(text("ALTER TABLE audit_entries DISABLE TRIGGER USER"))
+        db.session.execute(text("UPDATE audit_entries SET result = 'denied' WHERE seq = 1"))
+        db.session.commit()
+    try:
+        broken = console_post(client, "/console/trail/verify", csrf, expect=200)
+        assert "发现" in broken.get_data(as_text=True)
+    finally:
+        with fresh_app.app_context():  # SQLite gets a fresh file per test anyway
+            if db.engine.dialect.name == "postgresql":
+                db.session.execute(text("ALTER TABLE audit_entries ENABLE TRIGGER USER"))
+                db.session.commit()
