@@ -1,7 +1,7 @@
 """Finding a person in scope (by full ID number through the blind index, sent in a POST body
 so it never lands in a URL or a log) and the person's record, masked as the API shows it."""
 from flask import g, redirect, request, url_for
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import select
 
 from app.certification.models import Application
@@ -9,7 +9,9 @@ from app.certification.services import STATUS_LABELS
 from app.core.clock import local_today
 from app.core.idnumber import age_on
 from app.extensions import db
-from app.jobs.recommendations import list_recommendations
+from app.jobs.lifecycle import STATUS_LABELS as REC_LABELS
+from app.jobs.recommendations import (list_recommendations, match_for_staff, recommend_vacancy,
+                                      record_hire, record_interview)
 from app.people.schemas import HouseholdOutSchema, PersonSchema, household_view
 from app.people.services import find_by_id_number, view_person
 
@@ -56,4 +58,43 @@ def person(person_id):
     return page("person.html", person=item, facts=facts, household=household,
                 fact_labels=FACT_LABELS, applications=applications, statuses=STATUS_LABELS,
                 certifications=item.certifications, recommendations=recommendations,
-                age=age_on(item.birth_date, local_today()))
+                age=age_on(item.birth_date, local_today()),
+                rec_labels={str(k): gettext(v) for k, v in REC_LABELS.items()})
+
+
+@bp.route("/people/<bigid:person_id>/matches", methods=["GET"])
+@signed_in("person.read")
+def person_matches(person_id):
+    """The engine's best vacancies for the person, each with its reasons (audited)."""
+    result = match_for_staff(g.staff, person_id, limit=10)
+    db.session.commit()
+    rows = [{"vacancy": result["vacancies"][m.vacancy.id], "score": m.score,
+             "distance_km": m.distance_km, "reasons": m.reasons, "cautions": m.cautions}
+            for m in result["matches"]]
+    return page("matches.html", "matches_fragment.html", person_id=person_id, rows=rows,
+                considered=result["considered"])
+
+
+@bp.route("/people/<bigid:person_id>/recommend", methods=["POST"])
+@signed_in("jobs.recommend")
+def person_recommend(person_id):
+    """Recommend a vacancy of the caller's subtree to the person (they are notified)."""
+    try:
+        vacancy_id = int(request.form.get("vacancy_id", ""))
+    except ValueError:
+        vacancy_id = 0
+    recommend_vacancy(g.staff, person_id, vacancy_id)
+    db.session.commit()
+    return redirect(url_for("console.person", person_id=person_id) + "#h-recs", 303)
+
+
+OUTCOMES = {"interview": record_interview, "hire": record_hire}
+
+
+@bp.route("/recommendations/<bigid:rec_id>/<any(interview, hire):outcome>", methods=["POST"])
+@signed_in("jobs.recommend")
+def recommendation_outcome(rec_id, outcome):
+    """Record the interview or the hire (the person becomes employed; the vacancy counts it)."""
+    rec = OUTCOMES[outcome](g.staff, rec_id)
+    db.session.commit()
+    return redirect(url_for("console.person", person_id=rec.person_id) + "#h-recs", 303)

@@ -212,3 +212,24 @@ def test_the_auditor_runs_the_chain_check_and_it_catches_an_edit(client, fresh_a
             if db.engine.dialect.name == "postgresql":
                 db.session.execute(text("ALTER TABLE audit_entries ENABLE TRIGGER USER"))
                 db.session.commit()
+
+
+def test_staff_match_recommend_and_record_the_hire_from_the_person_page(client, fresh_app):
+    from tests.builders.jobs import Staff
+    token, person_id = certified_seeker(client)
+    station = Staff(client, "station_xc")
+    vacancy = station.new_vacancy(station.new_employer(3)["id"])["id"]
+    csrf = console_login(client, "station_xc")
+    matches = client.get(f"/console/people/{person_id}/matches", headers={"HX-Request": "true"})
+    assert matches.status_code == 200 and "<html" not in matches.get_data(as_text=True)
+    console_post(client, f"/console/people/{person_id}/recommend", csrf, vacancy_id=str(vacancy))
+    rec = client.get("/api/v1/jobs/recommendations/mine", headers=auth(token)).get_json()[0]
+    assert client.post(f"/api/v1/jobs/recommendations/mine/{rec['id']}/apply",
+                       headers=auth(token)).status_code == 200
+    page = client.get(f"/console/people/{person_id}").get_data(as_text=True)
+    assert "记录录用" in page
+    console_post(client, f"/console/recommendations/{rec['id']}/hire", csrf)
+    assert "已录用" in client.get(f"/console/people/{person_id}").get_data(as_text=True)
+    assert _audited(fresh_app, "person.employment_changed")[0].target_id == str(person_id)
+    other = console_login(client, "station_hlr")
+    console_post(client, f"/console/recommendations/{rec['id']}/interview", other, expect=404)
