@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from app.certification.models import Application
 from app.certification.services import STATUS_LABELS
+from app.certification.workflow import CLOSED
 from app.core.clock import local_today
 from app.core.idnumber import age_on
 from app.extensions import db
@@ -16,6 +17,7 @@ from app.people.schemas import HouseholdOutSchema, PersonSchema, household_view
 from app.people.services import find_by_id_number, view_person
 
 from .base import bp, page
+from .register import apply_choices
 from .session import signed_in
 
 FACT_LABELS = {
@@ -54,12 +56,15 @@ def person(person_id):
     applications = db.session.scalars(select(Application).where(
         Application.person_id == item.id).order_by(Application.id.desc())).all()
     recommendations = list_recommendations(g.staff, person_id=item.id, per_page=50)["items"]
+    open_application = any(a.status not in CLOSED for a in applications)
+    choices = [] if open_application else apply_choices(item)
     db.session.commit()
     return page("person.html", person=item, facts=facts, household=household,
                 fact_labels=FACT_LABELS, applications=applications, statuses=STATUS_LABELS,
                 certifications=item.certifications, recommendations=recommendations,
                 age=age_on(item.birth_date, local_today()),
-                rec_labels={str(k): gettext(v) for k, v in REC_LABELS.items()})
+                choices=choices, open_application=open_application,
+                registered=request.args.get("registered"), rec_labels={str(k): gettext(v) for k, v in REC_LABELS.items()})
 
 
 @bp.route("/people/<bigid:person_id>/matches", methods=["GET"])

@@ -233,3 +233,31 @@ def test_staff_match_recommend_and_record_the_hire_from_the_person_page(client, 
     assert _audited(fresh_app, "person.employment_changed")[0].target_id == str(person_id)
     other = console_login(client, "station_hlr")
     console_post(client, f"/console/recommendations/{rec['id']}/interview", other, expect=404)
+
+
+def test_register_at_the_station_with_consent_and_apply(client, fresh_app):
+    from tests.builders.people import older_man_id
+    csrf = console_login(client, "station_xc")
+    form = {"name": "钱七", "id_number": older_man_id("061"),
+            "residence_region_code": "150102001001", "employment_status": "unemployed",
+            "registered_unemployed": "1", "unemployment_registered_on": "2026-01-05",
+            "urban_resident": "1", "residence_since": "2000-01-01",
+            "social_insurance_months": "120", "education": "junior"}
+    refused = console_post(client, "/console/people/new", csrf, expect=422, **form)
+    assert "people.legal_basis_required" in refused.get_data(as_text=True)
+    assert 'value="钱七"' in refused.get_data(as_text=True)  # nothing typed is lost
+    bad = console_post(client, "/console/people/new", csrf, expect=422,
+                       **{**form, "consent_signed": "1", "social_insurance_months": "x"})
+    assert "social_insurance_months" in bad.get_data(as_text=True)
+    made = console_post(client, "/console/people/new", csrf, **{**form, "consent_signed": "1"})
+    person_url = made.headers["Location"].split("?")[0]
+    page = client.get(person_url).get_data(as_text=True)
+    assert "钱*" in page and "代为申请认定" in page
+    console_post(client, f"{person_url}/apply", csrf, expect=422, categories="older")
+    applied = console_post(client, f"{person_url}/apply", csrf, categories="older",
+                           commitment_signed="1")
+    application_id = int(applied.headers["Location"].rsplit("/", 1)[1])
+    with fresh_app.app_context():
+        application = db.session.get(Application, application_id)
+        assert application.channel == "station" and application.commitment_channel == "paper"
+    assert "录入与审核分离" in client.get(applied.headers["Location"]).get_data(as_text=True)
