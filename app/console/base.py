@@ -37,11 +37,11 @@ def is_htmx():
     return request.headers.get("HX-Request") == "true"
 
 
-def page(template, fragment=None, status=200, **context):
+def page(template, fragment=None, *, code=200, **context):
     """The whole page, or only `fragment` (a template of the page's swappable part) when
     htmx asked for it."""
     name = fragment if fragment and is_htmx() else template
-    return render_template(f"console/{name}", **context), status
+    return render_template(f"console/{name}", **context), code
 
 
 @bp.app_context_processor
@@ -87,7 +87,7 @@ def _sign_in(exc):
 def _error(exc):
     from app.extensions import db
     db.session.rollback()
-    return page("error.html", "error_fragment.html", status=exc.status, error=exc)
+    return page("error.html", "error_fragment.html", code=exc.status, error=exc)
 
 
 @bp.errorhandler(HTTPException)

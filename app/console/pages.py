@@ -55,7 +55,7 @@ def login_submit():
                 form.get("totp_code", "").strip()[:12])
     except AppError as exc:
         db.session.rollback()
-        return page("login.html", status=exc.status, error=exc, next=form.get("next", ""),
+        return page("login.html", code=exc.status, error=exc, next=form.get("next", ""),
                     username=form.get("username", "")[:64])
     db.session.commit()
     return redirect(_safe_next(form.get("next")), 303)

@@ -50,8 +50,8 @@ def _body(form):
     return body
 
 
-def _form(status=200, **context):
-    return page("register.html", status=status, employment=EMPLOYMENT_LABELS,
+def _form(code=200, **context):
+    return page("register.html", code=code, employment=EMPLOYMENT_LABELS,
                 education=EDUCATION_LABELS, form=request.form, **context)
 
 

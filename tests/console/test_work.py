@@ -261,3 +261,11 @@ def test_register_at_the_station_with_consent_and_apply(client, fresh_app):
         application = db.session.get(Application, application_id)
         assert application.channel == "station" and application.commitment_channel == "paper"
     assert "录入与审核分离" in client.get(applied.headers["Location"]).get_data(as_text=True)
+
+
+def test_the_applications_list_filters_by_status_and_overdue(client, fresh_app):
+    console_login(client, "county_xc")
+    page = client.get("/console/applications?status=township_review")
+    assert page.status_code == 200 and "赵*" in page.get_data(as_text=True)
+    assert "王*" not in page.get_data(as_text=True)  # 王建国 waits at the county
+    assert client.get("/console/applications?status=nonsense&overdue=1&page=x").status_code == 200
