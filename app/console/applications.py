@@ -27,7 +27,9 @@ ACTION_LABELS = {
     Action.STATION_RETURN: _l("退回补充材料"), Action.TOWNSHIP_PASS: _l("审核通过，报旗县区"),
     Action.TOWNSHIP_RETURN: _l("退回补充材料"), Action.COUNTY_CERTIFY: _l("认定"),
     Action.COUNTY_REJECT: _l("不予认定"), Action.COUNTY_RETURN: _l("退回补充材料"),
-    Action.NOTICE_CLEAR: _l("公示期满，认定生效"),
+    Action.NOTICE_CLEAR: _l("公示期满，认定生效"), Action.NOTICE_UPHOLD: _l("异议成立"),
+    Action.RESUBMIT: _l("重新提交"), Action.WITHDRAW: _l("撤回"),
+    "submit": _l("提交申请"), "escalate": _l("超时上报上级"),
 }
 RETURNS = {Action.STATION_RETURN: "station", Action.TOWNSHIP_RETURN: "township",
            Action.COUNTY_RETURN: "county"}

@@ -58,7 +58,11 @@ def _beijing(moment):
     return as_utc(moment).astimezone(DISPLAY_TZ).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-FILTERS = {"mask_name": mask_name, "mask_id": mask_id_number, "mask_phone": mask_phone,
+EMPLOYMENT_LABELS = {"unemployed": _l("失业"), "employed": _l("就业"), "flexible": _l("灵活就业"),
+                     "self_employed": _l("自主创业"), "student": _l("在校学生"),
+                     "retired": _l("退休")}
+
+FILTERS = {"employment": lambda code: EMPLOYMENT_LABELS.get(code, code) if code else "—","mask_name": mask_name, "mask_id": mask_id_number, "mask_phone": mask_phone,
            "text": _render_text, "bj": _beijing,
            "reject_page": lambda args: {k: v for k, v in args.items() if k != "page"}}
 for _name, _filter in FILTERS.items():

@@ -13,12 +13,9 @@ from app.people.models import Channel, Person
 from app.people.schemas import StaffPersonCreateSchema
 from app.people.services import create_person
 
-from .base import bp, page
+from .base import EMPLOYMENT_LABELS, bp, page
 from .session import signed_in
 
-EMPLOYMENT_LABELS = {"unemployed": _l("失业"), "employed": _l("就业"), "flexible": _l("灵活就业"),
-                     "self_employed": _l("自主创业"), "student": _l("在校学生"),
-                     "retired": _l("退休")}
 EDUCATION_LABELS = {"none": _l("未上学"), "primary": _l("小学"), "junior": _l("初中"),
                     "senior": _l("高中"), "vocational": _l("中专/技校"), "college": _l("大专"),
                     "bachelor": _l("本科"), "master": _l("硕士"), "doctor": _l("博士")}
