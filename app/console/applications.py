@@ -2,7 +2,7 @@
 staff take their step through the review services the API calls."""
 from io import BytesIO
 
-from flask import g, redirect, request, send_file, url_for
+from flask import current_app, g, redirect, request, send_file, url_for
 from flask_babel import lazy_gettext as _l
 
 from app.accounts.roles import has_permission
@@ -17,6 +17,7 @@ from app.core.concurrency import retrying
 from app.core.errors import ValidationFailed
 from app.core.models import get_in_scope
 from app.extensions import db
+from app.people.services import who
 
 from .base import bp, page
 from .session import signed_in
@@ -91,6 +92,7 @@ def application(application_id):
                 actions=my_actions(g.staff, item), labels=ACTION_LABELS,
                 statuses=services.STATUS_LABELS, reject_reasons=rules.reject_reasons,
                 category_labels={c["code"]: c["label"] for c in rules.categories},
+                evidence_kinds=rules.evidence_kinds,
                 done=request.args.get("done"))
 
 
@@ -138,3 +140,18 @@ def evidence(evidence_id):
                          download_name=f"evidence-{item.id}.{item.content_type.rsplit('/')[-1]}")
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+@bp.route("/applications/<bigid:application_id>/evidence", methods=["POST"])
+@signed_in("application.enter", body_limit="EVIDENCE_MAX_BYTES")
+def evidence_upload(application_id):
+    """Upload a scan or photo of a paper (checked by magic bytes, re-encoded, encrypted)."""
+    item = get_in_scope(Application, g.staff, application_id)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ValidationFailed("console.file_required", _l("请选择要上传的文件"))
+    data = upload.read(current_app.config["EVIDENCE_MAX_BYTES"] + 1)
+    evidence_ops.add_evidence(who(g.staff), item, request.form.get("kind", "")[:32],
+                              upload.filename, data, upload.mimetype)
+    db.session.commit()
+    return redirect(url_for("console.application", application_id=item.id) + "#h-evidence", 303)

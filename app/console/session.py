@@ -128,13 +128,17 @@ def sign_out():
     session.clear()
 
 
-def signed_in(permission=None):
+def signed_in(permission=None, body_limit=None):
     """The console's access policy: a live console session, and `permission` when named.
-    Declared like the API's (`policy_of` finds it; every route must have one)."""
+    Declared like the API's (`policy_of` finds it; every route must have one).
+    `body_limit` names a config key when a form may exceed MAX_CONTENT_LENGTH (uploads); it
+    is set before the form is read."""
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
             staff = load_staff()
+            if body_limit:
+                request.max_content_length = current_app.config[body_limit] + 64 * 1024
             check_csrf()
             if permission and not has_permission(staff.role, permission):
                 raise Forbidden("auth.forbidden", _l("没有权限执行此操作"),

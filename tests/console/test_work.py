@@ -2,6 +2,7 @@
 the scan, the audited reveal, the statistics and the audit trail; scope and masking hold."""
 import csv
 import io
+import os
 import re
 
 import zxingcpp
@@ -269,3 +270,36 @@ def test_the_applications_list_filters_by_status_and_overdue(client, fresh_app):
     assert page.status_code == 200 and "赵*" in page.get_data(as_text=True)
     assert "王*" not in page.get_data(as_text=True)  # 王建国 waits at the county
     assert client.get("/console/applications?status=nonsense&overdue=1&page=x").status_code == 200
+
+
+def _jpeg(size=(640, 480)):
+    """A photo-like JPEG (noise compresses badly): well above the 64 KB form limit."""
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def test_station_uploads_evidence_and_reviewers_see_it_inline(client, fresh_app):
+    application_id = _self_application(client)
+    url = f"/console/applications/{application_id}"
+    csrf = console_login(client, "station_xc")
+    big = _jpeg((1200, 900))
+    assert 64 * 1024 < len(big) < fresh_app.config["EVIDENCE_MAX_BYTES"]
+    response = client.post(f"{url}/evidence", data={
+        "csrf_token": csrf, "kind": "id_card", "file": (io.BytesIO(big), "id.jpg", "image/jpeg")},
+        content_type="multipart/form-data")
+    assert response.status_code == 303, response.get_data(as_text=True)[:300]
+    polyglot = client.post(f"{url}/evidence", data={
+        "csrf_token": csrf, "kind": "id_card",
+        "file": (io.BytesIO(b"<?php echo 1; ?>"), "x.php.jpg", "image/jpeg")},
+        content_type="multipart/form-data")
+    assert polyglot.status_code in (415, 422)
+    page = client.get(url).get_data(as_text=True)
+    evidence_url = re.search(r'<img src="(/console/evidence/\d+)"', page).group(1)
+    csrf = console_login(client, "township_xc")
+    image = client.get(evidence_url)
+    assert image.status_code == 200 and image.mimetype == "image/jpeg"
+    assert "sandbox" in image.headers["Content-Security-Policy"]
+    assert _audited(fresh_app, "evidence.viewed")
+    console_login(client, "station_hlr")
+    assert client.get(evidence_url).status_code == 404
