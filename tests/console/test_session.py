@@ -126,3 +126,26 @@ def test_control_characters_in_a_form_are_refused_before_any_service(client):
     response = client.post("/console/scan", data={"csrf_token": csrf, "content": "P1.a\x00b",
                                                   "purpose": "follow_up"})
     assert response.status_code == 422 and "request.control_characters" in response.get_data(as_text=True)
+
+
+def test_an_account_with_a_second_factor_needs_its_code_in_the_console_too(client):
+    import pyotp
+    from tests.builders.http import auth, staff_token
+    token = staff_token(client, "station_xc")
+    secret = client.post("/api/v1/auth/staff/totp/setup", headers=auth(token)).get_json()["secret"]
+    totp = pyotp.TOTP(secret)
+    assert client.post("/api/v1/auth/staff/totp/enable", json={"code": totp.now()},
+                       headers=auth(token)).status_code == 204
+    csrf = csrf_of(client.get("/console/login"))
+    missing = client.post("/console/login", data={"csrf_token": csrf, "username": "station_xc",
+                                                  "password": "Demo@2025"})
+    assert missing.status_code == 401 and "请输入动态验证码" in missing.get_data(as_text=True)
+    wrong = client.post("/console/login", data={"csrf_token": csrf, "username": "station_xc",
+                                                "password": "Demo@2025", "totp_code": "000000"})
+    assert wrong.status_code == 401
+    step = totp.interval
+    import time
+    code = totp.at(int(time.time()) + step)  # the next step: the enabling code was used
+    ok = client.post("/console/login", data={"csrf_token": csrf, "username": "station_xc",
+                                             "password": "Demo@2025", "totp_code": code})
+    assert ok.status_code == 303
