@@ -6,6 +6,7 @@ from io import BytesIO, StringIO
 from flask import Response, g, redirect, request, send_file, url_for
 from flask_babel import gettext, lazy_gettext as _l
 
+from app.certification.settings import current_rules
 from app.core.clock import local_today
 from app.core.errors import ValidationFailed
 from app.extensions import db
@@ -31,6 +32,7 @@ DEFINITIONS = {
     "recommendations": _l("本年内向人员推荐岗位的次数。"),
     "hires": _l("本年内记录的推荐后录用。"),
 }
+CHARTED = ("helped", "certified")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\0")
 
 
@@ -64,8 +66,9 @@ def statistics():
     result = _figures()
     split = sum(line["targets"].get("helped", 0) for line in result["children"])
     return page("statistics.html", result=result, figures=FIGURES, labels=LABELS,
-                definitions=DEFINITIONS, chart=_chart(result), year=result["year"],
-                split=split)
+                definitions=DEFINITIONS, year=result["year"], split=split,
+                charts=[(figure, _chart(result, figure)) for figure in CHARTED],
+                category_labels={c["code"]: c["label"] for c in current_rules().categories})
 
 
 def _table(result):
