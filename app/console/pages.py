@@ -5,6 +5,7 @@ from flask import current_app, g, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from app.accounts.access import access, reveals_personal_data
+from app.certification.settings import current_rules
 from app.codes.services import PURPOSES, resolve
 from app.core.clock import local_today
 from app.core.errors import AppError, ValidationFailed
@@ -97,7 +98,8 @@ def scan_submit():
     result = resolve(g.staff, content, purpose)
     db.session.commit()
     return page("scan.html", "scan_result.html", purposes=PURPOSE_LABELS, purpose=purpose,
-                result=result, today=local_today())
+                result=result, today=local_today(),
+                category_labels={c["code"]: c["label"] for c in current_rules().categories})
 
 
 @bp.route("/people/<bigid:person_id>/reveal", methods=["POST"])

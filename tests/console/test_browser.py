@@ -153,6 +153,8 @@ def test_the_console_flow_in_chromium(client, fresh_app, browser_page):
         page.keyboard.press("Enter")
         page.locator("#h-profile").wait_for()
         assert "王*" in page.locator("#scan-result").inner_text()
+        assert page.locator("#content").input_value() == ""  # ready for the next scan
+        assert page.evaluate("document.activeElement.id") == "content"
         b.check("04-scan-profile")
         page.locator("#purpose-id_number").fill("核对身份")
         page.locator("#reveal-id_number button").click()
