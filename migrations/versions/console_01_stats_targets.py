@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = 'console_01'
-down_revision = '0014_privacy_limits'
+down_revision = 'partners_01'
 branch_labels = None
 depends_on = None
 
