@@ -44,7 +44,7 @@ test-postgres: $(STAMP)
 # the suite's time) run in `make test` only.
 CLOCK_SKIP := --ignore=tests/core/test_exactly_once.py --ignore=tests/core/test_ratelimit_shared.py \
   --ignore=tests/audit/test_concurrency.py --ignore=tests/accounts/test_rate_limit_redis.py \
-  --ignore=tests/test_fuzz_openapi.py
+  --ignore=tests/test_fuzz_openapi.py --ignore=tests/console/test_browser.py
 test-clock: $(STAMP)
 	@logs=$$(mktemp -d); \
 	$(MAKE) --no-print-directory test-at AT=23:30 REDIS_DB=13 >$$logs/a 2>&1 & a=$$!; \

@@ -44,6 +44,14 @@ class Config:
     MAX_CONTENT_LENGTH = int(_env("MAX_CONTENT_LENGTH", 64 * 1024))
 
 
+    # The console's session cookie (app.console.session): signed with SECRET_KEY, or a key
+    # derived from JWT_SECRET when unset; Secure in production (ProductionConfig).
+    SECRET_KEY = _env("SECRET_KEY", None)
+    SESSION_COOKIE_NAME = "imjy_console"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+
     # Tokens: algorithms are pinned here and never read from a token header.
     JWT_SECRET = _env("JWT_SECRET", DEMO_JWT_SECRET)
     JWT_ALGORITHMS = ["HS256"]
@@ -198,6 +206,7 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     ENV_NAME = "production"
     DEMO = False
+    SESSION_COOKIE_SECURE = True
 
     @classmethod
     def check(cls):

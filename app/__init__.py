@@ -152,6 +152,8 @@ def create_app(config=None, **overrides):
     from app.tracking import install as install_tracking
     install_tracking()  # subscribes to certification and jobs announcements (app.core.hooks)
     _register_blueprints(app)
+    from app.console.base import init_console
+    init_console(app)  # the staff web console under /console/ (issue 17)
     _declare_framework_routes(app)
     register_error_handlers(app)  # after api.init_app, so our JSON shape wins
     install_request_guards(app)

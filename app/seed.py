@@ -115,4 +115,7 @@ def seed_demo_command():
     if not current_app.config.get("DEMO"):
         raise SystemExit("refused: demo data is only for development and testing configurations")
     created = seed_demo()
+    from app.console.demo import seed_console_demo
+    if seed_console_demo():
+        db.session.commit()
     click.echo(f"demo data ready ({created} staff accounts created)")

@@ -14,7 +14,7 @@ APP = Path(__file__).resolve().parents[1] / "app"
 # app.health, app.logs) composes everything: the top.
 ORDER = ["core", "extensions", "rules", "audit", "accounts", "directory", "people", "wechat",
          "certification", "campaigns", "policies", "jobs", "tracking", "partners", "money",
-         "codes"]
+         "codes", "stats", "console"]
 ROOT = "(app)"
 RANK = {area: rank for rank, area in enumerate(ORDER)} | {ROOT: len(ORDER)}
 

@@ -121,6 +121,8 @@ PERMISSIONS = {
     "partners.verify_proof": {Role.TAX, Role.STATION_STAFF, Role.COUNTY_OFFICER, Role.AUDITOR},
     "partners.read_imports": {Role.CIVIL_AFFAIRS, Role.DISABLED_FEDERATION, Role.COUNTY_OFFICER,
                               Role.CITY_ADMIN, Role.REGION_ADMIN, Role.AUDITOR},
+    # Aggregate figures of the caller's subtree (issue 17): counts only, no person's data.
+    "stats.read": set(_CASEWORKERS),
 }
 
 

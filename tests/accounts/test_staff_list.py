@@ -13,7 +13,7 @@ def _staff(username):
 def test_a_county_caller_sees_its_subtree_by_id_in_pages(db_session):
     listed = list_staff(_staff("county_xc"))
     assert [s.username for s in listed] == ["station_xc", "township_xc", "county_xc",
-                                            "finance_xc", "finance_xc2"]
+                                            "finance_xc", "finance_xc2", "civil_xc", "cdpf_xc", "tax_xc"]
     assert [s.username for s in list_staff(_staff("county_xc"), page=2, per_page=2)] == [
         "county_xc", "finance_xc"]
 
