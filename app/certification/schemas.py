@@ -241,7 +241,7 @@ class AssessmentSchema(Schema):
     application_evidence = fields.List(fields.Dict(), metadata={
         "description": "documents the channel needs: proxy consent form, paper commitment"})
     confirmed_by_lists = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
-        "description": "evidence kinds a partner department's list confirms (免证), by list"})
+        "description": "evidence kinds a partner department's list confirms (no upload needed), by list"})
 
 
 class CertificationSchema(Schema):

@@ -4,6 +4,7 @@ import os
 import tempfile
 
 from flask import current_app, request
+from flask_babel import gettext
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
@@ -150,7 +151,7 @@ class DiscoveryArgs(PageArgs):
 
 class DiscoveryReasonSchema(Schema):
     code = fields.String()
-    text = fields.String()
+    text = fields.Function(lambda reason: gettext(reason["text"]))
     category = fields.String()
 
 

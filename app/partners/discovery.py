@@ -7,6 +7,7 @@ certification rules' common conditions (16 to under 60 for men, under 55 for wom
 """
 from datetime import date
 
+from app.core.i18n import N_
 from app.core.idnumber import age_on
 
 from .compare import Listed, listed_facts
@@ -14,10 +15,10 @@ from .compare import Listed, listed_facts
 LONG_TERM_MONTHS = 12
 
 REASONS = {
-    "dibao_no_contributions": "低保家庭成员，处于劳动年龄，无参保缴费记录",
-    "disabled_no_contributions": "持证残疾人，处于劳动年龄，无就业参保记录",
-    "long_registered_unemployed": "登记失业已满一年",
-    "land_lost_no_contributions": "被征地农民，处于劳动年龄，无参保缴费记录",
+    "dibao_no_contributions": N_("低保家庭成员，处于劳动年龄，无参保缴费记录"),
+    "disabled_no_contributions": N_("持证残疾人，处于劳动年龄，无就业参保记录"),
+    "long_registered_unemployed": N_("登记失业已满一年"),
+    "land_lost_no_contributions": N_("被征地农民，处于劳动年龄，无参保缴费记录"),
 }
 # The category each reason points to (codes of rules/nm-2019.1.json).
 CATEGORY_OF = {"dibao_no_contributions": "long_term_unemployed",

@@ -13,38 +13,45 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
+from app.core.i18n import N_
+
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 
-BASIS_TEXT = {"registered_unemployed": "在本机构登记失业满6个月（含）以上",
-              "certified": "经认定的就业困难人员，认定有效"}
+BASIS_TEXT = {"registered_unemployed": N_("在本机构登记失业满6个月（含）以上"),
+              "certified": N_("经认定的就业困难人员，认定有效")}
+TITLE = N_("吸纳重点群体就业税收优惠身份核验证明")
+# One line each, filled from the proof's facts; a line whose fact is empty is left out.
+LINES = [
+    ("serial", N_("证明编号：{serial}")),
+    ("employer_name", N_("用人单位：{employer_name}")),
+    ("employer_credit_code", N_("统一社会信用代码：{employer_credit_code}")),
+    ("person_name", N_("人员姓名：{person_name}")),
+    ("person_id_number", N_("公民身份号码：{person_id_number}")),
+    ("basis_text", N_("核验结论：{basis_text}")),
+    ("registered_on", N_("失业登记日期：{registered_on:%Y年%m月%d日}")),
+    ("certified_on", N_("认定日期：{certified_on:%Y年%m月%d日}")),
+    ("hired_on", N_("入职日期：{hired_on:%Y年%m月%d日}")),
+    ("issued_on", N_("出具日期：{issued_on:%Y年%m月%d日}")),
+    ("valid_until", N_("有效期至：{valid_until:%Y年%m月%d日}")),
+    (None, N_("本证明经本人同意出具，仅用于申报吸纳重点群体就业税收优惠。")),
+    (None, N_("扫描右下角二维码可核验本证明的真实性和有效性。")),
+]
 
 
-def render_proof(facts, verify_url):
+def render_proof(facts, verify_url, translate=lambda text: text):
+    """The PDF bytes; `translate` is the request's gettext (identity in tests of the pure
+    module)."""
+    values = {**facts, "basis_text": translate(BASIS_TEXT[facts["basis"]])}
     out = io.BytesIO()
     page = canvas.Canvas(out, pagesize=A4, invariant=1)
-    page.setTitle(f"吸纳重点群体就业税收优惠身份核验证明 {facts['serial']}")
+    page.setTitle(f"{translate(TITLE)} {facts['serial']}")
     width, height = A4
     page.setFont(FONT, 18)
-    page.drawCentredString(width / 2, height - 30 * mm, "吸纳重点群体就业税收优惠身份核验证明")
+    page.drawCentredString(width / 2, height - 30 * mm, translate(TITLE))
     page.setFont(FONT, 11)
-    lines = [
-        f"证明编号：{facts['serial']}",
-        f"用人单位：{facts['employer_name']}",
-        f"统一社会信用代码：{facts['employer_credit_code']}",
-        f"人员姓名：{facts['person_name']}",
-        f"公民身份号码：{facts['person_id_number']}",
-        f"核验结论：{BASIS_TEXT[facts['basis']]}",
-    ]
-    if facts["registered_on"]:
-        lines.append(f"失业登记日期：{facts['registered_on']:%Y年%m月%d日}")
-    if facts["certified_on"]:
-        lines.append(f"认定日期：{facts['certified_on']:%Y年%m月%d日}")
-    lines += [f"入职日期：{facts['hired_on']:%Y年%m月%d日}",
-              f"出具日期：{facts['issued_on']:%Y年%m月%d日}",
-              f"有效期至：{facts['valid_until']:%Y年%m月%d日}",
-              "本证明经本人同意出具，仅用于申报吸纳重点群体就业税收优惠。",
-              "扫描右下角二维码可核验本证明的真实性和有效性。"]
+    lines = [translate(template).format(**values) for key, template in LINES
+             if key is None or values.get(key)]
     y = height - 50 * mm
     for line in lines:
         page.drawString(25 * mm, y, line)

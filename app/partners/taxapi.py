@@ -2,6 +2,7 @@
 tax office verifies a serial, anyone with the printed QR code sees whether it is genuine."""
 from flask import Blueprint as FlaskBlueprint
 from flask import current_app, g, make_response, render_template, request, url_for
+from flask_babel import gettext
 from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -48,7 +49,7 @@ class ProofSchema(Schema):
     person_name = fields.String()
     person_id_number = fields.String()
     basis = fields.String()
-    basis_text = fields.Function(lambda facts: BASIS_TEXT[facts["basis"]])
+    basis_text = fields.Function(lambda facts: gettext(BASIS_TEXT[facts["basis"]]))
     registered_on = fields.Date(allow_none=True)
     certified_on = fields.Date(allow_none=True)
     hired_on = fields.Date()
@@ -107,7 +108,8 @@ def proof_pdf(serial):
     """下载证明（PDF）"""
     proof = taxproof.proof_by_serial(current_staff(), serial)
     db.session.commit()
-    response = make_response(render_proof(taxproof.proof_facts(proof), _verify_url(proof)))
+    response = make_response(render_proof(taxproof.proof_facts(proof), _verify_url(proof),
+                                          gettext))
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{proof.serial}.pdf"'
     response.headers["Cache-Control"] = "no-store"
