@@ -15,7 +15,7 @@ from app.people.services import own_person, who
 from . import approval, claims, evidence, payments, settings
 from .models import ClaimEvidence
 from .schemas import (ClaimEvidenceSchema, ClaimListArgs, ClaimNoteSchema, ClaimPageSchema,
-                      ClaimSchema, EvidenceFileSchema, EvidenceFormSchema, FiguresArgs,
+                      ClaimSchema, ClaimEvidenceFileSchema, ClaimEvidenceFormSchema, FiguresArgs,
                       FiguresSchema, MoneySettingsOutSchema, MoneySettingsSchema, MyClaimSchema,
                       MyMoneySchema, ReasonSchema, ResubmitSchema, StaffClaimSchema)
 
@@ -203,8 +203,8 @@ def _upload(caller, claim, form, files):
 @bp.route("/my/claims/<bigid:claim_id>/evidence", methods=["POST"])
 @access.person
 @evidence_body
-@bp.arguments(EvidenceFormSchema, location="form")
-@bp.arguments(EvidenceFileSchema, location="files")
+@bp.arguments(ClaimEvidenceFormSchema, location="form")
+@bp.arguments(ClaimEvidenceFileSchema, location="files")
 @bp.response(201, ClaimEvidenceSchema)
 def upload_mine(form, files, claim_id):
     """上传补贴申请材料（JPEG、PNG 或 PDF）"""
@@ -215,8 +215,8 @@ def upload_mine(form, files, claim_id):
 @bp.route("/claims/<bigid:claim_id>/evidence", methods=["POST"])
 @access.staff("claim.enter")
 @evidence_body
-@bp.arguments(EvidenceFormSchema, location="form")
-@bp.arguments(EvidenceFileSchema, location="files")
+@bp.arguments(ClaimEvidenceFormSchema, location="form")
+@bp.arguments(ClaimEvidenceFileSchema, location="files")
 @bp.response(201, ClaimEvidenceSchema)
 def upload_at_station(form, files, claim_id):
     """服务站上传补贴申请材料（扫描件或照片）"""

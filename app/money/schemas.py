@@ -97,11 +97,11 @@ class ClaimEvidenceSchema(Schema):
     uploaded_at = fields.DateTime()
 
 
-class EvidenceFormSchema(StrictSchema):
+class ClaimEvidenceFormSchema(StrictSchema):
     kind = fields.String(required=True, validate=validate.Length(1, 32))
 
 
-class EvidenceFileSchema(StrictSchema):
+class ClaimEvidenceFileSchema(StrictSchema):
     file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
 
 

@@ -44,7 +44,7 @@ def test_near_retirement_the_subsidy_runs_past_the_pool_to_retirement(client, fr
 
 def test_months_from_retirement_on_are_refused_at_approval(client, fresh_app):
     born = date(local_today().year - 59, 6, 1)
-    token, person_id = flexible_seeker(client, number=id_number("150102", born, "032"))
+    token, person_id = flexible_seeker(client, number=id_number("150102", born, "033"))
     claim = claim_myself(client, token, months=3)
     act(client, "station_xc", claim["id"], "check")
     # The birth date is corrected after the claim: the person retired in the middle of the

@@ -88,7 +88,7 @@ def test_bad_materials_are_refused_and_nothing_is_kept(client, fresh_app):
     with fresh_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(ClaimEvidence)) == 0
     assert stored(fresh_app) == before
-    closed = act(client, "county_xc", claim["id"], "refuse", {"note": "不符合条件"})
+    closed = act(client, "station_xc", claim["id"], "refuse", {"note": "不符合条件"})
     assert closed["status"] == "refused"
     late = upload_material(client, claim["id"], "contribution_receipt", token=token, expect=409)
     assert late["error"]["code"] == "money.claim_closed"
