@@ -36,8 +36,8 @@ balance() {
 VENV_PY="$HERE/../.venv/bin/python"
 JPEG=$(mktemp --suffix=.jpg)
 "$VENV_PY" -c "from PIL import Image; Image.new('RGB', (60, 40), (200, 200, 200)).save('$JPEG', 'JPEG')"
-material() {  # material CLAIM_ID TOKEN: the contribution receipt, uploaded
-  curl -s -X POST "$BASE/api/v1/money/claims/$1/evidence" -H "$(H $2)" \
+material() {  # material PATH TOKEN: the contribution receipt, uploaded (PATH: my/claims/ID or claims/ID)
+  curl -s -X POST "$BASE/api/v1/money/$1/evidence" -H "$(H $2)" \
        -F kind=contribution_receipt -F "file=@$JPEG;type=image/jpeg" | py '"   material:", d["kind"], d["content_type"], d["size"], "bytes (encrypted at rest)"'
 }
 notices() {  # the person's notices of a claim, from the push outbox
@@ -99,7 +99,7 @@ balance 0
 
 echo "== 2. station_xc checks (not before the material is there); county_xc approves: one payable line per month"
 curl -s -X POST "$BASE/api/v1/money/claims/$CID/check" -H "$(H $S)" -H "$J" -d '{}' | py '"   without the receipt:", d["error"]["code"], d["error"]["message"], d["error"]["details"]["labels"]'
-material "$CID" "$TOKEN"
+material "my/claims/$CID" "$TOKEN"
 curl -s -X POST "$BASE/api/v1/money/claims/$CID/check" -H "$(H $S)" -H "$J" -d '{"note":"缴费凭证齐全"}' | py 'd["status"], d["current_step"], "due", d["step_due_on"], d["materials"]'
 curl -s -X POST "$BASE/api/v1/money/claims/$CID/approve" -H "$(H $C)" -H "$J" -d '{}' | py 'd["status"], [(l["period"], l["amount"], l["status"]) for l in d["lines"]]'
 notices "$CID"
@@ -109,7 +109,7 @@ echo "== 3. county_xc enters a claim for the second person (signed consent) and 
 C2=$(curl -s -X POST "$BASE/api/v1/money/claims" -H "$(H $C)" -H "$J" -d "{\"person_id\":$P2,
   \"policy\":\"social_insurance_subsidy_flexible\",\"month_from\":\"$TO\",\"month_to\":\"$TO\",
   \"account_number\":\"6217000010007777888\",\"account_bank\":\"农业银行新城支行\",\"consent_channel\":\"station_paper\"}" | py 'd["id"]')
-material "$C2" "$S"
+material "claims/$C2" "$S"
 curl -s -X POST "$BASE/api/v1/money/claims/$C2/check" -H "$(H $S)" -H "$J" -d '{}' | py 'd["status"]'
 curl -s -X POST "$BASE/api/v1/money/claims/$C2/approve" -H "$(H $C)" -H "$J" -d '{}' | py 'd["error"]["code"], d["error"]["message"]'
 balance 0
