@@ -39,6 +39,10 @@ def test_twenty_parallel_approvals_of_one_claim_have_one_effect(fresh_app, clien
     assert_one_effect(answers, 200, {"money.claim_state", "money.period_paid"})
     assert count(fresh_app, ClaimLine, ClaimLine.claim_id == claim["id"]) == 3
     assert count(fresh_app, AuditEntry, AuditEntry.action == "money.claim_approved") == 1
+    # One notice per step: submitted, checked, approved — never a second approval notice.
+    from app.wechat.models import PushMessage
+    assert count(fresh_app, PushMessage,
+                 PushMessage.dedupe_key.like(f"money:claim:{claim['id']}:event:%")) == 3
 
 
 def test_twenty_parallel_batch_builds_of_one_region_make_one_batch(fresh_app, client):
