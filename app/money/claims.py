@@ -130,7 +130,9 @@ def _amounts(catalog, rule, policy, region_code, periods, loan):
         return [fen], lpr, lpr.region
     if loan is not None:
         raise RuleError("money.loan_not_allowed", N_("这项补贴不填写贷款信息"), field="loan")
-    amount = amounts[rule.amount_key]
+    amount = amounts.get(rule.amount_key)
+    if amount is None:  # a catalog version without this amount (2025.1 had none)
+        raise RuleError("money.amount_unset", N_("当地尚未确定该项补贴标准，暂不能申请"))
     return line_amounts(rule, amount.value, periods), amount, amount.region
 
 

@@ -80,7 +80,9 @@ def approve_post(staff, post_id):
     catalog = catalog_in_force(local_today())
     amounts = catalog.amounts_for(POLICY, post.region_code)
     monthly = sum(yuan_to_fen(amounts[key].value) or 0
-                  for key in ("post_subsidy", "social_insurance_monthly"))
+                  for key in ("post_subsidy", "social_insurance_monthly") if key in amounts)
+    if monthly <= 0:
+        raise Conflict("money.amount_unset", _l("当地尚未确定公益性岗位补贴标准，暂不能批准"))
     if not guarded_update(post, {"status": "requested"},
                           {"status": "approved", "approved_by_staff_id": staff.id,
                            "monthly_fen": monthly, "catalog_version": catalog.version}):

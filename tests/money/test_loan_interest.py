@@ -86,3 +86,22 @@ def test_a_loan_is_only_for_the_loan_interest_subsidy(client):
         "account_bank": "中国银行新城支行",
         "loan": {"principal": "1000", "annual_rate": "3.45", "interest_paid": "1"}})
     assert response.status_code == 422 and error_code(response) == "money.loan_not_allowed"
+
+
+def test_a_catalog_without_the_amounts_refuses_rather_than_guessing(db_session):
+    """Catalog 2025.1 (still in force for dates before 2026-12-01) sets none of these
+    amounts: a claim priced by it is refused with a stable code, never a 500."""
+    import pytest
+
+    from app.money.claims import _amounts
+    from app.money.payrules import PAY_RULES, RuleError
+    from app.policies.catalog import shipped_catalog
+    old = shipped_catalog("2025.1")
+    period = [last_quarter()]
+    loan = {"principal": "1000", "annual_rate": "3.45", "interest_paid": "1"}
+    for policy, given in (("startup_guaranteed_loan", loan),
+                          ("social_insurance_subsidy_flexible", None),
+                          ("one_time_startup_subsidy", None)):
+        with pytest.raises(RuleError) as refused:
+            _amounts(old, PAY_RULES[policy], policy, "150102001001", period, given)
+        assert refused.value.code == "money.amount_unset", policy
