@@ -5,15 +5,12 @@ MONEY_FINANCE_CONFIRM_REGIONS. Deadlines count working days on the service calen
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import select
 
 from app.audit.services import record
 from app.core.calendar import current_calendar
-from app.core.clock import local_today, utcnow
-from app.core.concurrency import get_or_insert
-from app.core.models import RegionClosure
+from app.core.clock import local_today
 from app.core.regions import region_in_scope
-from app.extensions import db
+from app.core.regionsettings import nearest_settings_row, store_settings_row
 
 from .permissions import require
 from .models import MoneySettings
@@ -44,11 +41,7 @@ def default_settings(region_code):
 
 
 def settings_for(region_code):
-    row = db.session.scalars(
-        select(MoneySettings)
-        .join(RegionClosure, RegionClosure.ancestor_code == MoneySettings.region_code)
-        .where(RegionClosure.descendant_code == region_code)
-        .order_by(RegionClosure.depth).limit(1)).first()
+    row = nearest_settings_row(MoneySettings, region_code)
     if row is None:
         return default_settings(region_code)
     return Settings(*(getattr(row, name) for name in FIELDS), row.region_code)
@@ -73,15 +66,8 @@ def update_settings(staff, region_code, values):
     review keep their steps and deadlines; new claims and steps follow the new numbers."""
     require(staff, "money.configure")
     region_in_scope(staff, region_code)
-    current = settings_for(region_code)
-    row = get_or_insert(MoneySettings, {
-        "region_code": region_code, "updated_by": f"staff:{staff.id}", "updated_at": utcnow(),
-        **{name: getattr(current, name) for name in FIELDS}})
-    for name in FIELDS:
-        if name in values:
-            setattr(row, name, values[name])
-    row.updated_by, row.updated_at = f"staff:{staff.id}", utcnow()
-    db.session.flush()
+    store_settings_row(MoneySettings, region_code, FIELDS, settings_for(region_code), values,
+                       f"staff:{staff.id}")
     record("money.settings_updated", "region", region_code,
            details={name: values[name] for name in FIELDS if name in values})
     return settings_for(region_code)
