@@ -2,9 +2,10 @@
 
 It opens the follow-ups that fell due, the expiry assessments of benefits ending soon,
 escalates help requests whose response deadline passed, lists zero-employment households
-not yet listed, opens cases missed by the hooks, moves cases whose person moved, queues the
-persons' reminders and writes one digest per staff member. Every step is keyed in the
-database (task source keys, follow-up status, digest per staff and day, push dedupe keys),
+not yet listed, opens cases missed by the hooks, moves cases whose person moved (the
+residence hook moves them at once; this is the safety net), queues the persons' reminders
+and writes one digest per staff member, queued to their linked WeChat (app.tracking.digests).
+Every step is keyed in the database (task source keys, follow-up status, digest per staff and day, push dedupe keys),
 so running it twice on one day opens nothing twice.
 """
 import logging
@@ -32,7 +33,8 @@ from app.policies.models import Benefit
 from app.policies.services import catalog_in_force
 from app.wechat.services import enqueue_message
 
-from .cases import OPEN, least_loaded, move_case, open_case, open_case_of
+from .cases import OPEN, hand_over, least_loaded, move_case, open_case, open_case_of
+from .digests import push_digests
 from .hires import identify_household
 from .models import Case, FollowUp, StaffDigest, Task, TrackingSettings, ZeroHousehold
 from .settings import default_settings, settings_for, workday_deadline
@@ -80,9 +82,8 @@ def reassign_departed(limit=BATCH):
         target = least_loaded(case.station_id)
         if target is None or target == case.staff_id:
             continue
-        previous, case.staff_id = case.staff_id, target
-        db.session.execute(update(Task).where(Task.case_id == case.id, Task.status == "open")
-                           .values(staff_id=target).execution_options(synchronize_session=False))
+        previous = case.staff_id
+        hand_over(case, "worker_left", staff_id=target)
         record("tracking.case_assigned", "case", case.id,
                details={"from": previous, "to": target, "why": "worker_left"})
         moved += 1
@@ -194,7 +195,7 @@ def open_expiry_assessments(today):
             .where(Benefit.id.in_([ref for _, ref in opened]),
                    Person.person_account_id.is_not(None))).all()
         for benefit, account_id in rows:
-            enqueue_message("benefit_expiring", account_id,
+            enqueue_message("policy_expiring", account_id,
                             {"policy": _name(catalog, benefit.policy),
                              "expires_on": benefit.due_on},
                             f"track:exp:{benefit.id}:{benefit.due_on.isoformat()}")
@@ -284,12 +285,7 @@ def run_daily(today=None):
     counts["requests_escalated"] = _timed("escalations", lambda: escalate_missed_requests(today))
     counts["households_listed"] = _timed("households", list_new_households)
     counts["digests_written"] = _timed("digests", lambda: write_digests(today))
+    counts["digests_pushed"] = _timed("digest pushes", lambda: push_digests(today))
     db.session.flush()
     record("tracking.daily_run", "day", today.isoformat(), details=counts)
     return counts
-
-
-def digest_for(staff, day=None):
-    day = day or local_today()
-    return db.session.scalar(select(StaffDigest).where(StaffDigest.staff_id == staff.id,
-                                                       StaffDigest.day == day))

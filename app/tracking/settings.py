@@ -13,7 +13,7 @@ from app.core.calendar import current_calendar
 from app.core.clock import utcnow
 from app.core.concurrency import get_or_insert
 from app.core.models import RegionClosure
-from app.core.regions import region_in_scope
+from app.core.regions import requested_region
 from app.extensions import db
 
 from .models import TrackingSettings
@@ -54,14 +54,13 @@ def settings_for(region_code):
 
 
 def settings_in_scope(staff, region_code):
-    """The settings that apply to a region of the caller's subtree."""
-    region_in_scope(staff, region_code)
-    return settings_for(region_code)
+    """The settings that apply to a region of the caller's subtree (their own by default)."""
+    return settings_for(requested_region(staff, region_code))
 
 
 def update_settings(staff, region_code, values):
     """Set the help loop's numbers for a region of the caller's subtree (audited)."""
-    region_in_scope(staff, region_code)
+    region_code = requested_region(staff, region_code)
     current = settings_for(region_code)
     row = get_or_insert(TrackingSettings, {
         "region_code": region_code, "updated_by": f"staff:{staff.id}", "updated_at": utcnow(),
