@@ -215,7 +215,7 @@ def update_person(body, person_id):
 
 
 @bp.route("/<bigid:person_id>/residence", methods=["POST"])
-@access.staff("application.enter")
+@access.staff("person.move")
 @retrying
 @bp.arguments(ResidenceSchema)
 @bp.response(200, PersonSchema)

@@ -32,6 +32,13 @@ def on_residence_changed(person, previous, **_):
         move_case(case, person, why="residence_changed")
 
 
+def on_staff_changed(staff, **_):
+    """A worker left their station (deactivated, moved, another role): their open cases go
+    to the least-loaded worker still there, now rather than at the next daily run."""
+    from .cases import release_cases_of
+    release_cases_of(staff)
+
+
 def install():
     """Subscribe to what the lower areas announce (app.core.hooks); called by create_app."""
     from app.core.hooks import subscribe
@@ -39,3 +46,4 @@ def install():
     subscribe("certification.exited", on_certification_exited)
     subscribe("jobs.hired", on_hired)
     subscribe("people.residence_changed", on_residence_changed)
+    subscribe("accounts.staff_changed", on_staff_changed)

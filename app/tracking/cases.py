@@ -166,6 +166,32 @@ def move_case(case, person, why="residence_changed"):
     return True
 
 
+def still_serves(staff, station_id):
+    return (staff is not None and staff.active and staff.role == Role.STATION_STAFF
+            and staff.station_id == station_id)
+
+
+def release_cases_of(staff, why="worker_left"):
+    """Hand the open cases of a worker who no longer serves their station to the
+    least-loaded worker who does (a station without one keeps them until it has one: the
+    daily job hands them over then). Returns how many changed hands."""
+    cases = db.session.scalars(select(Case).where(Case.staff_id == staff.id,
+                                                  Case.status == OPEN)
+                               .order_by(Case.id).with_for_update()).all()
+    moved = 0
+    for case in cases:
+        if still_serves(staff, case.station_id):
+            continue
+        target = least_loaded(case.station_id)
+        if target is None:
+            continue
+        hand_over(case, why, staff_id=target)
+        record("tracking.case_assigned", "case", case.id,
+               details={"from": staff.id, "to": target, "why": why})
+        moved += 1
+    return moved
+
+
 def history_of(case):
     return db.session.scalars(select(CaseHandOver).where(CaseHandOver.case_id == case.id)
                               .order_by(CaseHandOver.id)).all()

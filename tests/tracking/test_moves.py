@@ -159,3 +159,31 @@ def test_bad_moves_get_their_codes(client, fresh_app):
     with fresh_app.app_context():
         assert db.session.scalars(select(CaseHandOver)).all() == []
         assert db.session.scalar(select(Task.region_code).limit(1)) in (None, "150102001001")
+
+
+def test_a_worker_deactivated_hands_their_cases_over_at_once(client, fresh_app):
+    token, person_id = certified_seeker(client)
+    client.post(f"{BASE}/my/help-requests", json={"topic": "想找工作"}, headers=auth(token))
+    case = _case(fresh_app, person_id)
+    with fresh_app.app_context():
+        first = db.session.scalar(select(StaffAccount).where(StaffAccount.username == "station_xc"))
+        second = StaffAccount(username="station_xc2", display_name="新站员", role="station_staff",
+                              region_code=first.region_code, station_id=first.station_id,
+                              password_hash=first.password_hash, active=True, token_version=1,
+                              failed_logins=0)
+        db.session.add(second)
+        db.session.commit()
+        first_id, second_id = first.id, second.id
+    deactivated = client.patch(f"/api/v1/staff/{first_id}", json={"active": False},
+                               headers=auth(staff_token(client, "security_admin")))
+    assert deactivated.status_code == 200, deactivated.get_json()
+    # No daily run: the worker still there has the case and its open request.
+    after = _case(fresh_app, person_id)
+    assert after.staff_id == second_id
+    with fresh_app.app_context():
+        assert set(db.session.scalars(select(Task.staff_id).where(
+            Task.case_id == case.id, Task.status == "open"))) == {second_id}
+    history = get(client, "township_xc", f"/cases/{case.id}")["history"]
+    assert [(h["why"], h["from_staff_id"], h["to_staff_id"]) for h in history] == [
+        ("worker_left", first_id, second_id)]
+    assert run_daily(fresh_app)["cases_reassigned"] == 0
