@@ -24,7 +24,7 @@ from app.certification.workflow import CertificationStatus
 from app.core.clock import local_today, utcnow
 from app.core.concurrency import dialect_insert
 from app.core.models import RegionClosure
-from app.core.i18n import N_
+from app.core.i18n import N_, render_value
 from app.core.stations import Station
 from app.extensions import db
 from app.people.models import Person
@@ -204,8 +204,9 @@ def open_expiry_assessments(today):
 
 
 def _name(catalog, code):
+    """The policy's name as the person reads it (the catalog keeps it as a Text to render)."""
     policy = catalog.by_code.get(code) if catalog is not None else None
-    return policy_name(catalog, policy) if policy is not None else code
+    return render_value(policy_name(catalog, policy), gettext) if policy is not None else code
 
 
 def escalate_missed_requests(today):
