@@ -229,24 +229,43 @@ def list_new_households(limit=BATCH):
     return sum(1 for person in persons if identify_household(person) is not None)
 
 
+def _counts(today):
+    """The columns of a digest over open tasks, in digest order."""
+    return (func.count(), func.count().filter(Task.due_on < today),
+            func.count().filter(Task.due_on == today),
+            func.count().filter(Task.kind == "help_request"),
+            func.count().filter(Task.kind == "follow_up"),
+            func.count().filter(Task.escalated_to.is_not(None)))
+
+
+def _escalation_rows(today):
+    """The township's share: every township reviewer counts the requests escalated to the
+    township in their subtree (their worker missed the deadline), so the one who must act
+    on them is told too."""
+    return db.session.execute(
+        select(StaffAccount.id, *_counts(today))
+        .join(RegionClosure, RegionClosure.ancestor_code == StaffAccount.region_code)
+        .join(Task, Task.region_code == RegionClosure.descendant_code)
+        .where(StaffAccount.active.is_(True), StaffAccount.role == Role.TOWNSHIP_REVIEWER,
+               Task.status == "open", Task.escalated_to == "township")
+        .group_by(StaffAccount.id)).all()
+
+
 def write_digests(today):
-    """One digest per staff member with open tasks: counts only (the list is in the app)."""
-    rows = db.session.execute(select(
-        Task.staff_id, func.count(),
-        func.count().filter(Task.due_on < today),
-        func.count().filter(Task.due_on == today),
-        func.count().filter(Task.kind == "help_request"),
-        func.count().filter(Task.kind == "follow_up"),
-        func.count().filter(Task.escalated_to.is_not(None)))
-        .where(Task.status == "open", Task.staff_id.is_not(None))
-        .group_by(Task.staff_id)).all()
+    """One digest per staff member with open tasks (or, for a township reviewer, requests
+    escalated in their subtree): counts only (the list is in the app)."""
+    rows = db.session.execute(select(Task.staff_id, *_counts(today))
+                              .where(Task.status == "open", Task.staff_id.is_not(None))
+                              .group_by(Task.staff_id)).all()
+    rows = {row[0]: row for row in rows} | {row[0]: row for row in _escalation_rows(today)}
     if not rows:
         return 0
     values = [{"staff_id": staff_id, "day": today, "created_at": utcnow(),
                "counts": {"open": total, "overdue": overdue, "due_today": due_today,
                           "help_requests": requests, "follow_ups": follow_ups,
                           "escalated": escalated}}
-              for staff_id, total, overdue, due_today, requests, follow_ups, escalated in rows]
+              for staff_id, total, overdue, due_today, requests, follow_ups, escalated
+              in sorted(rows.values())]
     written = 0
     for chunk in range(0, len(values), 500):
         stmt = dialect_insert(db.session.get_bind(), StaffDigest.__table__).values(

@@ -146,3 +146,26 @@ def test_codes_are_only_for_their_two_sides_and_bad_codes_are_refused(client, fr
     wrong = client.post(f"{BASE}/my/staff-link", json={"code": "ABCDEFGHJK"}, headers=person)
     assert wrong.status_code == 404 and error_code(wrong) == "tracking.link_code_invalid"
     assert redeem(client, code, "someone").status_code == 200
+
+
+def test_the_township_is_told_of_the_requests_escalated_in_its_subtree(client, fresh_app):
+    token, _ = certified_seeker(client)
+    client.post(f"{BASE}/my/help-requests", json={"topic": "想找工作"}, headers=auth(token))
+    assert redeem(client, link_code(client, "township_xc"), "li_township").status_code == 200
+    assert run_daily(fresh_app)["digests_pushed"] == 0  # nothing escalated yet
+    later = local_today() + timedelta(days=10)  # the response deadline passed
+    counts = run_daily(fresh_app, later)
+    assert counts["requests_escalated"] == 1 and counts["digests_pushed"] == 1
+    [message] = messages(fresh_app)
+    with fresh_app.app_context():
+        township = db.session.scalar(select(StaffAccount).where(
+            StaffAccount.username == "township_xc"))
+        digest = db.session.scalar(select(StaffDigest).where(
+            StaffDigest.staff_id == township.id, StaffDigest.day == later))
+    assert message.dedupe_key == f"track:digest:{township.id}:{later.isoformat()}"
+    assert digest.counts == {"open": 1, "overdue": 1, "due_today": 0, "help_requests": 1,
+                             "follow_ups": 0, "escalated": 1}
+    # Only the worker and their township: nobody above, nobody elsewhere.
+    with fresh_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(StaffDigest).where(
+            StaffDigest.day == later)) == 2  # station_xc's own and township_xc's
