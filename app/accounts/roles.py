@@ -109,6 +109,8 @@ PERMISSIONS = {
     "fund.allocate": {Role.FINANCE},
     "batch.read": {Role.COUNTY_OFFICER, Role.FINANCE, Role.AUDITOR},
     "batch.manage": {Role.FINANCE},
+    # A region's claim-step deadlines and whether finance confirms its claims.
+    "money.configure": set(_ADMINS),
     # Public-welfare posts: developed and filled by stations and the county, approved by
     # the county (never the requester), advanced and settled by finance (batch.manage).
     "post.manage": {Role.STATION_STAFF, Role.TOWNSHIP_REVIEWER, Role.COUNTY_OFFICER},

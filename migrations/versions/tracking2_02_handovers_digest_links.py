@@ -2,7 +2,7 @@
 digest on, and the expiry notice under its issue name `policy_expiring` (issue 14)
 
 Revision ID: tracking2_02
-Revises: console_01
+Revises: money2_02
 Create Date: 2026-12-03 14:05:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'tracking2_02'
-down_revision = 'console_01'
+down_revision = 'money2_02'
 branch_labels = None
 depends_on = None
 
