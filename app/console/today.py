@@ -26,6 +26,7 @@ from app.core.models import subtree_codes
 from app.extensions import db
 from app.jobs.recommendations import flagged_people
 from app.policies.benefits import benefits_ending
+from app.tracking.work import list_tasks
 
 LIMIT = 200  # one screen of a worklist; the full lists have their own pages
 
@@ -160,3 +161,31 @@ def _flagged_items(staff, today):
                     detail=gettext("拒绝合适岗位 %(n)s 次", n=row["declines"]),
                     url=f"/console/people/{row['person_id']}")
             for row in flagged_people(staff)[:LIMIT]]
+
+
+# ------------------------------------------------------------------ help loop (tracking)
+
+TASK_KIND_LABELS = {"next_step": _l("联系后续事项"), "help_request": _l("求助待答复"),
+                    "follow_up": _l("就业回访"), "expiry_assessment": _l("政策到期前评估"),
+                    "job_help": _l("就业帮扶")}
+
+
+@due_provider("tracking", _l("我的帮扶待办（求助、回访、评估）"), permission="tracking.work",
+              order=15)
+def _tracking_items(staff, today):
+    """The caller's open help-loop tasks, and for a township or above the help requests
+    escalated in their subtree because their worker missed the deadline."""
+    mine, _ = list_tasks(staff, today=today, per_page=LIMIT)
+    escalated, _ = list_tasks(staff, mine=False, escalated=True, today=today, per_page=LIMIT) \
+        if has_permission(staff.role, "tracking.assign") else ([], 0)
+    seen, items = set(), []
+    for task in [*mine, *escalated]:
+        if task.id in seen:
+            continue
+        seen.add(task.id)
+        items.append(DueItem(
+            title=f"{task.title} · #{task.person_id}", detail=str(TASK_KIND_LABELS[task.kind]),
+            url=f"/console/people/{task.person_id}", deadline=task.due_on,
+            overdue=task.due_on < today,
+            note=str(_l("已提级督办")) if task.escalated_to else None))
+    return _sort(items)

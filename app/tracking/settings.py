@@ -9,7 +9,7 @@ from flask import current_app
 
 from app.audit.services import record
 from app.core.calendar import current_calendar
-from app.core.regions import region_in_scope
+from app.core.regions import requested_region
 from app.core.regionsettings import nearest_settings_row, store_settings_row
 
 from .models import TrackingSettings
@@ -46,14 +46,13 @@ def settings_for(region_code):
 
 
 def settings_in_scope(staff, region_code):
-    """The settings that apply to a region of the caller's subtree."""
-    region_in_scope(staff, region_code)
-    return settings_for(region_code)
+    """The settings that apply to a region of the caller's subtree (their own by default)."""
+    return settings_for(requested_region(staff, region_code))
 
 
 def update_settings(staff, region_code, values):
     """Set the help loop's numbers for a region of the caller's subtree (audited)."""
-    region_in_scope(staff, region_code)
+    region_code = requested_region(staff, region_code)
     store_settings_row(TrackingSettings, region_code, FIELDS, settings_for(region_code), values,
                        f"staff:{staff.id}")
     record("tracking.settings_updated", "region", region_code,

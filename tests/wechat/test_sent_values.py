@@ -17,6 +17,7 @@ from app.core.i18n import render_value
 from app.jobs.recommendations import _salary_text
 from app.jobs.schemas import VACANCY_FIELD_SPECS
 from app.tracking.daily import STAGE_TITLES
+from app.tracking.digests import DIGEST_ITEM, KIND as DIGEST_KIND
 from app.wechat.fields import PHRASE_MAX, FieldValueError, render
 from app.wechat.templates import load_catalog
 from fakes.sms import PARAM_MAX as SMS_PARAM_MAX
@@ -25,7 +26,7 @@ from fakes.wechat import FIELD_RULES
 APP_DIR = Path(__file__).resolve().parents[2] / "app"
 # Modules that queue messages; each one's fixed values are listed in shipped_values().
 SENDERS = {"certification/notify.py", "jobs/recommendations.py", "wechat/cli.py",
-           "tracking/daily.py", "money/notify.py"}
+           "tracking/daily.py", "tracking/digests.py", "money/notify.py"}
 LONG_OFFICE = "呼和浩特市新城区海拉尔东路街道家门口就业服务站"
 
 
@@ -52,7 +53,8 @@ def _job_values():
 
 
 def _tracking_values():
-    return [("follow_up_reminder", "item", title) for title in STAGE_TITLES.values()]
+    return [("follow_up_reminder", "item", title) for title in STAGE_TITLES.values()] + [
+        (DIGEST_KIND, "item", DIGEST_ITEM)]
 
 
 def _money_values():
