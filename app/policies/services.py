@@ -47,23 +47,37 @@ def clear_cache():
         _cache.clear()
 
 
+def _in_force(on):
+    return (select(PolicyVersion.id, PolicyVersion.checksum, PolicyVersion.effective_to)
+            .where(PolicyVersion.effective_from <= on)
+            .order_by(PolicyVersion.effective_from.desc()).limit(1))
+
+
+def compiled_catalog(row, on):
+    """The compiled catalog of a row (id, checksum, effective_to) of the version in force on
+    `on`, read by catalog_in_force or within a caller's own query (catalog_in_force_columns);
+    404 policies.no_catalog when there is none."""
+    if row is None or row[0] is None or (row[2] is not None and row[2] < on):
+        raise NotFound("policies.no_catalog", _l("该日期没有生效的政策目录"), {"on": on.isoformat()})
+    return _compiled(row[0], row[1])
+
+
 def catalog_in_force(on=None):
     """The compiled catalog in force on `on` (default: today in Beijing time)."""
     on = on or local_today()
-    row = db.session.execute(
-        select(PolicyVersion.id, PolicyVersion.checksum, PolicyVersion.effective_to)
-        .where(PolicyVersion.effective_from <= on)
-        .order_by(PolicyVersion.effective_from.desc()).limit(1)).first()
-    if row is None or (row.effective_to is not None and row.effective_to < on):
-        raise NotFound("policies.no_catalog", _l("该日期没有生效的政策目录"), {"on": on.isoformat()})
-    return _compiled(row.id, row.checksum)
+    return compiled_catalog(db.session.execute(_in_force(on)).first(), on)
 
 
-def catalog_in_force_id(on):
-    """A scalar subquery: the id of the catalog version in force on `on` (a cache key part;
-    published versions never change)."""
-    return (select(PolicyVersion.id).where(PolicyVersion.effective_from <= on)
-            .order_by(PolicyVersion.effective_from.desc()).limit(1).scalar_subquery())
+def catalog_in_force_columns(on):
+    """(id, checksum, effective_to) of the version in force on `on` as three labelled scalar
+    subqueries, for a caller's own query: with compiled_catalog, no statement of its own.
+    The id is a cache key part (published versions never change)."""
+    query = _in_force(on)
+    return (query.with_only_columns(PolicyVersion.id).scalar_subquery().label("catalog_id"),
+            query.with_only_columns(PolicyVersion.checksum).scalar_subquery()
+            .label("catalog_checksum"),
+            query.with_only_columns(PolicyVersion.effective_to).scalar_subquery()
+            .label("catalog_effective_to"))
 
 
 def list_versions():
