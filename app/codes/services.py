@@ -17,7 +17,6 @@ from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
 
 from app.audit.services import record
 from app.certification.models import Application, Certification
@@ -415,14 +414,13 @@ def profile_of(person_id, today=None, state=None):
     """The masked profile a staff member of the person's subtree sees after a scan.
     `state`: person_state's row when the scan has read it."""
     from app.tracking.mine import case_view_of
-    from .overview import person_policies  # the heavier part, shared with the self view
+    from .overview import PERSON_BUNDLE, person_policies  # shared with the self view
     today = today or local_today()
-    # The region's name and the household come with the person: one statement, not three.
+    # The region's name, household, certifications and benefits come with the person.
     person, region_name = db.session.execute(
         select(Person, Region.name)
         .outerjoin(Region, Region.code == Person.residence_region_code)
-        .options(selectinload(Person.certifications), joinedload(Person.household))
-        .where(Person.id == person_id)).one()
+        .options(*PERSON_BUNDLE).where(Person.id == person_id)).unique().one()
     # Live when the scan checked; should an exit land in between, show the latest one.
     certification = next((c for c in person.certifications
                           if c.status == CertificationStatus.ACTIVE),
