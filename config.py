@@ -40,7 +40,8 @@ class Config:
     ENV_NAME = "base"
     TESTING = False
     SQLALCHEMY_DATABASE_URI = normalize_database_url(_env("DATABASE_URL", _default_sqlite_url()))
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # No ping on every checkout: app.core.database pings connections that sat idle instead.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": False}
     MAX_CONTENT_LENGTH = int(_env("MAX_CONTENT_LENGTH", 64 * 1024))
 
 
