@@ -7,7 +7,6 @@ app.policies), one stations lookup shared by every policy's steps, and the job m
 answer in the view cache until the person's data revision (or the day) changes.
 """
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from app.certification.models import Application
 from app.certification.services import current_step
@@ -19,21 +18,16 @@ from app.extensions import db
 from app.jobs.recommendations import match_person
 from app.money.claims import claims_in_progress
 from app.people.facts import build_facts
-from app.people.models import Household, Person, Purpose
+from app.people.models import Person, Purpose
 from app.people.services import live_basis
 from app.core.stations import stations_serving
 from app.policies.engine import benefits_ending_within, evaluate
-from app.policies.services import (catalog_in_force, catalog_in_force_columns, compiled_catalog,
-                                   stations_by_place)
+from app.policies.services import (FACTS_LOADS, catalog_in_force, catalog_in_force_columns,
+                                   compiled_catalog, stations_by_place)
 from app.policies.vocabulary import CHANNELS, PLACES
 from app.tracking.mine import case_view_of
 
 TOP_JOBS = 5
-# What a build reads of the person, in one statement: the household with its members, the
-# certifications and the benefits come joined (a few rows each, so the joined product stays
-# small), instead of a statement per collection.
-PERSON_BUNDLE = (joinedload(Person.household).joinedload(Household.members),
-                 joinedload(Person.certifications), joinedload(Person.benefits))
 # What the person does about a policy they qualify for, by who claims it (the catalog's
 # `beneficiary`): an employer's claim needs the person to tell the employer and to confirm
 # their own data at the station, which the policy's steps start with.
@@ -104,7 +98,7 @@ def build_overview(account, today=None, known=None):
     clocks, service steps (own station first) and top jobs, for the account's own person.
     `known`: overview_state's row when the caller has read it."""
     today = today or local_today()
-    person = db.session.execute(select(Person).options(*PERSON_BUNDLE)
+    person = db.session.execute(select(Person).options(*FACTS_LOADS)
                                 .where(Person.person_account_id == account.id)
                                 ).unique().scalar_one_or_none()
     if person is None:

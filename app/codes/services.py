@@ -33,7 +33,7 @@ from app.core.wechat import WeChatError
 from app.extensions import db
 from app.people.models import Person
 from app.people.services import own_person
-from app.policies.services import catalog_in_force_columns
+from app.policies.services import FACTS_LOADS, catalog_in_force_columns
 
 from . import dynamic, printed
 from .images import qr_png, qr_svg
@@ -414,13 +414,13 @@ def profile_of(person_id, today=None, state=None):
     """The masked profile a staff member of the person's subtree sees after a scan.
     `state`: person_state's row when the scan has read it."""
     from app.tracking.mine import case_view_of
-    from .overview import PERSON_BUNDLE, person_policies  # shared with the self view
+    from .overview import person_policies  # the heavier part, shared with the self view
     today = today or local_today()
     # The region's name, household, certifications and benefits come with the person.
     person, region_name = db.session.execute(
         select(Person, Region.name)
         .outerjoin(Region, Region.code == Person.residence_region_code)
-        .options(*PERSON_BUNDLE).where(Person.id == person_id)).unique().one()
+        .options(*FACTS_LOADS).where(Person.id == person_id)).unique().one()
     # Live when the scan checked; should an exit land in between, show the latest one.
     certification = next((c for c in person.certifications
                           if c.status == CertificationStatus.ACTIVE),

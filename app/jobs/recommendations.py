@@ -27,6 +27,7 @@ from app.extensions import db
 from app.people import services as people
 from app.people.facts import build_facts
 from app.people.models import Person, Purpose
+from app.policies.services import FACTS_LOADS
 from app.wechat.models import PushMessage
 from app.wechat.services import enqueue_message
 
@@ -115,7 +116,9 @@ def match_person(person, limit=10, today=None):
 def registered_person(account):
     """The person of the caller's account, fit for matching: 404 when they have not
     registered, 409 when they withdrew their consent (we may not use their data)."""
-    person = people.own_person(account, required=False)
+    # With what matching reads of the person (build_facts): one statement, not five.
+    person = db.session.execute(select(Person).options(*FACTS_LOADS).where(
+        Person.person_account_id == account.id)).unique().scalar_one_or_none()
     if person is None:
         raise NotFound("jobs.profile_missing", _l("您还未登记个人信息，请先在“我的信息”中登记"))
     if people.live_basis(person.id, Purpose.CERTIFICATION) is None:
