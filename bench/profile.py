@@ -96,6 +96,8 @@ def main():
     parser.add_argument("row", choices=ROWS)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--no-profiler", action="store_true",
+                        help="only the statements and CPU per request, without cProfile's cost")
     parser.add_argument("--sql", action="store_true",
                         help="also print the statements of the last request, one a line")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL",
@@ -122,7 +124,8 @@ def main():
     statements = sum(read_statement_counts(stats_dir).values())
     profiler = cProfile.Profile()
     cpu, wall = time.process_time(), time.perf_counter()
-    profiler.enable()
+    if not args.no_profiler:
+        profiler.enable()
     for n, request in enumerate(measured, WARMUP):
         _send(client, request, n)
     profiler.disable()
@@ -130,11 +133,12 @@ def main():
     statements = sum(read_statement_counts(stats_dir).values()) - statements
     count = len(measured)
     print(f"{args.row}: {count} requests, {statements / count:.2f} SQL statements/request, "
-          f"CPU {1000 * cpu / count:.2f} ms/request (under the profiler), "
+          f"CPU {1000 * cpu / count:.2f} ms/request"
+          f"{'' if args.no_profiler else ' (under the profiler)'}, "
           f"wall {1000 * wall / count:.2f} ms/request")
     if args.sql:
         _print_statements(client, requests[-1])
-    for order in ("tottime", "cumulative"):
+    for order in () if args.no_profiler else ("tottime", "cumulative"):
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order).print_stats(args.top)
         print(f"\n== top {args.top} by {order}")

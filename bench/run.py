@@ -50,6 +50,29 @@ def _gunicorn(module, port, env):
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
+def _warm(base_url, requests):
+    """Each request once, in order, before the row (its cost is not measured)."""
+    for method, path, token, body in requests:
+        call = urllib.request.Request(
+            base_url + path, method=method, data=body.encode() if body else None,
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        urllib.request.urlopen(call, timeout=30).close()
+
+
+def _redis(url):
+    """The Redis the service runs with under the bench (as deployed with several workers:
+    the shared view cache and rate limits), emptied first, or None when none answers.
+    BENCH_REDIS_URL=none runs without (view cache per worker, rate limits in PostgreSQL)."""
+    if url.lower() == "none":
+        return None
+    import redis
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).flushdb()  # the bench's own db
+    except redis.RedisError:
+        return None
+    return url
+
+
 def _wait(url, seconds=60):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -175,6 +198,11 @@ def main():
            # resolve itself (its limiter still runs), not a wall of 429s.
            "RATELIMIT_CODE_RESOLVE_STAFF": "10000000/minute",
            "RATELIMIT_CODE_RESOLVE_IP": "10000000/minute"}
+    redis_url = _redis(os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"))
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    print(f"redis: {redis_url or 'none (view cache per worker, rate limits in PostgreSQL)'}",
+          flush=True)
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     stats_dir = workdir / "statements"
     procs = [subprocess.Popen([sys.executable, "-m", "fakes.wechat", "--port", str(WECHAT_PORT),
@@ -193,6 +221,7 @@ def main():
         for scenario in scenarios.prepare(database_url, workdir, THREADS, DURATION):
             port, master = (BASELINE_PORT, baseline) if scenario.baseline else \
                 (SERVICE_PORT, service)
+            _warm(f"http://127.0.0.1:{port}", scenario.warmup)
             before = meters[port].read()
             result = run_wrk(f"http://127.0.0.1:{port}", scenario.lua_file)
             costs = meters[port].per_request(before, meters[port].read(), result["requests"])
@@ -203,12 +232,13 @@ def main():
             row["ratio"] = round(row["req_s"] / base, 3) if base else 0.0
         _print_table(rows)
         print(f"load average at start {load_at_start[0]:.2f}, at end {os.getloadavg()[0]:.2f}; "
-              f"{os.cpu_count()} cores; {DURATION} s per row")
+              f"{os.cpu_count()} cores; {DURATION} s per row; redis: {'yes' if redis_url else 'no'}")
         RESULTS.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         meta = {"when": stamp, "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                                            "platform": platform.platform()},
                 "load_average": {"start": load_at_start, "end": os.getloadavg()},
+                "redis": bool(redis_url),
                 "duration_s": DURATION, "connections": CONNECTIONS, "threads": THREADS,
                 "dataset": scenarios.dataset_summary(database_url), "rows": rows}
         (RESULTS / f"bench-{stamp}.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2))

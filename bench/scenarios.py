@@ -38,6 +38,9 @@ class Scenario:
     name: str
     lua_file: Path
     baseline: bool = False
+    # Requests sent once before the row (method, path, token, body): a "repeated" row then
+    # measures views built before, by whichever worker, as its name says.
+    warmup: tuple = ()
 
 
 LUA_RANDOM_GET = """
@@ -546,12 +549,15 @@ def prepare(database_url, workdir, threads=2, duration=10):
         Scenario("public: GET regions/150100", _write(workdir, "region", LUA_RANDOM_GET % {
             "seed": 3, "paths": _lua_list(["/api/v1/regions/150100"])})),
         Scenario("person: GET me/overview, repeated", _write(workdir, "me_overview", LUA_AUTH_GET % {
-            "seed": 4, "tokens": _lua_list(code_tokens), "path": "/api/v1/me/overview"})),
+            "seed": 4, "tokens": _lua_list(code_tokens), "path": "/api/v1/me/overview"}),
+            warmup=tuple(("GET", "/api/v1/me/overview", t, None) for t in code_tokens)),
         Scenario("person: GET me/overview, first view", _write_sequence(
             workdir, "first_view", first_view, "/api/v1/me/overview", threads)),
         Scenario("staff: POST codes/resolve, repeated", _write(workdir, "codes_resolve", LUA_PAIRED_POST % {
             "seed": 5, "tokens": _lua_list(staff_tokens), "bodies": _lua_list(resolve_bodies),
-            "path": "/api/v1/codes/resolve"})),
+            "path": "/api/v1/codes/resolve"}),
+            warmup=tuple(("POST", "/api/v1/codes/resolve", t, b)
+                         for t, b in zip(staff_tokens, resolve_bodies))),
         # The headline scan figure: a station scans one person of its area after another.
         Scenario("staff: POST codes/resolve, each new", _write_sequence(
             workdir, "scan", scan, "/api/v1/codes/resolve", threads)),
