@@ -40,7 +40,8 @@ class Config:
     ENV_NAME = "base"
     TESTING = False
     SQLALCHEMY_DATABASE_URI = normalize_database_url(_env("DATABASE_URL", _default_sqlite_url()))
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # No ping on every checkout: app.core.database pings connections that sat idle instead.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": False}
     MAX_CONTENT_LENGTH = int(_env("MAX_CONTENT_LENGTH", 64 * 1024))
 
 
@@ -123,6 +124,8 @@ class Config:
     # revision; the lifetime bounds what the key cannot see (new vacancies). 0 turns it off.
     VIEW_CACHE_SECONDS = int(_env("VIEW_CACHE_SECONDS", 300))
     VIEW_CACHE_ENTRIES = int(_env("VIEW_CACHE_ENTRIES", 20000))  # per worker, without Redis
+    # `make bench` only: each worker counts its SQL statements into a file here (app/core/benchstats.py).
+    BENCH_STATS_DIR = _env("BENCH_STATS_DIR")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_LOGIN = _env("RATELIMIT_LOGIN", "20/minute")
     # Station registrations per staff member: each answer tells "registered or not" (README).

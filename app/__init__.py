@@ -142,6 +142,12 @@ def create_app(config=None, **overrides):
 
     install_sqlite_locking()  # FOR UPDATE takes SQLite's write lock
     db.init_app(app)
+    from app.core.database import install_idle_ping
+    with app.app_context():
+        for engine in db.engines.values():
+            install_idle_ping(engine)
+    from app.core.benchstats import install_statement_counter
+    install_statement_counter(app)  # only under `make bench` (BENCH_STATS_DIR)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     babel.init_app(app, locale_selector=_select_locale)
     from app.core.ratelimit import configure_limiter_storage  # registers "sqldb://"

@@ -334,18 +334,31 @@ def main():
     parser.add_argument("--repeat", type=int, default=5,
                         help="runs per person; the best filters out other processes' noise")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--reuse", action="store_true",
+                        help="time against the database an earlier --keep run left (the same "
+                             "--seed and --vacancies), without loading it again; then only the "
+                             "postgres lines for the first table size")
     args = parser.parse_args()
     rnd = random.Random(args.seed)
 
     shipped, generated, communities, centre, counties = build_regions(rnd)
     print(f"regions: {len(counties)} counties, {len(generated)} generated townships and "
           f"communities")
-    scratch_database(args.database)
+    if not args.reuse:
+        scratch_database(args.database)
     from app import create_app
     import flask_migrate
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=args.database)
     import logging
     logging.getLogger().setLevel(logging.WARNING)
+    if args.reuse:  # the same random draws as the run that loaded it, nothing written
+        employers = [n for n in range(1, 2001) if rnd.choice(counties)]
+        vacancies = make_vacancies(rnd, args.vacancies, 1, communities, centre, employers)
+        persons = make_persons(rnd, args.persons, communities, centre)
+        print(f"\ntop-10 for {len(persons)} persons, {len(vacancies):,} vacancies, reused "
+              f"database (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+        line("postgres (fetch+engine+rows)", *time_postgres(app, persons, args.repeat))
+        return
     with app.app_context():
         flask_migrate.upgrade(directory=str(Path(app.root_path).parent / "migrations"))
     raw_url = args.database.replace("postgresql+psycopg", "postgresql")

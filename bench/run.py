@@ -5,10 +5,14 @@ generated PostgreSQL database, driven by wrk from a separate process on loopback
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/imjy_bench \
     BENCH_DURATION=10 BENCH_CONNECTIONS=16 .venv/bin/python -m bench.run
 
-Prints one table (endpoint, req/s, p50, p99, ratio to the baseline, worker RSS) and writes it
-as JSON under bench/results/. The data must exist first: `python -m bench.generate`.
-A third gunicorn serves the service with the view cache off (VIEW_CACHE_SECONDS=0) for the
-"no cache" rows: the overview and the scan profile built on every request.
+Prints one table (endpoint, req/s, p50, p99, ratio to the baseline, SQL statements and worker
+CPU milliseconds per request, worker RSS) and writes it as JSON under bench/results/. The data
+must exist first: `python -m bench.generate`.
+
+Statements per request: each service worker counts the statements it sends into a file
+(BENCH_STATS_DIR, app/core/benchstats.py); the row's delta over wrk's request count. CPU ms per
+request: user + system time of the row's gunicorn workers (/proc/<pid>/stat) before and after
+the row, over the same count. Unlike req/s, neither moves much with what else loads the machine.
 
 The application submit scenario files one new application per request, each of a different
 person who may apply; BENCH_SUBMIT_PERSONS sets how many are prepared (default 300 per second
@@ -35,7 +39,8 @@ RESULTS = ROOT / "bench" / "results"
 DURATION = int(os.environ.get("BENCH_DURATION", "10"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 THREADS = 2
-SERVICE_PORT, BASELINE_PORT, WECHAT_PORT, COLD_PORT = 5901, 5902, 5903, 5904
+SERVICE_PORT, BASELINE_PORT, WECHAT_PORT = 5901, 5902, 5903
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def _gunicorn(module, port, env):
@@ -43,6 +48,29 @@ def _gunicorn(module, port, env):
         [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
          "--log-level", "warning", module], env=env, cwd=ROOT,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def _warm(base_url, requests):
+    """Each request once, in order, before the row (its cost is not measured)."""
+    for method, path, token, body in requests:
+        call = urllib.request.Request(
+            base_url + path, method=method, data=body.encode() if body else None,
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        urllib.request.urlopen(call, timeout=30).close()
+
+
+def _redis(url):
+    """The Redis the service runs with under the bench (as deployed with several workers:
+    the shared view cache and rate limits), emptied first, or None when none answers.
+    BENCH_REDIS_URL=none runs without (view cache per worker, rate limits in PostgreSQL)."""
+    if url.lower() == "none":
+        return None
+    import redis
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).flushdb()  # the bench's own db
+    except redis.RedisError:
+        return None
+    return url
 
 
 def _wait(url, seconds=60):
@@ -56,19 +84,60 @@ def _wait(url, seconds=60):
     raise SystemExit(f"not answering: {url}")
 
 
-def _worker_rss_mb(master_pid):
-    """Resident memory of each gunicorn worker (children of the master), in MB."""
-    sizes = []
+def _workers(master_pid):
+    """{pid: /proc status text} of the gunicorn workers (children of the master)."""
+    found = {}
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
             text = status.read_text()
         except OSError:
             continue
         if re.search(rf"^PPid:\s+{master_pid}$", text, re.M):
-            rss = re.search(r"^VmRSS:\s+(\d+) kB", text, re.M)
-            if rss:
-                sizes.append(int(rss.group(1)) / 1024)
+            found[int(status.parent.name)] = text
+    return found
+
+
+def _worker_rss_mb(master_pid):
+    """Resident memory of the largest gunicorn worker, in MB."""
+    sizes = [int(m.group(1)) / 1024 for text in _workers(master_pid).values()
+             if (m := re.search(r"^VmRSS:\s+(\d+) kB", text, re.M))]
     return round(max(sizes), 1) if sizes else None
+
+
+def _worker_cpu_ms(master_pid):
+    """{pid: user + system CPU ms so far} of the gunicorn workers."""
+    cpu = {}
+    for pid in _workers(master_pid):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        cpu[pid] = (int(fields[11]) + int(fields[12])) * 1000 / CLOCK_TICKS  # utime, stime
+    return cpu
+
+
+def _delta(before, after):
+    """Growth of per-worker counters; a worker that appeared since counts from zero."""
+    return sum(value - before.get(pid, 0) for pid, value in after.items())
+
+
+class Meter:
+    """Statements and CPU of one gunicorn's workers around a row."""
+
+    def __init__(self, master_pid, stats_dir=None):
+        self.master_pid, self.stats_dir = master_pid, stats_dir
+
+    def read(self):
+        from app.core.benchstats import read_statement_counts
+        return (_worker_cpu_ms(self.master_pid),
+                read_statement_counts(self.stats_dir) if self.stats_dir else None)
+
+    def per_request(self, before, after, requests):
+        cpu = _delta(before[0], after[0])
+        statements = _delta(before[1], after[1]) if self.stats_dir else None
+        return {"cpu_ms": round(cpu / requests, 2) if requests else None,
+                "statements": round(statements / requests, 2)
+                if requests and statements is not None else None}
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -88,6 +157,7 @@ def run_wrk(base_url, lua_file):
         raise SystemExit(f"wrk measured nothing against {base_url} ({lua_file.name}):\n{out}")
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     result = {"req_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+              "requests": int(re.search(r"(\d+) requests in", out).group(1)),
               "p50_ms": _ms(percentiles["50"]), "p99_ms": _ms(percentiles["99"]),
               "non_2xx": int(errors.group(1)) if errors else 0}
     ran_out = re.search(r"^bench: (prepared persons ran out .*)$", out, re.M)
@@ -97,12 +167,15 @@ def run_wrk(base_url, lua_file):
 
 
 def _print_table(rows):
-    header = f"{'endpoint':<38}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'ratio':>8}{'RSS MB':>9}{'non-2xx':>9}"
+    header = (f"{'endpoint':<40}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>7}"
+              f"{'SQL/req':>9}{'CPU ms/req':>11}{'RSS MB':>8}{'non-2xx':>8}")
     print(header)
     print("-" * len(header))
     for r in rows:
-        print(f"{r['endpoint']:<38}{r['req_s']:>10.1f}{r['p50_ms']:>10.2f}{r['p99_ms']:>10.2f}"
-              f"{r['ratio']:>8.2f}{(r['rss_mb'] or 0):>9.1f}{r['non_2xx']:>9}")
+        sql = "-" if r["statements"] is None else f"{r['statements']:.2f}"
+        print(f"{r['endpoint']:<40}{r['req_s']:>9.1f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}"
+              f"{r['ratio']:>7.2f}{sql:>9}{(r['cpu_ms'] or 0):>11.2f}{(r['rss_mb'] or 0):>8.1f}"
+              f"{r['non_2xx']:>8}")
     for r in rows:
         if r.get("warning"):
             print(f"warning: {r['endpoint']}: {r['warning']} (raise BENCH_SUBMIT_PERSONS)")
@@ -125,34 +198,47 @@ def main():
            # resolve itself (its limiter still runs), not a wall of 429s.
            "RATELIMIT_CODE_RESOLVE_STAFF": "10000000/minute",
            "RATELIMIT_CODE_RESOLVE_IP": "10000000/minute"}
+    redis_url = _redis(os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"))
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    print(f"redis: {redis_url or 'none (view cache per worker, rate limits in PostgreSQL)'}",
+          flush=True)
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
+    stats_dir = workdir / "statements"
     procs = [subprocess.Popen([sys.executable, "-m", "fakes.wechat", "--port", str(WECHAT_PORT),
                                "--appid", "wx-demo-appid", "--secret", "demo-wechat-secret"],
                               env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL, start_new_session=True)]
     try:
-        service, baseline = _gunicorn("wsgi:app", SERVICE_PORT, env), \
-            _gunicorn("bench.baseline:app", BASELINE_PORT, env)
-        cold = _gunicorn("wsgi:app", COLD_PORT, {**env, "VIEW_CACHE_SECONDS": "0"})
-        procs += [service, baseline, cold]
+        service = _gunicorn("wsgi:app", SERVICE_PORT, {**env, "BENCH_STATS_DIR": str(stats_dir)})
+        baseline = _gunicorn("bench.baseline:app", BASELINE_PORT, env)
+        procs += [service, baseline]
         _wait(f"http://127.0.0.1:{SERVICE_PORT}/healthz")
-        _wait(f"http://127.0.0.1:{COLD_PORT}/healthz")
         _wait(f"http://127.0.0.1:{WECHAT_PORT}/healthz")
+        meters = {SERVICE_PORT: Meter(service.pid, stats_dir), BASELINE_PORT: Meter(baseline.pid)}
+        load_at_start = os.getloadavg()
         rows = []
         for scenario in scenarios.prepare(database_url, workdir, THREADS, DURATION):
             port, master = (BASELINE_PORT, baseline) if scenario.baseline else \
-                (COLD_PORT, cold) if scenario.cold else (SERVICE_PORT, service)
+                (SERVICE_PORT, service)
+            _warm(f"http://127.0.0.1:{port}", scenario.warmup)
+            before = meters[port].read()
             result = run_wrk(f"http://127.0.0.1:{port}", scenario.lua_file)
-            rows.append({"endpoint": scenario.name, **result,
+            costs = meters[port].per_request(before, meters[port].read(), result["requests"])
+            rows.append({"endpoint": scenario.name, **result, **costs,
                          "rss_mb": _worker_rss_mb(master.pid)})
         base = rows[0]["req_s"]
         for row in rows:
             row["ratio"] = round(row["req_s"] / base, 3) if base else 0.0
         _print_table(rows)
+        print(f"load average at start {load_at_start[0]:.2f}, at end {os.getloadavg()[0]:.2f}; "
+              f"{os.cpu_count()} cores; {DURATION} s per row; redis: {'yes' if redis_url else 'no'}")
         RESULTS.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         meta = {"when": stamp, "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                                            "platform": platform.platform()},
+                "load_average": {"start": load_at_start, "end": os.getloadavg()},
+                "redis": bool(redis_url),
                 "duration_s": DURATION, "connections": CONNECTIONS, "threads": THREADS,
                 "dataset": scenarios.dataset_summary(database_url), "rows": rows}
         (RESULTS / f"bench-{stamp}.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2))

@@ -25,6 +25,12 @@ MATCH_PERSONS = 100  # registered persons (with consent) whose job matches are a
 SUBMIT_RATE = 300
 SUBMIT_MAX = 50_000
 SUBMIT_PREPARE_SECONDS = float(os.environ.get("BENCH_SUBMIT_PREPARE_SECONDS", "120"))
+# The two rows where every request is a different person (a station scans one person after
+# another; a person opens the overview after their data changed): DISTINCT_RATE per second of
+# the run, at most DISTINCT_MAX (BENCH_DISTINCT_PERSONS overrides). A thread that runs out
+# starts its slice again, and the table then warns (those repeats may be cache hits).
+DISTINCT_RATE = 600
+DISTINCT_MAX = 30_000
 
 
 @dataclass
@@ -32,7 +38,9 @@ class Scenario:
     name: str
     lua_file: Path
     baseline: bool = False
-    cold: bool = False  # against a second service with the view cache off (every view built)
+    # Requests sent once before the row (method, path, token, body): a "repeated" row then
+    # measures views built before, by whichever worker, as its name says.
+    warmup: tuple = ()
 
 
 LUA_RANDOM_GET = """
@@ -130,6 +138,56 @@ function done(summary, latency, requests)
   end
   if dry > 0 then
     io.write(string.format("bench: prepared persons ran out in %%d of %%d threads\\n",
+                           dry, #threads))
+  end
+end
+"""
+
+
+# Every request a different prepared person, in order: thread k of `slices` takes the k-th
+# slice of the lines `token<TAB>body` (body empty for a GET). A thread that runs out begins
+# its slice again and done() says so, so the row is not taken for what it is not.
+LUA_SEQUENCE = """
+local slices = %(slices)d
+local tokens, bodies = {}, {}
+for line in io.lines("%(data)s") do
+  local token, body = line:match("^([^\\t]+)\\t(.*)$")
+  tokens[#tokens + 1] = token
+  bodies[#bodies + 1] = body
+end
+local threads, made = {}, 0
+function setup(thread)
+  local size = math.floor(#tokens / slices)
+  thread:set("first", made * size + 1)
+  thread:set("last", (made + 1) * size)
+  made = made + 1
+  threads[#threads + 1] = thread
+end
+function init(args)
+  nxt = first
+end
+request = function()
+  if nxt > last then
+    nxt = first
+    wrapped = true
+  end
+  local i = nxt
+  nxt = nxt + 1
+  local headers = {}
+  headers["Authorization"] = "Bearer " .. tokens[i]
+  if bodies[i] == "" then
+    return wrk.format("GET", "%(path)s", headers)
+  end
+  headers["Content-Type"] = "application/json"
+  return wrk.format("POST", "%(path)s", headers, bodies[i])
+end
+function done(summary, latency, requests)
+  local dry = 0
+  for _, thread in ipairs(threads) do
+    if thread:get("wrapped") then dry = dry + 1 end
+  end
+  if dry > 0 then
+    io.write(string.format("bench: prepared persons ran out in %%d of %%d threads (then repeated)\\n",
                            dry, #threads))
   end
 end
@@ -259,6 +317,90 @@ def _code_fixtures(database_url, count=CODE_PERSONS):
         return tokens, contents, staff_tokens
 
 
+def distinct_count(duration):
+    return int(os.environ.get("BENCH_DISTINCT_PERSONS", min(DISTINCT_MAX, DISTINCT_RATE * duration)))
+
+
+def _sample_percent(conn, table, wanted):
+    estimate = conn.execute(text(
+        "SELECT reltuples FROM pg_class WHERE relname = :t"), {"t": table}).scalar() or 0
+    return 100.0 if estimate <= 0 else min(100.0, max(0.05, 100.0 * wanted / estimate))
+
+
+def scan_fixtures(database_url, count, seed=11):
+    """Generated persons with a live certification, each with a personal code (issued through
+    the app's own sync_code on first use; kept for later runs) and a session of the station
+    staff member nearest their residence: a scan of one in-scope person after another.
+    Returns [(staff token, resolve body)], one per person."""
+    from app import create_app
+    from app.accounts.models import StaffAccount
+    from app.accounts.sessions import start_session
+    from app.codes.services import sync_code
+    from app.extensions import db
+    from app.people.models import Person
+
+    app = create_app("development", SQLALCHEMY_DATABASE_URI=database_url)
+    with app.app_context():
+        conn = db.session.connection()
+        rows = []
+        for percent in (_sample_percent(conn, "persons", count * 4), 100.0):  # small data: all
+            rows = conn.execute(text(
+                "SELECT p.id, s.id FROM persons p TABLESAMPLE SYSTEM (:percent) REPEATABLE (:seed) "
+                "CROSS JOIN LATERAL (SELECT st.id FROM region_closure rc "
+                "  JOIN staff_accounts st ON st.region_code = rc.ancestor_code "
+                "  WHERE rc.descendant_code = p.residence_region_code AND st.active "
+                "  AND st.role = 'station_staff' ORDER BY rc.depth, st.id LIMIT 1) s "
+                "WHERE EXISTS (SELECT 1 FROM certifications c WHERE c.person_id = p.id "
+                "  AND c.status = 'active') ORDER BY p.id LIMIT :n"),
+                {"percent": percent, "seed": seed, "n": count}).all()
+            if len(rows) == count:
+                break
+        tokens, pairs = {}, []
+        for n, (person_id, staff_id) in enumerate(rows, 1):
+            code = sync_code(db.session.get(Person, person_id), certified=True)
+            if staff_id not in tokens:
+                tokens[staff_id] = start_session(
+                    "staff", db.session.get(StaffAccount, staff_id))["access_token"]
+            pairs.append((tokens[staff_id], json.dumps(
+                {"content": f"P{code.printed_version}.{code.printed_token_sealed}",
+                 "purpose": "employment_service"})))
+            if n % 500 == 0:
+                db.session.commit()
+                db.session.expunge_all()
+        db.session.commit()
+    random.Random(seed).shuffle(pairs)  # persons of every area, not one county after another
+    return pairs
+
+
+def first_view_fixtures(database_url, count, seed=13):
+    """Persons with an account, each with a session, whose data then changes (one UPDATE of
+    their rows, which the revision trigger bumps): every overview asked is the first view
+    after a change. Returns [(person token, "")]."""
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        rows = []
+        for percent in (_sample_percent(conn, "persons", count * 3), 100.0):  # small data: all
+            rows = conn.execute(text(
+                "SELECT p.id, p.person_account_id FROM persons p "
+                "TABLESAMPLE SYSTEM (:percent) REPEATABLE (:seed) JOIN person_accounts a "
+                "ON a.id = p.person_account_id WHERE a.active ORDER BY p.id LIMIT :n"),
+                {"percent": percent, "seed": seed, "n": count}).all()
+            if len(rows) == count:
+                break
+        # A change of the person's own data: the trigger bumps persons.revision.
+        conn.execute(text("UPDATE persons SET revision = revision WHERE id = ANY(:ids)"),
+                     {"ids": [r[0] for r in rows]})
+    tokens = _person_tokens(database_url, [r[1] for r in rows])
+    random.Random(seed).shuffle(tokens)
+    return [(t, "") for t in tokens]
+
+
+def _write_sequence(workdir, name, pairs, path, threads):
+    data = workdir / f"{name}.tsv"
+    data.write_text("".join(f"{t}\t{b}\n" for t, b in pairs))
+    return _write(workdir, name, LUA_SEQUENCE % {"slices": threads, "data": data, "path": path})
+
+
 def _registered_accounts(conn, count, seed=7):
     """Generated person accounts whose person is registered with a live consent (what job
     matching needs), spread over the counties: a sample of about 20,000 persons, then one
@@ -383,6 +525,11 @@ def prepare(database_url, workdir, threads=2, duration=10):
         raise SystemExit("no generated data: run `python -m bench.generate` first")
     tokens = _person_tokens(database_url, ids)
     code_tokens, printed, staff_tokens = _code_fixtures(database_url)
+    started, distinct = time.monotonic(), distinct_count(duration)
+    scan = scan_fixtures(database_url, distinct)
+    first_view = first_view_fixtures(database_url, distinct)
+    print(f"distinct persons: {len(scan):,} scans and {len(first_view):,} first views of "
+          f"{distinct:,} prepared in {time.monotonic() - started:.1f} s", flush=True)
     match_tokens = _match_tokens(database_url, match_ids)
     wanted = int(os.environ.get("BENCH_SUBMIT_PERSONS", min(SUBMIT_MAX, SUBMIT_RATE * duration)))
     started = time.monotonic()
@@ -401,16 +548,19 @@ def prepare(database_url, workdir, threads=2, duration=10):
             "seed": 2, "tokens": _lua_list(tokens), "path": "/api/v1/auth/wechat/me"})),
         Scenario("public: GET regions/150100", _write(workdir, "region", LUA_RANDOM_GET % {
             "seed": 3, "paths": _lua_list(["/api/v1/regions/150100"])})),
-        Scenario("person: GET me/overview", _write(workdir, "me_overview", LUA_AUTH_GET % {
-            "seed": 4, "tokens": _lua_list(code_tokens), "path": "/api/v1/me/overview"})),
-        Scenario("staff: POST codes/resolve", _write(workdir, "codes_resolve", LUA_PAIRED_POST % {
+        Scenario("person: GET me/overview, repeated", _write(workdir, "me_overview", LUA_AUTH_GET % {
+            "seed": 4, "tokens": _lua_list(code_tokens), "path": "/api/v1/me/overview"}),
+            warmup=tuple(("GET", "/api/v1/me/overview", t, None) for t in code_tokens)),
+        Scenario("person: GET me/overview, first view", _write_sequence(
+            workdir, "first_view", first_view, "/api/v1/me/overview", threads)),
+        Scenario("staff: POST codes/resolve, repeated", _write(workdir, "codes_resolve", LUA_PAIRED_POST % {
             "seed": 5, "tokens": _lua_list(staff_tokens), "bodies": _lua_list(resolve_bodies),
-            "path": "/api/v1/codes/resolve"})),
-        # The same two with VIEW_CACHE_SECONDS=0: what a first look costs, nothing reused.
-        Scenario("person: GET me/overview, no cache", workdir / "me_overview.lua",
-                 cold=True),
-        Scenario("staff: POST codes/resolve, no cache", workdir / "codes_resolve.lua",
-                 cold=True),
+            "path": "/api/v1/codes/resolve"}),
+            warmup=tuple(("POST", "/api/v1/codes/resolve", t, b)
+                         for t, b in zip(staff_tokens, resolve_bodies))),
+        # The headline scan figure: a station scans one person of its area after another.
+        Scenario("staff: POST codes/resolve, each new", _write_sequence(
+            workdir, "scan", scan, "/api/v1/codes/resolve", threads)),
         Scenario("person: GET matches/me", _write(workdir, "matches_me", LUA_AUTH_GET % {
             "seed": 6, "tokens": _lua_list(match_tokens), "path": "/api/v1/jobs/matches/me"})),
     ]

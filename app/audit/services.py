@@ -4,7 +4,7 @@ import os
 from dataclasses import dataclass
 
 from flask import current_app, g, has_request_context, request
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from app.core.clock import utcnow
 from app.extensions import db
@@ -66,11 +66,23 @@ def record(action, target_type=None, target_id=None, result="ok", details=None, 
         request_id=g.get("request_id") if has_request_context() else None,
         prev_hash=prev_hash, hash="", key_id=keys.active_key_id)
     entry.hash = keyed_hash(prev_hash, entry.chain_fields(), keys.key(entry.key_id))
-    db.session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=entry.hash)
-                       .execution_options(synchronize_session=False))
-    db.session.add(entry)
-    db.session.flush()
+    _write(entry)
     return entry
+
+
+def _write(entry):
+    """The head's new hash and the entry. On PostgreSQL one statement (the UPDATE as a
+    data-modifying CTE of the INSERT): the head row, locked since the claim, waits one round
+    trip less. Elsewhere two. The entry is returned unattached: nothing reads it back."""
+    head = update(AuditHead).where(AuditHead.id == 1).values(hash=entry.hash)
+    if db.session.get_bind().dialect.name != "postgresql":
+        db.session.execute(head.execution_options(synchronize_session=False))
+        db.session.add(entry)
+        db.session.flush()
+        return
+    values = {column.key: getattr(entry, column.key)
+              for column in AuditEntry.__table__.columns if column.key != "id"}
+    db.session.execute(insert(AuditEntry).values(**values).add_cte(head.cte("head")))
 
 
 def checkpoint_path():

@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 
 from app.accounts.access import access, current_person_account, current_staff
 from app.core.concurrency import retrying
+from app.core.database import commit_keeping_loaded
 from app.core.idempotency import idempotent
 from app.core.models import get_in_scope
 from app.extensions import db
@@ -70,7 +71,7 @@ def apply_myself(body):
     account = current_person_account()
     person = _my_person(account, body.pop("person_id"))
     application = services.submit_application(account, person, **body)
-    db.session.commit()
+    commit_keeping_loaded()  # the answer is the application just written: no reads back
     return application
 
 

@@ -7,7 +7,6 @@ app.policies), one stations lookup shared by every policy's steps, and the job m
 answer in the view cache until the person's data revision (or the day) changes.
 """
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
 
 from app.certification.models import Application
 from app.certification.services import current_step
@@ -23,7 +22,8 @@ from app.people.models import Person, Purpose
 from app.people.services import live_basis
 from app.core.stations import stations_serving
 from app.policies.engine import benefits_ending_within, evaluate
-from app.policies.services import catalog_in_force, catalog_in_force_id, stations_by_place
+from app.policies.services import (FACTS_LOADS, catalog_in_force, catalog_in_force_columns,
+                                   compiled_catalog, stations_by_place)
 from app.policies.vocabulary import CHANNELS, PLACES
 from app.tracking.mine import case_view_of
 
@@ -37,12 +37,14 @@ CLAIM_STEPS = {
 }
 
 
-def person_policies(person, today):
+def person_policies(person, today, state=None):
     """Every policy evaluated for the person (FACTS.md facts) against the compiled catalog
-    in force (cached by app.policies), or nothing without a catalog."""
+    in force (cached by app.policies), or nothing without a catalog. `state`: a row with the
+    catalog_in_force_columns the caller has read already (no statement of our own then)."""
     facts = build_facts(person, today)
     try:
-        catalog = catalog_in_force(today)
+        catalog = catalog_in_force(today) if state is None else compiled_catalog(
+            (state.catalog_id, state.catalog_checksum, state.catalog_effective_to), today)
     except NotFound:
         return {"catalog": None, "catalog_version": None, "results": [], "expiring": [],
                 "facts": facts}
@@ -75,10 +77,11 @@ def _jobs(person, facts, today):
 
 
 def overview_state(account, on):
-    """(person id, data revision, catalog id in force) for the account, in one query: what
-    a cached overview is keyed by. None when the account has no person yet."""
+    """(person id, data revision, catalog in force: id, checksum, end) for the account, in
+    one query: what a cached overview is keyed by, and the catalog a build evaluates. None
+    when the account has no person yet."""
     return db.session.execute(
-        select(Person.id, Person.revision, catalog_in_force_id(on).label("catalog_id"))
+        select(Person.id, Person.revision, *catalog_in_force_columns(on))
         .where(Person.person_account_id == account.id)).first()
 
 
@@ -90,13 +93,14 @@ def _application_view(application, today):
             "current_step": current_step(application, today)}
 
 
-def build_overview(account, today=None):
+def build_overview(account, today=None, known=None):
     """State, next steps, policies (eligible / would be eligible if), benefits with their
-    clocks, service steps (own station first) and top jobs, for the account's own person."""
+    clocks, service steps (own station first) and top jobs, for the account's own person.
+    `known`: overview_state's row when the caller has read it."""
     today = today or local_today()
-    person = db.session.scalar(select(Person).options(joinedload(Person.household),
-                                                      selectinload(Person.certifications))
-                               .where(Person.person_account_id == account.id))
+    person = db.session.execute(select(Person).options(*FACTS_LOADS)
+                                .where(Person.person_account_id == account.id)
+                                ).unique().scalar_one_or_none()
     if person is None:
         return {"today": today, "state": "no_profile", "application": None,
                 "certification": None, "next_steps": [Text(N_("请先在小程序中填写个人信息"))],
@@ -116,7 +120,7 @@ def build_overview(account, today=None):
     else:
         state = "not_applied"
 
-    evaluated = person_policies(person, today)
+    evaluated = person_policies(person, today, known)
     catalog = evaluated["catalog"]
     near = (stations_by_place(stations_serving(person.residence_region_code)) if catalog
             else {})

@@ -17,7 +17,6 @@ from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from app.audit.services import record
 from app.certification.models import Application, Certification
@@ -27,14 +26,14 @@ from app.core.clock import local_today, utcnow
 from app.core.concurrency import guarded_update
 from app.core.errors import Conflict, NotFound, UpstreamError, ValidationFailed
 from app.core.masking import mask_id_number, mask_name, mask_phone
-from app.core.models import get_in_scope, is_within
+from app.core.models import Region, get_in_scope, is_within
 from app.core.regions import get_region
 from app.core.stations import stations_serving
 from app.core.wechat import WeChatError
 from app.extensions import db
 from app.people.models import Person
 from app.people.services import own_person
-from app.policies.services import catalog_in_force_id
+from app.policies.services import FACTS_LOADS, catalog_in_force_columns
 
 from . import dynamic, printed
 from .images import qr_png, qr_svg
@@ -362,12 +361,13 @@ def _verify(content, at):
 
 def person_state(person_id, on):
     """What a scan decides on, in one query: the person's region, whether a certification is
-    live, and what a cached profile is keyed by (data revision, catalog in force)."""
+    live, and what a cached profile is keyed by (data revision, catalog in force: id,
+    checksum and end, which a profile build then evaluates)."""
     live = exists().where(Certification.person_id == Person.id,
                          Certification.status == CertificationStatus.ACTIVE)
     return db.session.execute(
         select(Person.id, Person.revision, Person.residence_region_code,
-               live.label("certified"), catalog_in_force_id(on).label("catalog_id"))
+               live.label("certified"), *catalog_in_force_columns(on))
         .where(Person.id == person_id)).one()
 
 
@@ -392,7 +392,7 @@ def resolve(staff, content, purpose, profile=None, at=None):
         raise refused.error()
     result = {"form": form, "purpose": purpose}
     if is_within(state.residence_region_code, staff.region_code):
-        make = profile or (lambda s: profile_of(s.id))
+        make = profile or (lambda s: profile_of(s.id, state=s))
         result.update(view="profile", profile=make(state))
     else:
         result.update(view="referral", referral=referral_card(state.residence_region_code))
@@ -410,23 +410,27 @@ def referral_card(region_code):
             "message": _l("此人不在您的辖区，请引导其到以下服务站办理")}
 
 
-def profile_of(person_id, today=None):
-    """The masked profile a staff member of the person's subtree sees after a scan."""
+def profile_of(person_id, today=None, state=None):
+    """The masked profile a staff member of the person's subtree sees after a scan.
+    `state`: person_state's row when the scan has read it."""
     from app.tracking.mine import case_view_of
     from .overview import person_policies  # the heavier part, shared with the self view
     today = today or local_today()
-    person = db.session.scalar(select(Person).options(selectinload(Person.certifications),
-                                                      selectinload(Person.household))
-                               .where(Person.id == person_id))
+    # The region's name, household, certifications and benefits come with the person.
+    person, region_name = db.session.execute(
+        select(Person, Region.name)
+        .outerjoin(Region, Region.code == Person.residence_region_code)
+        .options(*FACTS_LOADS).where(Person.id == person_id)).unique().one()
     # Live when the scan checked; should an exit land in between, show the latest one.
     certification = next((c for c in person.certifications
                           if c.status == CertificationStatus.ACTIVE),
                          person.certifications[-1])
-    region = get_region(person.residence_region_code)
+    if region_name is None:
+        region_name = get_region(person.residence_region_code).name  # 404 region.not_found
     open_apps = db.session.scalars(select(Application).where(
         Application.person_id == person.id, Application.status.in_([s.value for s in OPEN]))
     ).all()
-    policies = person_policies(person, today)
+    policies = person_policies(person, today, state)
     tasks = [{"kind": "application", "id": a.id, "status": a.status} for a in open_apps]
     if certification.next_recheck_on <= today:
         tasks.append({"kind": "recheck_due", "id": certification.id,
@@ -438,7 +442,7 @@ def profile_of(person_id, today=None):
         "id_number": mask_id_number(person.id_number), "gender": person.gender,
         "birth_year": person.birth_date.year,
         "residence_region_code": person.residence_region_code,
-        "residence_region_name": region.name,
+        "residence_region_name": region_name,
         "contacts": {"phone": mask_phone(person.phone)},
         "employment_status": person.employment_status, "education": person.education,
         "skills": list(person.skills or []), "wants": list(person.wants or []),

@@ -14,12 +14,14 @@ request that rolls back still counts):
 PostgreSQL locks the row for the update and SQLite serialises writers, so concurrent hits
 from any number of processes see distinct counts and exactly `limit` of them pass
 (fixed-window strategy, Flask-Limiter's default). Expired rows are deleted now and then.
+The rate-limit headers of a response are read from the row the request's own hit returned
+(kept on flask.g for that request), not with a second statement.
 """
 import hashlib
 import itertools
 import time
 
-from flask import has_app_context
+from flask import g, has_app_context, has_request_context
 from limits.storage import Storage
 from sqlalchemy import BigInteger, Integer, String, case, delete, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -59,7 +61,7 @@ def _upsert(conn, key, amount, now_ms, expires_ms):
     stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={
         "count": case((expired, amount), else_=table.c.count + amount),
         "expires_at_ms": case((expired, expires_ms), else_=table.c.expires_at_ms)})
-    return stmt.returning(table.c.count)
+    return stmt.returning(table.c.count, table.c.expires_at_ms)
 
 
 class DatabaseStorage(Storage):
@@ -85,14 +87,21 @@ class DatabaseStorage(Storage):
     def incr(self, key, expiry, amount=1):
         now = _now_ms()
         with self._engine().begin() as conn:
-            count = conn.execute(_upsert(conn, _stored_key(key), amount, now,
-                                         now + int(expiry * 1000))).scalar_one()
+            row = conn.execute(_upsert(conn, _stored_key(key), amount, now,
+                                       now + int(expiry * 1000))).one()
             if next(self._hits) % CLEANUP_EVERY == 0:
                 conn.execute(delete(RateLimitCounter)
                              .where(RateLimitCounter.expires_at_ms <= now))
-        return count
+        if has_request_context():
+            g.setdefault("_rate_limit_rows", {})[key] = row
+        return row.count
 
     def _row(self, key):
+        """The counter as this request's own hit left it (the rate-limit headers ask right
+        after the hit: no second statement for them), else as stored now."""
+        seen = g.get("_rate_limit_rows", {}).get(key) if has_request_context() else None
+        if seen is not None:
+            return seen
         with self._engine().connect() as conn:
             return conn.execute(select(RateLimitCounter.count, RateLimitCounter.expires_at_ms)
                                 .where(RateLimitCounter.key == _stored_key(key))).first()
@@ -115,11 +124,22 @@ class DatabaseStorage(Storage):
         except SQLAlchemyError:
             return False
 
+    def _forget(self, key=None):
+        if not has_request_context():
+            return
+        seen = g.get("_rate_limit_rows", {})
+        if key is None:
+            seen.clear()
+        else:
+            seen.pop(key, None)
+
     def reset(self):
+        self._forget()
         with self._engine().begin() as conn:
             return conn.execute(delete(RateLimitCounter)).rowcount
 
     def clear(self, key):
+        self._forget(key)
         with self._engine().begin() as conn:
             conn.execute(delete(RateLimitCounter).where(RateLimitCounter.key == _stored_key(key)))
 

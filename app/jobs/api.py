@@ -215,7 +215,7 @@ def _match_result(result):
 @bp.alt_response(409, description="consent withdrawn (jobs.consent_missing)")
 def my_matches(args):
     """为我匹配的岗位（前N个，附中文理由）"""
-    person = recs.registered_person(current_person_account())
+    person = recs.registered_person(current_person_account(), for_matching=True)
     return _match_result(recs.match_person(person, limit=args["limit"]))
 
 

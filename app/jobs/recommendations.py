@@ -27,6 +27,7 @@ from app.extensions import db
 from app.people import services as people
 from app.people.facts import build_facts
 from app.people.models import Person, Purpose
+from app.policies.services import FACTS_LOADS
 from app.wechat.models import PushMessage
 from app.wechat.services import enqueue_message
 
@@ -112,10 +113,16 @@ def match_person(person, limit=10, today=None):
     return {"today": today, "considered": len(candidates), "matches": matches, "vacancies": rows}
 
 
-def registered_person(account):
+def registered_person(account, for_matching=False):
     """The person of the caller's account, fit for matching: 404 when they have not
-    registered, 409 when they withdrew their consent (we may not use their data)."""
-    person = people.own_person(account, required=False)
+    registered, 409 when they withdrew their consent (we may not use their data).
+    `for_matching`: a read-only match follows, so what build_facts reads of the person
+    comes joined in the same statement (not for a person a caller then locks: FOR UPDATE
+    may not touch the nullable side of those outer joins)."""
+    query = select(Person).where(Person.person_account_id == account.id)
+    if for_matching:
+        query = query.options(*FACTS_LOADS)
+    person = db.session.execute(query).unique().scalar_one_or_none()
     if person is None:
         raise NotFound("jobs.profile_missing", _l("您还未登记个人信息，请先在“我的信息”中登记"))
     if people.live_basis(person.id, Purpose.CERTIFICATION) is None:

@@ -129,3 +129,28 @@ def test_database_storage_counts_atomically_per_key_and_window(fresh_app):
         assert storage.check() is True
         storage.reset()
         assert storage.get("k2") == 0
+
+
+def test_the_headers_come_from_the_requests_own_hit(fresh_app):
+    """Within a request, get/get_expiry after a hit answer from the row the hit returned
+    (the X-RateLimit headers): no second statement, and the count this request made."""
+    from sqlalchemy import event
+    storage = DatabaseStorage("sqldb://")
+    seen = []
+
+    def note(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+    with fresh_app.test_request_context("/"):
+        assert storage.incr("k", 60) == 1
+        event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            assert storage.get("k") == 1 and storage.get_expiry("k") > 0
+        finally:
+            event.remove(db.engine, "before_cursor_execute", note)
+        assert seen == []
+        storage.clear("k")  # forgotten with the row
+        assert storage.get("k") == 0
+    with fresh_app.test_request_context("/"):
+        assert storage.incr("k", 60) == 1 and storage.incr("k", 60) == 2
+    with fresh_app.test_request_context("/"):  # another request reads the table
+        assert storage.get("k") == 2
