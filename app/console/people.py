@@ -17,6 +17,7 @@ from app.people.schemas import HouseholdOutSchema, PersonSchema, household_view
 from app.people.services import find_by_id_number, view_person
 
 from .base import bp, page
+from .contacts import case_context
 from .register import apply_choices
 from .session import signed_in
 
@@ -58,12 +59,14 @@ def person(person_id):
     recommendations = list_recommendations(g.staff, person_id=item.id, per_page=50)["items"]
     open_application = any(a.status not in CLOSED for a in applications)
     choices = [] if open_application else apply_choices(item)
+    case = case_context(g.staff, item)
     db.session.commit()
     return page("person.html", person=item, facts=facts, household=household,
                 fact_labels=FACT_LABELS, applications=applications, statuses=STATUS_LABELS,
                 certifications=item.certifications, recommendations=recommendations,
                 age=age_on(item.birth_date, local_today()),
-                choices=choices, open_application=open_application,
+                choices=choices, open_application=open_application, case=case,
+                contact_saved=request.args.get("contact") == "1", today=local_today(),
                 registered=request.args.get("registered"), rec_labels={str(k): gettext(v) for k, v in REC_LABELS.items()})
 
 

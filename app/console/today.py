@@ -25,7 +25,13 @@ from app.core.masking import mask_name
 from app.core.models import subtree_codes
 from app.extensions import db
 from app.jobs.recommendations import flagged_people
+from app.money.models import Claim
+from app.money.payrules import COUNTY_APPROVE, FINANCE_CONFIRM, STATION_CHECK, STEP_LABELS
+from app.people.models import Person
 from app.policies.benefits import benefits_ending
+from app.policies.engine import policy_name
+from app.policies.services import catalog_in_force
+from app.tracking.models import Task
 
 LIMIT = 200  # one screen of a worklist; the full lists have their own pages
 
@@ -160,3 +166,83 @@ def _flagged_items(staff, today):
                     detail=gettext("拒绝合适岗位 %(n)s 次", n=row["declines"]),
                     url=f"/console/people/{row['person_id']}")
             for row in flagged_people(staff)[:LIMIT]]
+
+
+# ------------------------------------------------------------------ help loop (tracking)
+
+TASK_HORIZON_DAYS = 7
+
+
+def _names(person_ids):
+    if not person_ids:
+        return {}
+    return dict(db.session.execute(select(Person.id, Person.name)
+                                   .where(Person.id.in_(set(person_ids)))).all())
+
+
+def _task_items(tasks, today, detail):
+    names = _names([t.person_id for t in tasks])
+    return _sort([DueItem(title=f"{mask_name(names.get(t.person_id, ''))} · {t.title}",
+                          detail=detail(t), url=f"/console/people/{t.person_id}#h-case",
+                          deadline=t.due_on, overdue=t.due_on < today)
+                  for t in tasks])
+
+
+def my_open_tasks(staff, *kinds, exclude=(), due_by=None):
+    """The caller's open tasks of `kinds` (or all but `exclude`), soonest first (index
+    ix_tracking_tasks_staff_status_due)."""
+    query = select(Task).where(Task.staff_id == staff.id, Task.status == "open")
+    if kinds:
+        query = query.where(Task.kind.in_(kinds))
+    if exclude:
+        query = query.where(Task.kind.notin_(exclude))
+    if due_by:
+        query = query.where(Task.due_on <= due_by)
+    return db.session.scalars(query.order_by(Task.due_on, Task.id).limit(LIMIT)).all()
+
+
+@due_provider("help_requests", _l("待答复的求助"), permission="tracking.work", order=12)
+def _help_request_items(staff, today):
+    return _task_items(my_open_tasks(staff, "help_request"), today,
+                       lambda t: str(_l("有求助必回应")))
+
+
+@due_provider("tracking_tasks", _l("7日内到期的帮扶事项"), permission="tracking.work", order=15)
+def _tracking_task_items(staff, today):
+    kinds = {"next_step": _l("下一步安排"), "follow_up": _l("就业回访"),
+             "expiry_assessment": _l("到期评估"), "job_help": _l("就业帮扶")}
+    tasks = my_open_tasks(staff, exclude=("help_request",),
+                          due_by=today + timedelta(days=TASK_HORIZON_DAYS))
+    return _task_items(tasks, today, lambda t: str(kinds.get(t.kind, t.kind)))
+
+
+# ------------------------------------------------------------------ money
+
+def _policy_label(catalog, code):
+    policy = catalog.by_code.get(code) if catalog is not None else None
+    return _plain(policy_name(catalog, policy)) if policy is not None else code
+
+
+CLAIM_STEP_PERMISSION = {STATION_CHECK: "claim.check", COUNTY_APPROVE: "claim.approve",
+                         FINANCE_CONFIRM: "claim.confirm"}
+
+
+@due_provider("claims", _l("待我审核的补贴申请"), order=25)
+def _claim_items(staff, today):
+    steps = [step for step, permission in CLAIM_STEP_PERMISSION.items()
+             if has_permission(staff.role, permission)]
+    if not steps:
+        return []
+    claims = db.session.scalars(
+        select(Claim).where(Claim.region_code.in_(subtree_codes(staff.region_code)),
+                            Claim.status.in_(("submitted", "checked")),
+                            Claim.current_step.in_(steps))
+        .order_by(Claim.step_due_on, Claim.id).limit(LIMIT)).all()
+    names = _names([c.person_id for c in claims])
+    catalog = catalog_in_force() if claims else None
+    return _sort([DueItem(title=f"{mask_name(names.get(c.person_id, ''))} · #{c.id}",
+                          detail=f"{_policy_label(catalog, c.policy)} · "
+                                 f"{gettext(STEP_LABELS[c.current_step])}",
+                          url=f"/console/people/{c.person_id}", deadline=c.step_due_on,
+                          overdue=bool(c.step_due_on and c.step_due_on < today))
+                  for c in claims])
