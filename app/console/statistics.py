@@ -90,8 +90,8 @@ def key_labels():
     catalog = catalog_in_force()
     policies = {code: str(_plain(policy_name(catalog, policy)))
                 for code, policy in (catalog.by_code.items() if catalog else [])}
-    return {"certified_by": {c["code"]: c["label"] for c in rules.categories},
-            "exits": dict(rules.exit_reasons),
+    return {"certified_by": {c["code"]: str(_plain(c["label"])) for c in rules.categories},
+            "exits": {k: str(_plain(v)) for k, v in rules.exit_reasons.items()},
             "applications": {str(k): str(v) for k, v in STATUS_LABELS.items()},
             "benefits": policies, "paid_fen": policies}
 

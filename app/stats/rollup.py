@@ -185,28 +185,42 @@ def _now(codes):
         yield code, 0, 0, "zero_open", "", count
 
 
+def _employments(persons=None):
+    """(person_id, region_code, day) of every hire and every exit because of work (of the
+    persons `persons` selects, when given: the filter sits inside each branch, on
+    person_id's index)."""
+    hires = select(Hire.person_id.label("person_id"), Hire.region_code.label("region_code"),
+                   Hire.starts_on.label("day"))
+    exits = select(Certification.person_id, Certification.region_code,
+                   Certification.exited_on).where(Certification.exit_reason == "employed",
+                                                  Certification.exited_on.isnot(None))
+    if persons is not None:
+        hires = hires.where(Hire.person_id.in_(persons))
+        exits = exits.where(Certification.person_id.in_(persons))
+    return hires.union_all(exits).subquery()
+
+
+def _persons_employed_in(codes):
+    """A SELECT of the persons with an employment in `codes` (region indexes)."""
+    return select(Hire.person_id).where(Hire.region_code.in_(codes)).union(
+        select(Certification.person_id).where(Certification.region_code.in_(codes),
+                                              Certification.exit_reason == "employed"))
+
+
 def employment_events(codes=None):
-    """[(person_id, region_code, on, disabled)] of every employment of an eligible person:
+    """[(person_id, region_code, day, disabled)] of every employment of an eligible person:
     a hire (staff-recorded or from a recommendation) or an exit from certification because
     the person found work; eligible = certified by that day, or registered unemployed. With
     `codes`, the events of the persons who have one in those regions (all their events:
     which one is their first of the year decides where they count)."""
-    hires = select(Hire.person_id.label("person_id"), Hire.region_code.label("region_code"),
-                   Hire.starts_on.label("on"))
-    exits = select(Certification.person_id, Certification.region_code,
-                   Certification.exited_on).where(Certification.exit_reason == "employed",
-                                                  Certification.exited_on.isnot(None))
-    events = hires.union_all(exits).subquery()
+    events = _employments(None if codes is None else _persons_employed_in(codes))
     certified = select(Certification.id).where(Certification.person_id == events.c.person_id,
-                                               Certification.starts_on <= events.c.on)
+                                               Certification.starts_on <= events.c.day)
     disabled = certified.where(cast(Certification.categories, String).like('%"disabled"%'))
     registered = select(Person.id).where(Person.id == events.c.person_id, or_(
         Person.registered_unemployed.is_(True), Person.unemployment_registered_on.isnot(None)))
-    query = select(events.c.person_id, events.c.region_code, events.c.on,
+    query = select(events.c.person_id, events.c.region_code, events.c.day,
                    disabled.exists()).where(or_(certified.exists(), registered.exists()))
-    if codes is not None:
-        query = query.where(events.c.person_id.in_(
-            select(events.c.person_id).where(events.c.region_code.in_(codes))))
     return db.session.execute(query).all()
 
 
@@ -261,7 +275,7 @@ def _rows(counts, level):
 def _apply(codes):
     """Recount the own rows of `codes` and add the difference to every total above them."""
     new = own_counts(codes)
-    old = Counter({tuple(row[:5]): row[5] for row in db.session.execute(
+    old = Counter({tuple(row)[:5]: row[5] for row in db.session.execute(
         select(Rollup.region_code, Rollup.year, Rollup.month, Rollup.figure, Rollup.key,
                Rollup.value).where(Rollup.level == "o", Rollup.region_code.in_(codes)))})
     db.session.execute(delete(Rollup).where(Rollup.level == "o", Rollup.region_code.in_(codes)))
@@ -272,13 +286,13 @@ def _apply(codes):
     for key in set(old) | set(new):
         change = new.get(key, 0) - old.get(key, 0)
         if change:
-            for ancestor in ancestors[key[0]]:
+            for ancestor in ancestors.get(key[0], [key[0]]):
                 totals[(ancestor, *key[1:])] += change
     if totals:
         table = Rollup.__table__
         stmt = dialect_insert(db.session.get_bind(), table)
         stmt = stmt.on_conflict_do_update(index_elements=[c.name for c in table.primary_key],
-                                          set_={"value": table.c.value + stmt.excluded.value})
+                                          set_={"value": table.c["value"] + stmt.excluded["value"]})
         rows = sorted(_rows(Counter({k: v for k, v in totals.items()}), "t"),
                       key=lambda r: tuple(r[k] for k in _KEY))
         db.session.execute(stmt, rows)

@@ -6,7 +6,8 @@ Create Date: 2026-12-03 14:05:00
 
 The statistics page reads pre-counted rows instead of scanning a million persons: each
 region's own counts and its subtree's totals per month, and the regions marked by a change
-in the same transaction, recomputed before the next read (app/stats/rollup.py).
+in the same transaction, recomputed before the next read (app/stats/rollup.py). Contacts
+get an index by region for that recount.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -30,6 +31,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('region_code', 'level', 'year', 'month', 'figure', 'key',
                             name=op.f('pk_stats_rollup'))
     )
+    op.create_index('ix_tracking_contacts_region_on', 'tracking_contacts',
+                    ['region_code', 'contacted_on'], unique=False)
     op.create_table('stats_dirty',
     sa.Column('region_code', sa.String(length=12), nullable=False),
     sa.Column('marked_at', sa.DateTime(timezone=True), nullable=False),
@@ -39,4 +42,5 @@ def upgrade():
 
 def downgrade():
     op.drop_table('stats_dirty')
+    op.drop_index('ix_tracking_contacts_region_on', table_name='tracking_contacts')
     op.drop_table('stats_rollup')

@@ -5,6 +5,7 @@ above it; exports carry the page's figures; bad periods get a clear error."""
 import csv
 import io
 from collections import Counter
+from datetime import date, timedelta
 
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -16,7 +17,7 @@ from app.core.models import subtree_codes
 from app.extensions import db
 from app.jobs.models import Vacancy
 from app.money.models import ClaimLine
-from app.people.models import Person
+from app.people.models import Household, Person
 from app.policies.models import Benefit
 from app.stats.models import Rollup
 from app.stats.rollup import rebuild, refresh
@@ -25,7 +26,7 @@ from app.tracking.models import Case, Contact, Hire, ZeroHousehold
 from tests.builders.codes import certified_seeker
 from tests.builders.console import console_login, console_post
 from tests.builders.http import auth, staff_token
-from tests.builders.jobs import Staff
+from tests.builders.money import approved_claim
 from tests.builders.people import older_man_id
 from tests.builders.tracking import post as tracking_post
 
@@ -79,7 +80,7 @@ def raw_figures(scope, year, month=None, today=None):
             f["applications_overdue"] += bool(a.status in staff_steps and a.step_deadline
                                               and a.step_deadline < today)
     f["contacts"] = sum(_within(c.contacted_on, year, month) for c in rows(Contact))
-    start = today.replace(year=year, month=month or 1, day=1)
+    start = date(year, month or 1, 1)
     for case in rows(Case):
         if case.status == "open":
             f["cases_open"] += 1
@@ -134,7 +135,24 @@ def _activity(client):
                          headers=headers, json={"reason": "employed",
                                                 "exited_on": local_today().isoformat()})
     assert exited.status_code == 200, exited.get_json()
+    _paid_claim_and_cleared_household(client)
     return person_id
+
+
+def _paid_claim_and_cleared_household(client):
+    """An approved claim whose lines the bank paid, and a zero-employment household listed
+    a month ago and cleared three days ago (the rows reconciliation and the help loop write)."""
+    _, _, claim = approved_claim(client, "wangwu", name="王五", number=older_man_id("051"))
+    today = local_today()
+    with client.application.app_context():
+        for line in db.session.scalars(select(ClaimLine).where(ClaimLine.claim_id == claim["id"])):
+            line.status = "paid"
+        household = db.session.scalar(select(Household).order_by(Household.id).limit(1))
+        db.session.add(ZeroHousehold(household_id=household.id, region_code=household.region_code,
+                                     identified_on=today - timedelta(days=30),
+                                     cleared_on=today - timedelta(days=3),
+                                     cleared_way="member_hired"))
+        db.session.commit()
 
 
 def test_every_figure_matches_the_raw_rows_and_a_full_recount(client, fresh_app):
