@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.accounts.roles import has_permission
 from app.core.concurrency import retrying
-from app.core.errors import NotFound, ValidationFailed
+from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.models import get_in_scope
 from app.extensions import db
 from app.people.models import Person
@@ -82,10 +82,15 @@ def _contact_form():
 def person_contact(person_id):
     """Record a contact on the person's open case; a next step becomes a task."""
     person = get_in_scope(Person, g.staff, person_id)
-    fields = _contact_form()
     case = open_case_of(person.id)
     if case is None:
         raise NotFound("tracking.no_case", _l("该人员没有在帮扶中的档案"))
-    record_contact(g.staff, case, **fields)
+    try:
+        record_contact(g.staff, case, **_contact_form())
+    except (ValidationFailed, Conflict) as exc:
+        db.session.rollback()
+        from .people import person_page
+        return person_page(person.id, code=exc.status, contact_error=exc,
+                           contact_form=request.form.to_dict())
     db.session.commit()
     return redirect(url_for("console.person", person_id=person.id, contact="1") + "#h-case", 303)

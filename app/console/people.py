@@ -51,6 +51,12 @@ def people_find():
 def person(person_id):
     """The person's record: facts, household, certifications, applications,
     recommendations; masked, the read audited."""
+    return person_page(person_id)
+
+
+def person_page(person_id, code=200, contact_error=None, contact_form=None):
+    """The record page; after a refused contact form, with the error beside the form and
+    what was typed still in it (nothing is lost)."""
     item = view_person(g.staff, person_id)
     facts = PersonSchema().dump(item)
     household = HouseholdOutSchema().dump(household_view(item))
@@ -61,12 +67,13 @@ def person(person_id):
     choices = [] if open_application else apply_choices(item)
     case = case_context(g.staff, item)
     db.session.commit()
-    return page("person.html", person=item, facts=facts, household=household,
+    return page("person.html", code=code, person=item, facts=facts, household=household,
                 fact_labels=FACT_LABELS, applications=applications, statuses=STATUS_LABELS,
                 certifications=item.certifications, recommendations=recommendations,
                 age=age_on(item.birth_date, local_today()),
                 choices=choices, open_application=open_application, case=case,
                 contact_saved=request.args.get("contact") == "1", today=local_today(),
+                contact_error=contact_error, contact_form=contact_form or {},
                 registered=request.args.get("registered"), rec_labels={str(k): gettext(v) for k, v in REC_LABELS.items()})
 
 

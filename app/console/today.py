@@ -240,7 +240,8 @@ def _claim_items(staff, today):
         .order_by(Claim.step_due_on, Claim.id).limit(LIMIT)).all()
     names = _names([c.person_id for c in claims])
     catalog = catalog_in_force() if claims else None
-    return _sort([DueItem(title=f"{mask_name(names.get(c.person_id, ''))} · #{c.id}",
+    return _sort([DueItem(title=f"{mask_name(names.get(c.person_id, ''))} · "
+                                + gettext("补贴申请 #%(id)s", id=c.id),
                           detail=f"{_policy_label(catalog, c.policy)} · "
                                  f"{gettext(STEP_LABELS[c.current_step])}",
                           url=f"/console/people/{c.person_id}", deadline=c.step_due_on,

@@ -64,6 +64,9 @@ def test_every_bad_contact_form_is_refused_clearly_and_records_nothing(client, f
         response = console_post(client, url, csrf, expect=status, **{**good, **change})
         body = response.get_data(as_text=True)
         assert code in body and message in body, (change, body[:400])
+    kept = console_post(client, url, csrf, expect=422, **good, note="本人外出务工",
+                        next_step="再次走访").get_data(as_text=True)
+    assert 'value="再次走访"' in kept and "本人外出务工</textarea>" in kept  # nothing typed is lost
     no_csrf = client.post(url, data=good)
     assert no_csrf.status_code == 403 and "console.csrf" in no_csrf.get_data(as_text=True)
     missing = console_post(client, "/console/people/999999/contacts", csrf, expect=404, **good)
@@ -93,6 +96,8 @@ def test_today_lists_the_claims_waiting_at_my_step(client, fresh_app):
     token, _ = flexible_seeker(client)
     claim = claim_myself(client, token)
     console_login(client, "station_xc")
-    assert f"#{claim['id']}" in client.get("/console/").get_data(as_text=True)
+    label = f"补贴申请 #{claim['id']}"
+    page = client.get("/console/").get_data(as_text=True)
+    assert label in page and "待我审核的补贴申请" in page
     console_login(client, "county_xc")  # not at the county's step until checked
-    assert f"#{claim['id']}" not in client.get("/console/").get_data(as_text=True)
+    assert label not in client.get("/console/").get_data(as_text=True)
