@@ -190,15 +190,17 @@ def _task_items(tasks, today, detail):
 
 def my_open_tasks(staff, *kinds, exclude=(), due_by=None):
     """The caller's open tasks of `kinds` (or all but `exclude`), soonest first (index
-    ix_tracking_tasks_staff_status_due)."""
-    query = select(Task).where(Task.staff_id == staff.id, Task.status == "open")
+    ix_tracking_tasks_staff_status_due). Only the columns Today shows: the person's own words
+    (`detail`, encrypted) are neither read nor decrypted here."""
+    query = select(Task.id, Task.person_id, Task.kind, Task.title, Task.due_on).where(
+        Task.staff_id == staff.id, Task.status == "open")
     if kinds:
         query = query.where(Task.kind.in_(kinds))
     if exclude:
         query = query.where(Task.kind.notin_(exclude))
     if due_by:
         query = query.where(Task.due_on <= due_by)
-    return db.session.scalars(query.order_by(Task.due_on, Task.id).limit(LIMIT)).all()
+    return db.session.execute(query.order_by(Task.due_on, Task.id).limit(LIMIT)).all()
 
 
 @due_provider("help_requests", _l("待答复的求助"), permission="tracking.work", order=12)

@@ -45,9 +45,11 @@ class Rollup(db.Model):
 
 
 class Dirty(db.Model):
-    """A region whose own rows changed since its rollup was computed (written in the same
-    transaction as the change, so no change is ever missed)."""
+    """A region whose own rows of one source (a family of figures: app/stats/rollup.py
+    COUNTERS) changed since they were counted; written in the same transaction as the
+    change, so no change is ever missed."""
     __tablename__ = "stats_dirty"
 
     region_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    source: Mapped[str] = mapped_column(String(16), primary_key=True)
     marked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -18,7 +18,8 @@ refreshers of one region would each add the same difference to the totals.
 import json
 from collections import Counter, defaultdict
 
-from sqlalchemy import Integer, String, cast, delete, event, extract, func, insert, or_, select, text
+from sqlalchemy import (Integer, String, cast, delete, event, extract, func, insert, or_, select,
+                        text, tuple_)
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
@@ -36,8 +37,6 @@ from app.tracking.models import Case, Contact, Hire, ZeroHousehold
 
 from .models import Dirty, Rollup
 
-WATCHED = (Hire, Certification, Application, Contact, Case, ZeroHousehold, Benefit, ClaimLine,
-           Vacancy)
 LOCK_KEY = 170017  # pg advisory lock of the refresher (issue 17)
 REFRESH_BATCH = 2000
 _KEY = ("region_code", "year", "month", "figure", "key")
@@ -57,8 +56,9 @@ def _regions_of(instance):
 def _note(session, instances):
     marked = session.info.setdefault("stats_dirty", set())
     for instance in instances:
-        if isinstance(instance, WATCHED):
-            marked |= _regions_of(instance)
+        sources = SOURCES_OF.get(type(instance))
+        if sources:
+            marked |= {(code, source) for code in _regions_of(instance) for source in sources}
 
 
 def _after_flush(session, _context):
@@ -76,8 +76,9 @@ def _before_commit(session):
         return
     now = utcnow()
     stmt = dialect_insert(session.get_bind(), Dirty.__table__).values(
-        [{"region_code": code, "marked_at": now} for code in sorted(marked)])
-    session.execute(stmt.on_conflict_do_nothing(index_elements=["region_code"]))
+        [{"region_code": code, "source": source, "marked_at": now}
+         for code, source in sorted(marked)])
+    session.execute(stmt.on_conflict_do_nothing(index_elements=["region_code", "source"]))
 
 
 def _after_rollback(session):
@@ -125,27 +126,31 @@ def _certified(codes):
             yield code, year, month, "certified_by", category, count
 
 
-def _simple(codes):
-    """The figures that are one grouped count (or sum) of one table."""
-    specs = [
-        ("exits", Certification.region_code, Certification.exited_on, func.count(), (),
-         Certification.exit_reason),
-        ("contacts", Contact.region_code, Contact.contacted_on, func.count(), (), None),
-        ("zero_identified", ZeroHousehold.region_code, ZeroHousehold.identified_on,
-         func.count(), (), None),
-        ("benefits", Benefit.region_code, Benefit.starts_on, func.count(), (), Benefit.policy),
-        ("paid_fen", ClaimLine.region_code, ClaimLine.period, func.sum(ClaimLine.amount_fen),
-         (ClaimLine.status == "paid",), ClaimLine.policy),
-        ("vacancies", Vacancy.region_code, Vacancy.opens_on, func.count(), (), None),
-        ("positions", Vacancy.region_code, Vacancy.opens_on, func.sum(Vacancy.headcount), (),
-         None),
-        ("filled", Vacancy.region_code, Vacancy.opens_on, func.sum(Vacancy.filled_count), (),
-         None),
-    ]
-    for figure, region, day, value, where, key in specs:
-        for code, year, month, found_key, number in _grouped(region, day, value, *where,
-                                                              key=key, codes=codes):
-            yield code, year, month, figure, found_key, number
+# figure -> (region column, day column, value, conditions, key column): one grouped query
+SPECS = {
+    "exits": (Certification.region_code, Certification.exited_on, func.count(), (),
+              Certification.exit_reason),
+    "contacts": (Contact.region_code, Contact.contacted_on, func.count(), (), None),
+    "zero_identified": (ZeroHousehold.region_code, ZeroHousehold.identified_on, func.count(),
+                        (), None),
+    "benefits": (Benefit.region_code, Benefit.starts_on, func.count(), (), Benefit.policy),
+    "paid_fen": (ClaimLine.region_code, ClaimLine.period, func.sum(ClaimLine.amount_fen),
+                 (ClaimLine.status == "paid",), ClaimLine.policy),
+    "vacancies": (Vacancy.region_code, Vacancy.opens_on, func.count(), (), None),
+    "positions": (Vacancy.region_code, Vacancy.opens_on, func.sum(Vacancy.headcount), (), None),
+    "filled": (Vacancy.region_code, Vacancy.opens_on, func.sum(Vacancy.filled_count), (), None),
+}
+
+
+def _simple(*figures):
+    """A counter of figures that are each one grouped count (or sum) of one table."""
+    def count(codes):
+        for figure in figures:
+            region, day, value, where, key = SPECS[figure]
+            for code, year, month, found_key, number in _grouped(region, day, value, *where,
+                                                                  key=key, codes=codes):
+                yield code, year, month, figure, found_key, number
+    return count
 
 
 def _cleared(codes):
@@ -160,27 +165,35 @@ def _cleared(codes):
         yield code, cleared.year, cleared.month, "zero_clear_days", "", (cleared - identified).days
 
 
-def _now(codes):
-    """Figures of the present moment (year = month = 0): open applications by step and
-    step deadline, open cases by the month of their latest contact, households still listed."""
-    def where(region, *conditions):
-        return (*conditions, region.in_(codes)) if codes is not None else conditions
+def _in(region, codes, *conditions):
+    return (*conditions, region.in_(codes)) if codes is not None else conditions
+
+
+def _applications(codes):
+    """Open applications now (year = month = 0) by step and step deadline."""
     for code, status, deadline, count in db.session.execute(
             select(Application.region_code, Application.status, Application.step_deadline,
                    func.count())
-            .where(*where(Application.region_code,
-                          Application.status.in_([s.value for s in OPEN])))
+            .where(*_in(Application.region_code, codes,
+                        Application.status.in_([s.value for s in OPEN])))
             .group_by(Application.region_code, Application.status, Application.step_deadline)):
         yield code, 0, 0, "applications", f"{status}|{deadline.isoformat() if deadline else ''}", count
+
+
+def _cases(codes):
+    """Open cases now by the month of their latest contact."""
     year, month = _ym(Case.last_contact_on)
     for code, y, m, count in db.session.execute(
             select(Case.region_code, year, month, func.count())
-            .where(*where(Case.region_code, Case.status == "open"))
+            .where(*_in(Case.region_code, codes, Case.status == "open"))
             .group_by(Case.region_code, year, month)):
         yield code, 0, 0, "cases_open", f"{y:04d}-{m:02d}" if y else "", count
+
+
+def _zero_open(codes):
     for code, count in db.session.execute(
             select(ZeroHousehold.region_code, func.count())
-            .where(*where(ZeroHousehold.region_code, ZeroHousehold.cleared_on.is_(None)))
+            .where(*_in(ZeroHousehold.region_code, codes, ZeroHousehold.cleared_on.is_(None)))
             .group_by(ZeroHousehold.region_code)):
         yield code, 0, 0, "zero_open", "", count
 
@@ -239,13 +252,35 @@ def _helped(codes):
                 yield region, on.year, on.month, "disabled_helped", "", 1
 
 
-def own_counts(codes=None):
+# source -> (its counters, the figures they write). A changed row marks its region dirty
+# for the sources its table feeds (SOURCES_OF); a recount touches only those figures.
+COUNTERS = {
+    "employment": ((_helped,), ("helped", "disabled_helped")),
+    "certifications": ((_certified, _simple("exits")), ("certified", "certified_by", "exits")),
+    "applications": ((_applications,), ("applications",)),
+    "contacts": ((_simple("contacts"),), ("contacts",)),
+    "cases": ((_cases,), ("cases_open",)),
+    "zero": ((_simple("zero_identified"), _cleared, _zero_open),
+             ("zero_identified", "zero_cleared", "zero_clear_days", "zero_open")),
+    "benefits": ((_simple("benefits"),), ("benefits",)),
+    "paid": ((_simple("paid_fen"),), ("paid_fen",)),
+    "vacancies": ((_simple("vacancies", "positions", "filled"),),
+                  ("vacancies", "positions", "filled")),
+}
+SOURCES_OF = {Hire: ("employment",), Certification: ("employment", "certifications"),
+              Application: ("applications",), Contact: ("contacts",), Case: ("cases",),
+              ZeroHousehold: ("zero",), Benefit: ("benefits",), ClaimLine: ("paid",),
+              Vacancy: ("vacancies",)}
+
+
+def own_counts(codes=None, sources=None):
     """{(region, year, month, figure, key): value} counted from the raw rows of `codes`
-    (every region when None)."""
+    (every region when None), for `sources` (all when None)."""
     counts = Counter()
-    for source in (_helped, _certified, _simple, _cleared, _now):
-        for code, year, month, figure, key, value in source(codes):
-            counts[(code, int(year), int(month), figure, key[:64])] += int(value or 0)
+    for source in sources or COUNTERS:
+        for counter in COUNTERS[source][0]:
+            for code, year, month, figure, key, value in counter(codes):
+                counts[(code, int(year), int(month), figure, key[:64])] += int(value or 0)
     return +counts
 
 
@@ -272,43 +307,57 @@ def _rows(counts, level):
     return [dict(zip(_KEY, key), level=level, value=value) for key, value in counts.items()]
 
 
-def _apply(codes):
-    """Recount the own rows of `codes` and add the difference to every total above them."""
-    new = own_counts(codes)
+def _upsert(rows, add):
+    """INSERT ... ON CONFLICT DO UPDATE of rollup rows, sorted (no deadlock between two
+    writers); `add` adds the value to the row there, else replaces it."""
+    table = Rollup.__table__
+    stmt = dialect_insert(db.session.get_bind(), table)
+    value = table.c["value"] + stmt.excluded["value"] if add else stmt.excluded["value"]
+    stmt = stmt.on_conflict_do_update(index_elements=[c.name for c in table.primary_key],
+                                      set_={"value": value})
+    db.session.execute(stmt, sorted(rows, key=lambda r: tuple(r[k] for k in _KEY)))
+
+
+def _apply(codes, sources):
+    """Recount the own rows of `codes` for `sources`; write the rows that changed and add
+    the differences to every total above them."""
+    figures = [f for source in sources for f in COUNTERS[source][1]]
+    new = own_counts(codes, sources)
     old = Counter({tuple(row)[:5]: row[5] for row in db.session.execute(
         select(Rollup.region_code, Rollup.year, Rollup.month, Rollup.figure, Rollup.key,
-               Rollup.value).where(Rollup.level == "o", Rollup.region_code.in_(codes)))})
-    db.session.execute(delete(Rollup).where(Rollup.level == "o", Rollup.region_code.in_(codes)))
-    if new:
-        db.session.execute(insert(Rollup), _rows(new, "o"))
-    ancestors = _ancestors(codes)
-    totals = Counter()
-    for key in set(old) | set(new):
-        change = new.get(key, 0) - old.get(key, 0)
-        if change:
-            for ancestor in ancestors.get(key[0], [key[0]]):
-                totals[(ancestor, *key[1:])] += change
-    if totals:
-        table = Rollup.__table__
-        stmt = dialect_insert(db.session.get_bind(), table)
-        stmt = stmt.on_conflict_do_update(index_elements=[c.name for c in table.primary_key],
-                                          set_={"value": table.c["value"] + stmt.excluded["value"]})
-        rows = sorted(_rows(Counter({k: v for k, v in totals.items()}), "t"),
-                      key=lambda r: tuple(r[k] for k in _KEY))
-        db.session.execute(stmt, rows)
+               Rollup.value).where(Rollup.level == "o", Rollup.region_code.in_(codes),
+                                   Rollup.figure.in_(figures)))})
+    changes = Counter({key: new.get(key, 0) - old.get(key, 0) for key in set(old) | set(new)})
+    changes = Counter({key: change for key, change in changes.items() if change})
+    if not changes:
+        return
+    _upsert(_rows(Counter({key: new.get(key, 0) for key in changes}), "o"), add=False)
+    db.session.execute(delete(Rollup).where(Rollup.level == "o", Rollup.region_code.in_(codes),
+                                            Rollup.value == 0))
+    ancestors, totals = _ancestors(codes), Counter()
+    for key, change in changes.items():
+        for ancestor in ancestors.get(key[0], [key[0]]):
+            totals[(ancestor, *key[1:])] += change
+    _upsert(_rows(totals, "t"), add=True)
 
 
 def refresh(limit=REFRESH_BATCH, wait=False):
-    """Recompute up to `limit` dirty regions; returns how many are still dirty (None when
-    another refresher holds the lock and `wait` is False)."""
+    """Recount up to `limit` dirty (region, source) pairs; returns how many are still dirty
+    (None when another refresher holds the lock and `wait` is False)."""
     if not _locked(wait):
         return None
-    codes = db.session.scalars(select(Dirty.region_code).order_by(Dirty.marked_at,
-                                                                  Dirty.region_code)
+    pairs = db.session.execute(select(Dirty.region_code, Dirty.source)
+                               .order_by(Dirty.marked_at, Dirty.region_code, Dirty.source)
                                .limit(limit)).all()
-    if codes:
-        db.session.execute(delete(Dirty).where(Dirty.region_code.in_(codes)))
-        _apply(codes)
+    if pairs:
+        db.session.execute(delete(Dirty).where(
+            tuple_(Dirty.region_code, Dirty.source).in_([tuple(p) for p in pairs])))
+        by_source = defaultdict(list)
+        for code, source in pairs:
+            by_source[source].append(code)
+        for source, codes in sorted(by_source.items()):
+            if source in COUNTERS:
+                _apply(sorted(codes), [source])
     return db.session.scalar(select(func.count()).select_from(Dirty))
 
 

@@ -35,8 +35,9 @@ def upgrade():
                     ['region_code', 'contacted_on'], unique=False)
     op.create_table('stats_dirty',
     sa.Column('region_code', sa.String(length=12), nullable=False),
+    sa.Column('source', sa.String(length=16), nullable=False),
     sa.Column('marked_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('region_code', name=op.f('pk_stats_dirty'))
+    sa.PrimaryKeyConstraint('region_code', 'source', name=op.f('pk_stats_dirty'))
     )
 
 
