@@ -2,11 +2,12 @@
 
 Every change to a row the figures count (a hire, a certification, an application's step, a
 contact, a case, a zero-employment listing, a benefit, a paid claim line, a vacancy) marks
-its region dirty in the same transaction (`stats_dirty`, written at commit by the session
-listener below; `guarded_update` reports its rows too). Before the statistics page reads,
-the dirty regions are recomputed: their own rows ('o') are counted again from the raw rows
-of that region only, and the difference is added to the subtree totals ('t') of the region
-and of every region above it. So the page reads a handful of rows per region instead of
+its region and source (the family of figures its table feeds, COUNTERS) dirty in the same
+transaction (`stats_dirty`, written at commit by the session listener below;
+`guarded_update` reports its rows too). Before the statistics page reads, the dirty pairs
+are recounted: the region's own rows ('o') of that source are counted again from the raw
+rows of that region only, and the difference is added to the subtree totals ('t') of the
+region and of every region above it. So the page reads a handful of rows per region instead of
 scanning the subtree, and its figures are as fresh as the last commit.
 
 `rebuild()` (`flask stats rebuild`) counts everything afresh: after a bulk load that bypassed

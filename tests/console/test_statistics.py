@@ -8,7 +8,7 @@ from collections import Counter
 from datetime import date, timedelta
 
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.certification.models import Application, Certification
 from app.certification.workflow import OPEN, STAFF_STEPS
@@ -259,3 +259,38 @@ def test_administrators_split_the_targets_across_their_children(client, fresh_ap
     csrf = console_login(client, "station_xc")
     console_post(client, "/console/statistics/targets", csrf, expect=403, region="150102001001",
                  year=str(year), helped="1", disabled_helped="0")
+
+
+def _rollup_rows():
+    return sorted(tuple(r) for r in db.session.execute(select(
+        Rollup.region_code, Rollup.level, Rollup.year, Rollup.month, Rollup.figure, Rollup.key,
+        Rollup.value).where(Rollup.value != 0)))
+
+
+def test_twenty_statistics_pages_at_once_add_each_change_once(client, fresh_app):
+    """The recount before a read runs in one request at a time: 20 pages opened together
+    after changes in several regions leave the totals a full recount gives."""
+    import requests
+
+    from app.stats.models import Dirty
+    from tests.support.race import fire, run_app_server, statuses
+    _activity(client)
+    with fresh_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Dirty)) > 0
+    with run_app_server(fresh_app) as base_url:
+        with requests.Session() as session:
+            page = session.get(base_url + "/console/login").text
+            token = page.split('name="csrf_token" value="')[1].split('"')[0]
+            signed = session.post(base_url + "/console/login", allow_redirects=False, data={
+                "csrf_token": token, "username": "region_admin", "password": "Demo@2025"})
+            assert signed.status_code == 303
+            cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+        answers = fire(base_url, "GET", "/console/statistics", headers={"Cookie": cookie})
+    assert statuses(answers) == {200: 20}
+    with fresh_app.app_context():
+        refresh(limit=100_000)
+        db.session.commit()
+        incremental = _rollup_rows()
+        rebuild()
+        db.session.commit()
+        assert incremental == _rollup_rows()
