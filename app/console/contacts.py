@@ -13,6 +13,7 @@ from app.core.models import get_in_scope
 from app.extensions import db
 from app.people.models import Person
 from app.tracking.cases import open_case_of
+from app.tracking.hires import record_hire
 from app.tracking.models import Task
 from app.tracking.work import contacts_of, record_contact
 
@@ -94,3 +95,35 @@ def person_contact(person_id):
                            contact_form=request.form.to_dict())
     db.session.commit()
     return redirect(url_for("console.person", person_id=person.id, contact="1") + "#h-case", 303)
+
+
+def _hire_form():
+    form = request.form
+    employer = form.get("employer", "").strip()
+    job_title = form.get("job_title", "").strip()
+    if not 2 <= len(employer) <= 128 or not 1 <= len(job_title) <= 64:
+        raise ValidationFailed("console.hire_fields", _l("请填写用人单位（2至128字）和岗位（1至64字）"))
+    try:
+        starts_on = date.fromisoformat(form.get("starts_on", ""))
+    except ValueError:
+        raise ValidationFailed("console.hire_date", _l("请填写入职日期（年-月-日）"),
+                               {"field": "starts_on"}) from None
+    return {"employer": employer, "job_title": job_title, "starts_on": starts_on}
+
+
+@bp.route("/people/<bigid:person_id>/hires", methods=["POST"])
+@signed_in("tracking.work")
+@retrying
+def person_hire(person_id):
+    """Record a job the person took (not through a recommendation): the help loop schedules
+    the follow-ups and the statistics count the person as helped into work."""
+    person = get_in_scope(Person, g.staff, person_id)
+    try:
+        record_hire(g.staff, person, **_hire_form())
+    except (ValidationFailed, Conflict) as exc:
+        db.session.rollback()
+        from .people import person_page
+        return person_page(person.id, code=exc.status, hire_error=exc,
+                           hire_form=request.form.to_dict())
+    db.session.commit()
+    return redirect(url_for("console.person", person_id=person.id, hired="1") + "#h-hire", 303)

@@ -54,7 +54,8 @@ def person(person_id):
     return person_page(person_id)
 
 
-def person_page(person_id, code=200, contact_error=None, contact_form=None):
+def person_page(person_id, code=200, contact_error=None, contact_form=None, hire_error=None,
+                hire_form=None):
     """The record page; after a refused contact form, with the error beside the form and
     what was typed still in it (nothing is lost)."""
     item = view_person(g.staff, person_id)
@@ -74,6 +75,8 @@ def person_page(person_id, code=200, contact_error=None, contact_form=None):
                 choices=choices, open_application=open_application, case=case,
                 contact_saved=request.args.get("contact") == "1", today=local_today(),
                 contact_error=contact_error, contact_form=contact_form or {},
+                hire_error=hire_error, hire_form=hire_form or {},
+                hired=request.args.get("hired") == "1",
                 registered=request.args.get("registered"), rec_labels={str(k): gettext(v) for k, v in REC_LABELS.items()})
 
 

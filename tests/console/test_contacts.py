@@ -101,3 +101,28 @@ def test_today_lists_the_claims_waiting_at_my_step(client, fresh_app):
     assert label in page and "待我审核的补贴申请" in page
     console_login(client, "county_xc")  # not at the county's step until checked
     assert label not in client.get("/console/").get_data(as_text=True)
+
+
+def test_a_station_worker_records_a_hire_and_it_counts_as_helped_into_work(client, fresh_app):
+    from app.stats.services import compute_figures
+    _, person_id = certified_seeker(client)
+    csrf = console_login(client, "station_xc")
+    url = f"/console/people/{person_id}/hires"
+    today = local_today()
+    with fresh_app.app_context():
+        before = compute_figures("150102", today.year)["region"]["helped"]
+    bad = console_post(client, url, csrf, expect=422, employer="某", job_title="保洁员",
+                       starts_on=today.isoformat()).get_data(as_text=True)
+    assert "console.hire_fields" in bad and 'value="保洁员"' in bad
+    future = console_post(client, url, csrf, expect=422, employer="某物业公司", job_title="保洁员",
+                          starts_on=(today + timedelta(days=2)).isoformat())
+    assert "tracking.hire_date" in future.get_data(as_text=True)
+    console_post(client, url, csrf, employer="某物业公司", job_title="保洁员",
+                 starts_on=today.isoformat())
+    twice = console_post(client, url, csrf, expect=409, employer="某物业公司", job_title="保洁员",
+                         starts_on=today.isoformat())
+    assert "tracking.already_employed" in twice.get_data(as_text=True)
+    console_login(client, "city_hhht")
+    client.get("/console/statistics")  # the read recounts the changed region
+    with fresh_app.app_context():
+        assert compute_figures("150102", today.year)["region"]["helped"] == before + 1
