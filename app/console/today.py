@@ -26,6 +26,8 @@ from app.core.models import subtree_codes
 from app.extensions import db
 from app.jobs.recommendations import flagged_people
 from app.money.models import Claim
+from app.partners.discoveries import list_discoveries
+from app.partners.records import list_contradictions
 from app.money.payrules import COUNTY_APPROVE, FINANCE_CONFIRM, STATION_CHECK, STEP_LABELS
 from app.people.models import Person
 from app.policies.benefits import benefits_ending
@@ -249,3 +251,31 @@ def _claim_items(staff, today):
                           url=f"/console/people/{c.person_id}", deadline=c.step_due_on,
                           overdue=bool(c.step_due_on and c.step_due_on < today))
                   for c in claims])
+
+
+# ------------------------------------------------------------------ partner data
+
+FINDING_LABELS = {"dibao": _l("低保"), "employment_status": _l("就业状态"),
+                  "disability_certificate": _l("残疾人证"), "disability_level": _l("残疾等级"),
+                  "social_insurance_months": _l("社保缴费月数")}
+
+@due_provider("discoveries", _l("部门数据发现的可能符合认定条件人员"), permission="application.enter",
+              order=50)
+def _discovery_items(staff, today):
+    found = list_discoveries(staff, today, per_page=LIMIT)["items"]
+    return [DueItem(title=f"{mask_name(item['name'])} · {'、'.join(item['sources'])}",
+                    detail="；".join(gettext(r["text"]) for r in item["reasons"]),
+                    url=(f"/console/people/{item['person_id']}" if item["person_id"]
+                         else "/console/people/new"))
+            for item in found]
+
+
+@due_provider("contradictions", _l("与部门数据不一致、需核实的人员"), permission="application.enter",
+              order=55)
+def _contradiction_items(staff, today):
+    found = list_contradictions(staff, today)["items"][:LIMIT]
+    return [DueItem(title=f"{mask_name(item['name'])} · #{item['person_id']}",
+                    detail="、".join(str(FINDING_LABELS.get(f["fact"], f["fact"]))
+                                    for f in item["findings"]),
+                    url=f"/console/people/{item['person_id']}")
+            for item in found]

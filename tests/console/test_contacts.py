@@ -126,3 +126,15 @@ def test_a_station_worker_records_a_hire_and_it_counts_as_helped_into_work(clien
     client.get("/console/statistics")  # the read recounts the changed region
     with fresh_app.app_context():
         assert compute_figures("150102", today.year)["region"]["helped"] == before + 1
+
+
+def test_today_lists_the_discoveries_and_contradictions_of_the_partner_lists(client, fresh_app):
+    from tests.partners.test_discovery import _lists
+    _lists(client)
+    console_login(client, "station_xc")
+    page = client.get("/console/").get_data(as_text=True)
+    assert "部门数据发现的可能符合认定条件人员" in page and "刘*" in page
+    assert "低保家庭成员，处于劳动年龄，无参保缴费记录" in page
+    assert "与部门数据不一致、需核实的人员" in page
+    console_login(client, "station_hlr")  # another league's station: none of it
+    assert "刘*" not in client.get("/console/").get_data(as_text=True)
