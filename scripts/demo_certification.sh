@@ -10,10 +10,11 @@ J='Content-Type: application/json'
 py() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 staff() { curl -s -X POST "$BASE/api/v1/auth/staff/login" -H "$J" \
             -d "{\"username\":\"$1\",\"password\":\"Demo@2025\"}" | py 'd["access_token"]'; }
-# A valid ID number for a man (odd 17th digit) born 1968-04-01 in 新城区 (GB 11643 check
-# character): a woman of that age is past retirement and not in the older category.
+# A valid ID number for a man (odd 17th digit) born in April 1968 in 新城区 (GB 11643 check
+# character): a woman of that age is past retirement and not in the older category. The
+# day and sequence are random (14,000 numbers), so repeated demos rarely meet a registered one.
 ID=$(python3 -c "
-import random; s='150102196804010%d%d' % (random.randint(1, 9), random.randrange(1, 10, 2)); w=[7,9,10,5,8,4,2,1,6,3,7,9,10,5,8,4,2]
+import random; s='150102196804%02d%02d%d' % (random.randint(1, 28), random.randint(0, 99), random.randrange(1, 10, 2)); w=[7,9,10,5,8,4,2,1,6,3,7,9,10,5,8,4,2]
 print(s + '10X98765432'[sum(int(a)*b for a,b in zip(s,w)) % 11])")
 
 echo "== 1. job seeker logs in through WeChat and binds the phone WeChat vouches for"

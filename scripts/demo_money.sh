@@ -5,8 +5,11 @@
 # claim county_xc entered); finance_xc builds and exports a batch, a demo bank return file
 # marks two lines paid and one failed; the failed line is corrected and paid in the next
 # batch; a public-welfare post is developed, both persons placed, a quarter advanced and
-# settled after one leaves early (a recovery). The fund balance is printed at each step.
-# Usage: scripts/demo_money.sh [BASE_URL]
+# settled after one leaves early (a recovery). The fund balance is printed at each step,
+# beside what it must be; the person's notices of each step are listed from the outbox;
+# `flask audit verify` closes the run.
+# Usage: scripts/demo_money.sh [BASE_URL]   (run from the checkout `make run` serves, with
+# the same DATABASE_URL in the environment, for the outbox listing and the audit check)
 set -euo pipefail
 BASE=${1:-http://127.0.0.1:5000}
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -22,7 +25,37 @@ id_number() { python3 -c "
 import random; s='150102196804010%d%d' % (random.randint(1, 9), random.randrange(1, 10, 2)); w=[7,9,10,5,8,4,2,1,6,3,7,9,10,5,8,4,2]
 print(s + '10X98765432'[sum(int(a)*b for a,b in zip(s,w)) % 11])"; }
 FUND=$(curl -s "$BASE/api/v1/money/funds" -H "$(H $F)" | py '[f["id"] for f in d if f["region_code"]=="150102"][0]')
-balance() { echo "   fund balance: $(curl -s "$BASE/api/v1/money/funds/$FUND" -H "$(H $F)" | py 'd["balance"]') yuan"; }
+fen() { curl -s "$BASE/api/v1/money/funds/$FUND" -H "$(H $F)" | py 'd["balance_fen"]'; }
+START=$(fen); EXPECT=$START
+# balance DELTA_FEN: the fund must have moved by DELTA_FEN since the last check.
+balance() {
+  EXPECT=$((EXPECT + $1)); local now; now=$(fen)
+  local mark="OK"; [ "$now" = "$EXPECT" ] || mark="WRONG (expected $EXPECT fen)"
+  echo "   fund balance: $(python3 -c "print(f'{$now/100:.2f}')") yuan  [$mark]"
+}
+VENV_PY="$HERE/../.venv/bin/python"
+JPEG=$(mktemp --suffix=.jpg)
+"$VENV_PY" -c "from PIL import Image; Image.new('RGB', (60, 40), (200, 200, 200)).save('$JPEG', 'JPEG')"
+material() {  # material PATH TOKEN: the contribution receipt, uploaded (PATH: my/claims/ID or claims/ID)
+  curl -s -X POST "$BASE/api/v1/money/$1/evidence" -H "$(H $2)" \
+       -F kind=contribution_receipt -F "file=@$JPEG;type=image/jpeg" | py '"   material:", d["kind"], d["content_type"], d["size"], "bytes (encrypted at rest)"'
+}
+notices() {  # the person's notices of a claim, from the push outbox
+  (cd "$HERE/.." && "$VENV_PY" - "$1" <<'PYEOF'
+import json, sys
+from sqlalchemy import select
+from app import create_app
+from app.extensions import db
+from app.wechat.models import PushMessage
+with create_app().app_context():
+    rows = db.session.scalars(select(PushMessage).where(
+        PushMessage.dedupe_key.like(f"money:claim:{sys.argv[1]}:%")).order_by(PushMessage.id))
+    for row in rows:
+        data = json.loads(row.payload)["data"]
+        print("   notice:", row.kind, "|", " | ".join(v["value"] for v in data.values()))
+PYEOF
+  ) 2>/dev/null || echo "   (notices: run from the served checkout with its DATABASE_URL)"
+}
 
 certify() {  # certify NAME DISPLAY -> prints "token person_id"
   local token app
@@ -46,7 +79,7 @@ certify() {  # certify NAME DISPLAY -> prints "token person_id"
 echo "== 0. two job seekers are certified (older category, in flexible employment)"
 read -r TOKEN P1 <<<"$(certify money$RUN 王芳)"
 read -r TOKEN2 P2 <<<"$(certify moneyb$RUN 李强)"
-echo "   persons $P1 and $P2"; balance
+echo "   persons $P1 and $P2"; balance 0
 # Dates are Beijing dates, as the service's.
 today() { python3 -c "from datetime import datetime; from zoneinfo import ZoneInfo; print(datetime.now(ZoneInfo('Asia/Shanghai')).date())"; }
 TODAY=$(today)
@@ -62,22 +95,30 @@ CLAIM=$(curl -s -X POST "$BASE/api/v1/money/my/claims" -H "$(H $TOKEN)" -H "$J" 
 echo "$CLAIM" | py 'd["id"], d["status"], d["periods"], "months =", d["amount"], "yuan (catalog 480/month)", d["account"]'
 CID=$(echo "$CLAIM" | py 'd["id"]')
 
-echo "== 2. station_xc checks; county_xc approves: one payable line per month"
-curl -s -X POST "$BASE/api/v1/money/claims/$CID/check" -H "$(H $S)" -H "$J" -d '{"note":"缴费凭证齐全"}' | py 'd["status"], d["current_step"], d["step_due_on"]'
+balance 0
+
+echo "== 2. station_xc checks (not before the material is there); county_xc approves: one payable line per month"
+curl -s -X POST "$BASE/api/v1/money/claims/$CID/check" -H "$(H $S)" -H "$J" -d '{}' | py '"   without the receipt:", d["error"]["code"], d["error"]["message"], d["error"]["details"]["labels"]'
+material "my/claims/$CID" "$TOKEN"
+curl -s -X POST "$BASE/api/v1/money/claims/$CID/check" -H "$(H $S)" -H "$J" -d '{"note":"缴费凭证齐全"}' | py 'd["status"], d["current_step"], "due", d["step_due_on"], d["materials"]'
 curl -s -X POST "$BASE/api/v1/money/claims/$CID/approve" -H "$(H $C)" -H "$J" -d '{}' | py 'd["status"], [(l["period"], l["amount"], l["status"]) for l in d["lines"]]'
+notices "$CID"
+balance 0
 
 echo "== 3. county_xc enters a claim for the second person (signed consent) and may not approve it"
 C2=$(curl -s -X POST "$BASE/api/v1/money/claims" -H "$(H $C)" -H "$J" -d "{\"person_id\":$P2,
   \"policy\":\"social_insurance_subsidy_flexible\",\"month_from\":\"$TO\",\"month_to\":\"$TO\",
   \"account_number\":\"6217000010007777888\",\"account_bank\":\"农业银行新城支行\",\"consent_channel\":\"station_paper\"}" | py 'd["id"]')
+material "claims/$C2" "$S"
 curl -s -X POST "$BASE/api/v1/money/claims/$C2/check" -H "$(H $S)" -H "$J" -d '{}' | py 'd["status"]'
 curl -s -X POST "$BASE/api/v1/money/claims/$C2/approve" -H "$(H $C)" -H "$J" -d '{}' | py 'd["error"]["code"], d["error"]["message"]'
+balance 0
 
 echo "== 4. finance_xc builds the batch (the total leaves the fund); finance_xc2 approves it; finance_xc exports CSV and XLSX and sends it"
 BATCH=$(curl -s -X POST "$BASE/api/v1/money/batches" -H "$(H $F)" -H "$J" \
   -d '{"region_code":"150102","fund_source":"employment_fund","payee_type":"person"}')
 echo "$BATCH" | py 'd["batch_no"], d["line_count"], d["total"], d["checksum"][:20]'
-BID=$(echo "$BATCH" | py 'd["id"]'); balance
+BID=$(echo "$BATCH" | py 'd["id"]'); TOTAL1=$(echo "$BATCH" | py 'd["total_fen"]'); balance "-$TOTAL1"
 curl -s -X POST "$BASE/api/v1/money/batches/$BID/approve" -H "$(H $F)" | py '"builder approving:", d["error"]["code"]'
 curl -s -X POST "$BASE/api/v1/money/batches/$BID/approve" -H "$(H $F2)" | py 'd["status"]'
 curl -s "$BASE/api/v1/money/batches/$BID/export?format=csv" -H "$(H $F)" | head -6
@@ -89,7 +130,8 @@ echo "== 5. the bank's return file (scripts/samples/bank_return_demo.csv): two p
 read -r X1 X2 X3 <<<"$(curl -s "$BASE/api/v1/money/batches/$BID" -H "$(H $F)" | py '" ".join(str(p["id"]) for p in d["payments"])')"
 CONTENT=$(sed -e "s/{P1}/$X1/" -e "s/{P2}/$X2/" -e "s/{P3}/$X3/" "$HERE/samples/bank_return_demo.csv" | python3 -c 'import json,sys; print(json.dumps({"content": sys.stdin.read()}))')
 curl -s -X POST "$BASE/api/v1/money/batches/$BID/reconcile" -H "$(H $F)" -H "$J" -d "$CONTENT" | py '"paid", d["paid"], "failed", d["failed"], d["batch"]["status"], d["errors"]'
-balance
+echo "   the failed line's 480.00 yuan goes back to the fund (支付退票)"; balance 48000
+notices "$CID"
 
 echo "== 6. station_xc corrects the failed payment's account; it is paid in the next batch"
 curl -s -X POST "$BASE/api/v1/money/payments/$X3/correct" -H "$(H $S)" -H "$J" \
@@ -97,12 +139,13 @@ curl -s -X POST "$BASE/api/v1/money/payments/$X3/correct" -H "$(H $S)" -H "$J" \
 BATCH2=$(curl -s -X POST "$BASE/api/v1/money/batches" -H "$(H $F)" -H "$J" \
   -d '{"region_code":"150102","fund_source":"employment_fund","payee_type":"person"}')
 B2=$(echo "$BATCH2" | py 'd["id"]'); echo "$BATCH2" | py 'd["batch_no"], d["line_count"], d["total"]'
+balance "-$(echo "$BATCH2" | py 'd["total_fen"]')"
 curl -s -X POST "$BASE/api/v1/money/batches/$B2/approve" -H "$(H $F2)" >/dev/null
 curl -s -X POST "$BASE/api/v1/money/batches/$B2/send" -H "$(H $F)" >/dev/null
 Y=$(curl -s "$BASE/api/v1/money/batches/$B2" -H "$(H $F)" | py 'd["payments"][0]["id"]')
 curl -s -X POST "$BASE/api/v1/money/batches/$B2/reconcile" -H "$(H $F)" -H "$J" \
   -d "{\"content\":\"payment_id,status,amount,bank_ref,reason\\n$Y,paid,480.00,BOC20261203000009,\\n\"}" | py '"paid", d["paid"], d["batch"]["status"]'
-balance
+balance 0
 curl -s "$BASE/api/v1/money/my" -H "$(H $TOKEN)" | py '"the person sees:", [(p["amount_fen"], p["status"], p["account"]) for p in d["payments"]]'
 
 echo "== 7. a public-welfare post: requested by station_xc, approved by county_xc"
@@ -117,13 +160,19 @@ curl -s -X POST "$BASE/api/v1/money/posts/$POST/approve" -H "$(H $C)" | py 'd["s
 echo "== 8. both persons placed from the start of last quarter; the quarter is advanced"
 PL1=$(curl -s -X POST "$BASE/api/v1/money/posts/$POST/placements" -H "$(H $S)" -H "$J" -d "{\"person_id\":$P1,\"starts_on\":\"$QUARTER\"}" | py 'd["id"]')
 PL2=$(curl -s -X POST "$BASE/api/v1/money/posts/$POST/placements" -H "$(H $S)" -H "$J" -d "{\"person_id\":$P2,\"starts_on\":\"$QUARTER\"}" | py 'd["id"]')
-curl -s -X POST "$BASE/api/v1/money/posts/$POST/advance" -H "$(H $F)" -H "$J" -d "{\"quarter\":\"$QUARTER\"}" | py '"advance", d["headcount"], "persons", d["advance_fen"], "fen"'
-balance
+ADV=$(curl -s -X POST "$BASE/api/v1/money/posts/$POST/advance" -H "$(H $F)" -H "$J" -d "{\"quarter\":\"$QUARTER\"}")
+echo "$ADV" | py '"advance", d["headcount"], "persons", d["advance_fen"], "fen"'
+balance "-$(echo "$ADV" | py 'd["advance_fen"]')"
+curl -s -X POST "$BASE/api/v1/money/posts/$POST/advance" -H "$(H $F)" -H "$J" -d "{\"quarter\":\"$QUARTER\"}" | py '"   a second advance of the quarter:", d["error"]["code"]'
+balance 0
 echo "== 9. the second person left after one month; settlement recovers the difference from the unit"
 LEFT=$(python3 -c "from datetime import date, timedelta; d=date.fromisoformat('$QUARTER'); print(d.replace(month=d.month+1) - timedelta(days=1))")
 curl -s -X POST "$BASE/api/v1/money/placements/$PL2/leave" -H "$(H $S)" -H "$J" -d "{\"left_on\":\"$LEFT\",\"reason\":\"employed\"}" | py 'd["left_on"]'
-curl -s -X POST "$BASE/api/v1/money/posts/$POST/settle" -H "$(H $F)" -H "$J" -d "{\"quarter\":\"$QUARTER\"}" | py '"months worked", d["months_worked"], "due", d["due_fen"], "difference", d["difference_fen"], d["outcome"]'
-balance
+SET=$(curl -s -X POST "$BASE/api/v1/money/posts/$POST/settle" -H "$(H $F)" -H "$J" -d "{\"quarter\":\"$QUARTER\"}")
+echo "$SET" | py '"months worked", d["months_worked"], "due", d["due_fen"], "difference", d["difference_fen"], d["outcome"]'
+balance "$(echo "$SET" | py '-d["difference_fen"]')"
 curl -s "$BASE/api/v1/money/funds/$FUND" -H "$(H $F)" | py '[(e["kind"], e["from_account"], e["to_account"], e["amount_fen"]) for e in d["entries"][:6]]'
 echo "== 10. the audit chain holds every step"
+echo "   fund: started at $(python3 -c "print(f'{$START/100:.2f}')"), now $(python3 -c "print(f'{$(fen)/100:.2f}')") yuan"
 if [ -x "$HERE/../.venv/bin/flask" ]; then (cd "$HERE/.." && .venv/bin/flask --app wsgi audit verify); fi
+rm -f "$JPEG"

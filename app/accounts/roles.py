@@ -46,6 +46,9 @@ PERMISSIONS = {
     "region.manage": _ADMINS | {Role.SYSTEM_ADMIN},
     "station.manage": _ADMINS | {Role.SYSTEM_ADMIN},
     "person.read": set(_CASEWORKERS),
+    # Recording that a person moved (迁居): the new residence must lie in the caller's
+    # subtree too, so a move across counties is the person's own or an office above both.
+    "person.move": set(_CASEWORKERS),
     # Publishing a new policy catalog version changes what every person is told.
     "policy.publish": {Role.REGION_ADMIN},
     "person.reveal": {Role.STATION_STAFF, Role.TOWNSHIP_REVIEWER, Role.COUNTY_OFFICER},
@@ -106,6 +109,8 @@ PERMISSIONS = {
     "fund.allocate": {Role.FINANCE},
     "batch.read": {Role.COUNTY_OFFICER, Role.FINANCE, Role.AUDITOR},
     "batch.manage": {Role.FINANCE},
+    # A region's claim-step deadlines and whether finance confirms its claims.
+    "money.configure": set(_ADMINS),
     # Public-welfare posts: developed and filled by stations and the county, approved by
     # the county (never the requester), advanced and settled by finance (batch.manage).
     "post.manage": {Role.STATION_STAFF, Role.TOWNSHIP_REVIEWER, Role.COUNTY_OFFICER},
@@ -134,7 +139,7 @@ def has_permission(role, permission):
 # them needs a second security admin's approval (two-person rule), and so does giving the
 # security admin role itself: otherwise one admin could make a second one and approve with it.
 PERSON_PERMISSIONS = frozenset({
-    "person.read", "person.reveal",
+    "person.read", "person.reveal", "person.move",
     "application.enter", "application.read", "application.review",
     "application.station_check", "application.township_review", "application.county_decide",
     "application.supervise", "evidence.read", "certification.exit", "certification.recheck",

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.audit.services import Actor, record
 from app.core.clock import utcnow
 from app.core.errors import Conflict, Forbidden, Unauthorized, ValidationFailed
+from app.core.hooks import emit
 from app.core.models import is_within, subtree_codes
 from app.core.regions import get_region, region_in_scope
 from app.core.stations import Station
@@ -202,6 +203,8 @@ def apply_changes(staff, changes, grant_id=None):
         record("staff.updated", "staff", staff.id,
                details={"changed": sorted(changes), "grant_request": grant_id})
     db.session.flush()
+    if changes:  # what the account is responsible for may have to change hands (tracking)
+        emit("accounts.staff_changed", staff=staff)
 
 
 def _request_grant(caller, kind, staff, values):

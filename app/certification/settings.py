@@ -9,15 +9,15 @@ from functools import lru_cache
 
 from flask import current_app, g
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from app.audit.services import record
 from app.core.calendar import CalendarYear, current_calendar
 from app.core.clock import utcnow
 from app.core.concurrency import get_or_insert
 from app.core.errors import NotFound, ValidationFailed
-from app.core.models import Region, RegionClosure
+from app.core.models import Region
 from app.core.regions import region_in_scope
+from app.core.regionsettings import nearest_settings_row, store_settings_row
 from app.core.workdays import schedule_problems
 from app.extensions import db
 
@@ -52,11 +52,7 @@ def default_settings():
 
 
 def settings_for(region_code):
-    row = db.session.scalars(
-        select(RegionSettings)
-        .join(RegionClosure, RegionClosure.ancestor_code == RegionSettings.region_code)
-        .where(RegionClosure.descendant_code == region_code)
-        .order_by(RegionClosure.depth).limit(1)).first()
+    row = nearest_settings_row(RegionSettings, region_code)
     if row is None:
         return default_settings()
     return Settings(*(getattr(row, name) for name in FIELDS), row.region_code)
@@ -71,17 +67,8 @@ def settings_in_scope(staff, region_code):
 def update_settings(staff, region_code, values):
     """Set deadlines and the public notice for a region in the caller's subtree."""
     region_in_scope(staff, region_code)
-    row = db.session.get(RegionSettings, region_code)
-    if row is None:
-        current = settings_for(region_code)
-        row = get_or_insert(RegionSettings, {
-            "region_code": region_code, "updated_by": f"staff:{staff.id}", "updated_at": utcnow(),
-            **{name: getattr(current, name) for name in FIELDS}})
-    for name in FIELDS:
-        if name in values:
-            setattr(row, name, values[name])
-    row.updated_by, row.updated_at = f"staff:{staff.id}", utcnow()
-    db.session.flush()
+    store_settings_row(RegionSettings, region_code, FIELDS, settings_for(region_code), values,
+                       f"staff:{staff.id}")
     record("certification.settings_updated", "region", region_code,
            details={name: values[name] for name in FIELDS if name in values})
     return settings_for(region_code)

@@ -25,12 +25,12 @@ from app.core.masking import mask_name
 from app.core.models import subtree_codes
 from app.extensions import db
 from app.jobs.recommendations import flagged_people
+from app.policies.benefits import benefits_ending
 from app.money.models import Claim
+from app.money.payrules import COUNTY_APPROVE, FINANCE_CONFIRM, STATION_CHECK, STEP_LABELS
 from app.partners.discoveries import list_discoveries
 from app.partners.records import list_contradictions
-from app.money.payrules import COUNTY_APPROVE, FINANCE_CONFIRM, STATION_CHECK, STEP_LABELS
 from app.people.models import Person
-from app.policies.benefits import benefits_ending
 from app.policies.engine import policy_name
 from app.policies.services import catalog_in_force
 from app.tracking.models import Task
@@ -172,7 +172,12 @@ def _flagged_items(staff, today):
 
 # ------------------------------------------------------------------ help loop (tracking)
 
-TASK_HORIZON_DAYS = 7
+TASK_KIND_LABELS = {"next_step": _l("联系后续事项"), "help_request": _l("求助待答复"),
+                    "follow_up": _l("就业回访"), "expiry_assessment": _l("政策到期前评估"),
+                    "job_help": _l("就业帮扶")}
+# Only the columns Today shows: the person's own words (`detail`, encrypted) are neither
+# read nor decrypted for a worklist of hundreds of tasks.
+TASK_COLUMNS = (Task.id, Task.person_id, Task.kind, Task.title, Task.due_on, Task.escalated_to)
 
 
 def _names(person_ids):
@@ -182,42 +187,34 @@ def _names(person_ids):
                                    .where(Person.id.in_(set(person_ids)))).all())
 
 
-def _task_items(tasks, today, detail):
-    names = _names([t.person_id for t in tasks])
-    return _sort([DueItem(title=f"{mask_name(names.get(t.person_id, ''))} · {t.title}",
-                          detail=detail(t), url=f"/console/people/{t.person_id}#h-case",
-                          deadline=t.due_on, overdue=t.due_on < today)
-                  for t in tasks])
+def _open_tasks(*conditions):
+    return db.session.execute(select(*TASK_COLUMNS).where(Task.status == "open", *conditions)
+                              .order_by(Task.due_on, Task.id).limit(LIMIT)).all()
 
 
-def my_open_tasks(staff, *kinds, exclude=(), due_by=None):
-    """The caller's open tasks of `kinds` (or all but `exclude`), soonest first (index
-    ix_tracking_tasks_staff_status_due). Only the columns Today shows: the person's own words
-    (`detail`, encrypted) are neither read nor decrypted here."""
-    query = select(Task.id, Task.person_id, Task.kind, Task.title, Task.due_on).where(
-        Task.staff_id == staff.id, Task.status == "open")
-    if kinds:
-        query = query.where(Task.kind.in_(kinds))
-    if exclude:
-        query = query.where(Task.kind.notin_(exclude))
-    if due_by:
-        query = query.where(Task.due_on <= due_by)
-    return db.session.execute(query.order_by(Task.due_on, Task.id).limit(LIMIT)).all()
-
-
-@due_provider("help_requests", _l("待答复的求助"), permission="tracking.work", order=12)
-def _help_request_items(staff, today):
-    return _task_items(my_open_tasks(staff, "help_request"), today,
-                       lambda t: str(_l("有求助必回应")))
-
-
-@due_provider("tracking_tasks", _l("7日内到期的帮扶事项"), permission="tracking.work", order=15)
-def _tracking_task_items(staff, today):
-    kinds = {"next_step": _l("下一步安排"), "follow_up": _l("就业回访"),
-             "expiry_assessment": _l("到期评估"), "job_help": _l("就业帮扶")}
-    tasks = my_open_tasks(staff, exclude=("help_request",),
-                          due_by=today + timedelta(days=TASK_HORIZON_DAYS))
-    return _task_items(tasks, today, lambda t: str(kinds.get(t.kind, t.kind)))
+@due_provider("tracking", _l("我的帮扶待办（求助、回访、评估）"), permission="tracking.work",
+              order=15)
+def _tracking_items(staff, today):
+    """The caller's open help-loop tasks (index ix_tracking_tasks_staff_status_due), and for
+    a township or above the help requests escalated in their subtree because their worker
+    missed the deadline."""
+    mine = _open_tasks(Task.staff_id == staff.id)
+    escalated = _open_tasks(Task.region_code.in_(subtree_codes(staff.region_code)),
+                            Task.escalated_to.isnot(None)) \
+        if has_permission(staff.role, "tracking.assign") else []
+    names = _names([t.person_id for t in [*mine, *escalated]])
+    seen, items = set(), []
+    for task in [*mine, *escalated]:
+        if task.id in seen:
+            continue
+        seen.add(task.id)
+        items.append(DueItem(
+            title=f"{mask_name(names.get(task.person_id, ''))} · {task.title}",
+            detail=str(TASK_KIND_LABELS.get(task.kind, task.kind)),
+            url=f"/console/people/{task.person_id}#h-case", deadline=task.due_on,
+            overdue=task.due_on < today,
+            note=str(_l("已提级督办")) if task.escalated_to else None))
+    return _sort(items)
 
 
 # ------------------------------------------------------------------ money

@@ -1,17 +1,23 @@
 """Claims over HTTP: the person's side (/my/...) and the staff steps. Thin views."""
+from functools import wraps
+from io import BytesIO
+
+from flask import current_app, request, send_file
 from flask_smorest import Blueprint
 
 from app.accounts.access import access, current_person_account, current_staff
 from app.core.concurrency import retrying
 from app.core.idempotency import idempotent
+from app.core.models import get_in_scope
 from app.extensions import db
-from app.people.services import own_person
+from app.people.services import own_person, who
 
-from . import approval, claims, payments
-from .schemas import (ClaimListArgs, ClaimPageSchema, ClaimSchema, FiguresArgs, FiguresSchema,
-                      MyClaimSchema,
-                      MyMoneySchema, ClaimNoteSchema, ReasonSchema, ResubmitSchema,
-                      StaffClaimSchema)
+from . import approval, claims, evidence, payments, settings
+from .models import ClaimEvidence
+from .schemas import (ClaimEvidenceSchema, ClaimListArgs, ClaimNoteSchema, ClaimPageSchema,
+                      ClaimSchema, ClaimEvidenceFileSchema, ClaimEvidenceFormSchema, FiguresArgs,
+                      FiguresSchema, MoneySettingsOutSchema, MoneySettingsSchema, MyClaimSchema,
+                      MyMoneySchema, ReasonSchema, ResubmitSchema, StaffClaimSchema)
 
 bp = Blueprint("money", __name__, url_prefix="/api/v1/money",
                description="Subsidy claims, their approval, funds and payment batches.")
@@ -171,3 +177,88 @@ def resubmit_claim(body, claim_id):
 def monthly_figures(args):
     """本辖区某月各项补贴的申请数、批准和已发放明细及金额（统计用）"""
     return claims.monthly_figures(current_staff(), args["month"])
+
+
+# ------------------------------------------------------------------ materials
+
+
+def evidence_body(view):
+    """Uploads may be larger than the service-wide body limit (checked before parsing)."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        request.max_content_length = current_app.config["EVIDENCE_MAX_BYTES"] + 64 * 1024
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def _upload(caller, claim, form, files):
+    upload = files["file"]
+    data = upload.read(current_app.config["EVIDENCE_MAX_BYTES"] + 1)
+    item = evidence.add_claim_evidence(who(caller), claim, form["kind"], upload.filename, data,
+                                       upload.mimetype)
+    db.session.commit()
+    return item
+
+
+@bp.route("/my/claims/<bigid:claim_id>/evidence", methods=["POST"])
+@access.person
+@evidence_body
+@bp.arguments(ClaimEvidenceFormSchema, location="form")
+@bp.arguments(ClaimEvidenceFileSchema, location="files")
+@bp.response(201, ClaimEvidenceSchema)
+def upload_mine(form, files, claim_id):
+    """上传补贴申请材料（JPEG、PNG 或 PDF）"""
+    account = current_person_account()
+    return _upload(account, claims.own_claim(account, claim_id), form, files)
+
+
+@bp.route("/claims/<bigid:claim_id>/evidence", methods=["POST"])
+@access.staff("claim.enter")
+@evidence_body
+@bp.arguments(ClaimEvidenceFormSchema, location="form")
+@bp.arguments(ClaimEvidenceFileSchema, location="files")
+@bp.response(201, ClaimEvidenceSchema)
+def upload_at_station(form, files, claim_id):
+    """服务站上传补贴申请材料（扫描件或照片）"""
+    staff = current_staff()
+    return _upload(staff, claims.staff_claim(staff, claim_id), form, files)
+
+
+@bp.route("/evidence/<bigid:evidence_id>/content", methods=["GET"])
+@access.staff("claim.read")
+@bp.response(200, content_type="application/octet-stream")
+def evidence_content(evidence_id):
+    """下载补贴申请材料（仅辖区内工作人员，查看留痕）"""
+    item = get_in_scope(ClaimEvidence, current_staff(), evidence_id)
+    data = evidence.read_claim_evidence(item)
+    db.session.commit()
+    extension = {"image/jpeg": "jpg", "image/png": "png"}.get(item.content_type, "pdf")
+    response = send_file(BytesIO(data), mimetype=item.content_type, as_attachment=True,
+                         download_name=f"claim-evidence-{item.id}.{extension}")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# ------------------------------------------------------------------ settings
+
+
+@bp.route("/settings/<region_code>", methods=["GET"])
+@access.staff("claim.read")
+@bp.response(200, MoneySettingsOutSchema)
+def get_settings(region_code):
+    """本区划补贴申请各审核环节的办理时限（工作日）和是否需财政确认"""
+    return settings.settings_in_scope(current_staff(), region_code)
+
+
+@bp.route("/settings/<region_code>", methods=["PUT"])
+@access.staff("money.configure")
+@retrying
+@bp.arguments(MoneySettingsSchema)
+@bp.response(200, MoneySettingsOutSchema)
+def put_settings(body, region_code):
+    """设置本区划补贴申请各审核环节的办理时限和财政确认"""
+    result = settings.update_settings(current_staff(), region_code, body)
+    db.session.commit()
+    return result

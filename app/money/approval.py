@@ -30,6 +30,7 @@ from app.policies.models import Benefit
 from app.policies.services import catalog_in_force
 
 from .claims import claim_periods_of, require, step_due, write_event
+from .evidence import require_materials
 from .models import Claim, ClaimLine
 from .payrules import (COUNTY_APPROVE, FINANCE_CONFIRM, MONTHLY, PAY_RULES, STATION_CHECK,
                        line_amounts, months_allowed)
@@ -69,16 +70,19 @@ def _not_the_same_person(staff, *others):
 
 
 def check_claim(staff, claim_id, note=None):
-    """Station check (初审): the claim matches its documents; on to the county."""
+    """Station check (初审): the claim matches its documents, every material the policy asks
+    for uploaded or confirmed by a partner list; on to the county."""
     require(staff, "claim.check")
     claim = get_in_scope(Claim, staff, claim_id)
     if claim.status != "submitted" or claim.current_step != STATION_CHECK:
         raise _state_error(claim)
     _not_the_same_person(staff, claim.entered_by_staff_id)
+    materials = require_materials(claim, local_today())
     step = _next_step(claim, STATION_CHECK)
     return _move(staff, claim, "checked", "submitted",
                  {"status": "checked", "checked_by_staff_id": staff.id, "current_step": step,
-                  "step_due_on": step_due(step)}, note)
+                  "materials": materials,
+                  "step_due_on": step_due(step, claim.region_code)}, note)
 
 
 def _month_end(period):
@@ -143,7 +147,7 @@ def approve_claim(staff, claim_id, note=None):
     step = _next_step(claim, COUNTY_APPROVE)
     _move(staff, claim, "approved", "checked",
           {"status": "approved", "approved_by_staff_id": staff.id, "current_step": step,
-           "step_due_on": step_due(step)}, note)
+           "step_due_on": step_due(step, claim.region_code)}, note)
     per_line = claim.amount_fen // len(periods)
     amounts = [per_line] * len(periods)
     amounts[-1] += claim.amount_fen - sum(amounts)

@@ -5,20 +5,17 @@ claimant's signed consent; eligibility decided by the policy engine on the claim
 A claim is only a request: money is owed once the county approves it, when its lines are
 written (app.money.approval), one per (person, policy, period), never twice.
 """
-from flask import current_app
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.accounts.models import StaffAccount
-from app.accounts.roles import has_permission
 from app.audit.services import record
-from app.core.calendar import current_calendar
 from app.core.clock import local_today, utcnow
 from app.core.concurrency import guarded_update, lock_row
 from app.core.conflicts import register_conflict
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.core.i18n import render_all
+from app.core.i18n import N_, render_all
 from app.core.models import get_in_scope, subtree_codes
 from app.extensions import db
 from app.jobs.models import Employer
@@ -28,9 +25,12 @@ from app.people.services import STAFF_CHANNELS, who
 from app.policies.engine import ELIGIBLE, evaluate
 from app.policies.services import catalog_in_force
 
+from . import notify
 from .models import Claim, ClaimEvent, ClaimLine
-from .payrules import (PAY_RULES, STEP_DAYS, RuleError, claim_periods, line_amounts,
-                       months_of, steps_for)
+from .payrules import (PAY_RULES, QUARTERLY, RuleError, claim_periods, interest_subsidy,
+                       line_amounts, months_of)
+from .permissions import require
+from .settings import settings_for, step_due
 
 OPEN_STATUSES = ("submitted", "checked", "returned")
 LIVE_STATUSES = OPEN_STATUSES + ("approved", "confirmed")
@@ -38,11 +38,6 @@ LIVE_STATUSES = OPEN_STATUSES + ("approved", "confirmed")
 register_conflict("uq_money_lines_period", "money.period_paid",
                   _l("该人员这项补贴的部分月份已经批准发放，不能重复发放"),
                   sqlite_hint="money_claim_lines.person_id")
-
-
-def require(caller, permission):
-    if not has_permission(caller.role, permission):
-        raise Forbidden("auth.forbidden", _l("没有权限执行此操作"), {"permission": permission})
 
 
 def refuse(error):
@@ -58,16 +53,15 @@ def rule_for(policy):
     return rule
 
 
-def step_due(step, today=None):
-    """The working-day deadline of a review step starting today."""
-    if step is None:
-        return None
-    return current_calendar().add_workdays(today or local_today(), STEP_DAYS[step])[0]
-
-
 def write_event(claim, action, from_status, actor, note=None):
-    db.session.add(ClaimEvent(claim_id=claim.id, action=action, from_status=from_status,
-                              to_status=claim.status, actor=actor, note=note, at=utcnow()))
+    """The tracker's event of one step, and the person's notice of it (exactly once: the
+    outbox's dedupe key names the event, unique in push_messages)."""
+    event = ClaimEvent(claim_id=claim.id, action=action, from_status=from_status,
+                       to_status=claim.status, actor=actor, note=note, at=utcnow())
+    db.session.add(event)
+    db.session.flush()
+    notify.claim_step(claim, event)
+    return event
 
 
 def _identity(text):
@@ -125,8 +119,25 @@ def _employer(caller, rule, employer_id):
     return get_in_scope(Employer, caller, employer_id)
 
 
+def _amounts(catalog, rule, policy, region_code, periods, loan):
+    """(fen per period, the catalog amount used, its region): from the catalog's rules."""
+    amounts = catalog.amounts_for(policy, region_code)
+    if rule.per == QUARTERLY:
+        lpr, below, most = (amounts.get(key) for key in ("lpr_one_year", "borrower_below_lpr",
+                                                           "max_loan"))
+        fen = interest_subsidy(loan, lpr and lpr.value, below and below.value,
+                               most and most.value)
+        return [fen], lpr, lpr.region
+    if loan is not None:
+        raise RuleError("money.loan_not_allowed", N_("这项补贴不填写贷款信息"), field="loan")
+    amount = amounts.get(rule.amount_key)
+    if amount is None:  # a catalog version without this amount (2025.1 had none)
+        raise RuleError("money.amount_unset", N_("当地尚未确定该项补贴标准，暂不能申请"))
+    return line_amounts(rule, amount.value, periods), amount, amount.region
+
+
 def submit_claim(caller, person, *, policy, month_from, month_to=None, account_number,
-                 account_bank, employer_id=None, consent_channel=None):
+                 account_bank, employer_id=None, consent_channel=None, loan=None):
     """Claim a subsidy for `person`: by the person (caller is their account) or entered by
     station staff (caller is staff with claim.enter, the person in their subtree, the
     claimant's signed consent recorded as `consent_channel`). Refuses a policy the engine
@@ -149,25 +160,28 @@ def submit_claim(caller, person, *, policy, month_from, month_to=None, account_n
                                {"field": "policy", "catalog_version": catalog.version})
     try:
         periods = claim_periods(rule, month_from, month_to, today)
-        amount = catalog.amounts_for(policy, person.residence_region_code)[rule.amount_key]
-        amounts = line_amounts(rule, amount.value, periods)
+        amounts, amount, amount_region = _amounts(catalog, rule, policy,
+                                                  person.residence_region_code, periods, loan)
     except RuleError as error:
         refuse(error)
     eligibility = _eligibility(catalog, person, policy, today)
     if _claimed_elsewhere(person.id, policy, periods):
         raise Conflict("money.period_claimed", _l("这些月份已经申请过这项补贴"))
-    steps = steps_for(person.residence_region_code,
-                      current_app.config.get("MONEY_FINANCE_CONFIRM_REGIONS", ()))
+    if not sum(amounts):
+        raise ValidationFailed("money.nothing_due", _l("按政策标准计算，本次申请没有应发金额"))
+    steps = settings_for(person.residence_region_code).steps()
     claim = Claim(
         person_id=person.id, policy=policy, region_code=person.residence_region_code,
         payee_type=rule.payee, employer_id=employer.id if employer else None,
         channel="station" if staff else "self", status="submitted", steps=steps,
-        current_step=steps[0], step_due_on=step_due(steps[0], today),
-        month_from=periods[0] if rule.per == "monthly" else month_from.replace(day=1),
+        current_step=steps[0],
+        step_due_on=step_due(steps[0], person.residence_region_code, today),
+        month_from=periods[0] if rule.per in ("monthly", QUARTERLY) else month_from.replace(day=1),
         month_to=periods[-1] if rule.per == "monthly" else None,
         periods=len(periods), amount_fen=sum(amounts), catalog_version=catalog.version,
         eligibility=eligibility | {"amount_key": rule.amount_key, "amount_yuan": str(amount.value),
-                                   "amount_region": amount.region},
+                                   "amount_region": amount_region},
+        loan=_loan_record(loan) if rule.per == QUARTERLY else None,
         claimed_on=today, account_number=account_number, account_bank=account_bank,
         consent_channel=consent_channel if staff else None, entered_by=who(caller),
         entered_by_staff_id=caller.id if staff else None, version=1)
@@ -179,6 +193,13 @@ def submit_claim(caller, person, *, policy, month_from, month_to=None, account_n
                     "amount_fen": claim.amount_fen, "catalog_version": catalog.version,
                     "channel": claim.channel, "consent_channel": claim.consent_channel})
     return claim
+
+
+def _loan_record(loan):
+    """The loan quarter as kept on the claim: decimal texts, never floats."""
+    return {"principal": str(loan["principal"]), "annual_rate": str(loan["annual_rate"]),
+            "interest_paid": str(loan["interest_paid"]), "bank_loan_no": loan.get("bank_loan_no"),
+            "overdue": False, "extended": False}
 
 
 def enter_claim(staff, person_id, **fields):
@@ -193,7 +214,8 @@ def resubmit_claim(caller, claim, *, account_number=None, account_bank=None):
         raise Conflict("money.claim_state", _l("补贴申请当前状态不能进行此操作"),
                        {"status": claim.status})
     changes = {"status": "submitted", "current_step": claim.steps[0],
-               "step_due_on": step_due(claim.steps[0]), "version": claim.version + 1,
+               "step_due_on": step_due(claim.steps[0], claim.region_code),
+               "version": claim.version + 1,
                "checked_by_staff_id": None, "updated_at": utcnow()}
     if not guarded_update(claim, {"status": "returned", "version": claim.version}, changes):
         raise Conflict("money.claim_state", _l("补贴申请当前状态不能进行此操作"))

@@ -14,7 +14,7 @@ Exactly-once lives in the schema (SECURITY.md 22):
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import (JSON, BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer,
+from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer,
                         SmallInteger, String, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -68,12 +68,55 @@ class Claim(db.Model):
     approved_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id"))
     confirmed_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id"))
     last_note: Mapped[str | None] = mapped_column(String(500))
+    # The loan interest subsidy's quarter as the bank filed it (principal, rate, interest).
+    loan: Mapped[dict | None] = mapped_column(JSON)
+    # How each required material was shown at the station check: {kind: "upload" | source}.
+    materials: Mapped[dict | None] = mapped_column(JSON)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     events = relationship("ClaimEvent", order_by="ClaimEvent.id", lazy="selectin")
     lines = relationship("ClaimLine", order_by="ClaimLine.period", lazy="selectin")
+    evidence = relationship("ClaimEvidence", order_by="ClaimEvidence.id", lazy="selectin")
+
+
+class ClaimEvidence(db.Model):
+    """A material of a claim: checked and cleaned as certification's evidence is, encrypted,
+    stored under a random name in EVIDENCE_DIR."""
+    __tablename__ = "money_claim_evidence"
+    scope_not_found = ("evidence.not_found", _l("材料不存在"))
+
+    def scope_regions(self):
+        """Evidence lies where its claim does (get_in_scope)."""
+        return (db.session.get(Claim, self.claim_id).region_code,)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("money_claims.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    content_type: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    uploaded_by: Mapped[str] = mapped_column(String(40))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MoneySettings(db.Model):
+    """Working days of each review step and whether finance confirms, per region (nearest
+    configured ancestor wins)."""
+    __tablename__ = "money_region_settings"
+    __table_args__ = (CheckConstraint(
+        "station_check_days BETWEEN 1 AND 30 AND county_approve_days BETWEEN 1 AND 30"
+        " AND finance_confirm_days BETWEEN 1 AND 30", name="days"),)
+
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), primary_key=True)
+    station_check_days: Mapped[int] = mapped_column(SmallInteger)
+    county_approve_days: Mapped[int] = mapped_column(SmallInteger)
+    finance_confirm_days: Mapped[int] = mapped_column(SmallInteger)
+    finance_confirm: Mapped[bool] = mapped_column(Boolean)
+    updated_by: Mapped[str] = mapped_column(String(40))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ClaimEvent(db.Model):

@@ -27,7 +27,7 @@ from app.jobs.models import Employer
 from app.people.models import Person
 from app.people.services import own_person, who
 
-from . import export
+from . import export, notify
 from .claims import claims_of_person, require
 from .funds import fund_account, fund_for, post_entry, spend
 from .models import BankReturn, Batch, Claim, ClaimLine, Fund, Payment
@@ -207,6 +207,7 @@ def reconcile_batch(staff, batch_id, content):
     lines = {line.id: line for line in db.session.scalars(
         select(ClaimLine).where(ClaimLine.batch_id == batch.id))}
     paid = failed = already = returned_fen = 0
+    outcomes = []  # (claim id, status, fen, account tail) for the persons' notices
     now = utcnow()
     for row in rows:
         payment = payments.get(row["payment_id"])
@@ -225,6 +226,8 @@ def reconcile_batch(staff, batch_id, content):
             continue
         line = lines[payment.line_id]
         payment.status, payment.bank_ref, payment.reconciled_at = row["status"], row["bank_ref"], now
+        outcomes.append((line.claim_id, row["status"], payment.amount_fen,
+                         payment.account_number[-4:]))
         if row["status"] == "paid":
             payment.paid_fen = payment.amount_fen
             line.status = "paid"
@@ -246,6 +249,7 @@ def reconcile_batch(staff, batch_id, content):
     db.session.add(BankReturn(batch_id=batch.id, file_sha256=digest, raw=content,
                               summary=summary, uploaded_by=who(staff)))
     db.session.flush()
+    notify.payment_outcomes(f"{batch.id}:{digest[:16]}", outcomes)
     record("money.batch_reconciled", "batch", batch.id,
            details={"paid": paid, "failed": failed, "already": already,
                     "errors": len(errors), "status": batch.status})

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from app.audit.services import record
 from app.core.clock import local_today
 from app.core.concurrency import guarded_update, lock_row
+from app.core.conflicts import register_conflict
 from app.core.errors import Conflict, Forbidden, ValidationFailed
 from app.core.months import add_months
 from app.core.models import get_in_scope
@@ -29,7 +30,9 @@ from app.jobs.models import Employer
 from app.people.facts import build_facts
 from app.people.models import Person
 from app.people.services import who
+from app.policies.benefits import refresh_due_dates
 from app.policies.engine import ELIGIBLE, evaluate
+from app.policies.models import Benefit
 from app.policies.services import catalog_in_force
 
 from .claims import require
@@ -38,6 +41,9 @@ from .models import Placement, Post, PostSettlement
 from .payrules import yuan_to_fen
 
 POLICY = "public_welfare_post"
+
+register_conflict("uq_money_settlements_quarter", "money.quarter_advanced",
+                  _l("该岗位本季度已经预拨"), sqlite_hint="money_post_settlements.post_id")
 MAX_TERM_MONTHS = 36
 FUND_SOURCE = "employment_fund"
 
@@ -74,7 +80,9 @@ def approve_post(staff, post_id):
     catalog = catalog_in_force(local_today())
     amounts = catalog.amounts_for(POLICY, post.region_code)
     monthly = sum(yuan_to_fen(amounts[key].value) or 0
-                  for key in ("post_subsidy", "social_insurance_monthly"))
+                  for key in ("post_subsidy", "social_insurance_monthly") if key in amounts)
+    if monthly <= 0:
+        raise Conflict("money.amount_unset", _l("当地尚未确定公益性岗位补贴标准，暂不能批准"))
     if not guarded_update(post, {"status": "requested"},
                           {"status": "approved", "approved_by_staff_id": staff.id,
                            "monthly_fen": monthly, "catalog_version": catalog.version}):
@@ -113,9 +121,31 @@ def place_person(staff, post_id, *, person_id, starts_on):
     db.session.add(placement)
     person.public_welfare_placements = sequence
     db.session.flush()
+    _record_benefit(staff, post, person, placement, today)
     record("money.person_placed", "post", post.id,
            details={"person_id": person.id, "placement_id": placement.id, "sequence": sequence})
     return placement
+
+
+def _record_benefit(staff, post, person, placement, today):
+    """The post's months count on the person's social-insurance pool (shared with the other
+    social-insurance subsidies) and the term's end reaches tracking's expiry assessment:
+    a benefit period from the start to the term's end (the no-overlap constraint refuses a
+    second post at the same time)."""
+    db.session.add(Benefit(person_id=person.id, policy=POLICY, starts_on=placement.starts_on,
+                           ends_on=placement.ends_on, region_code=person.residence_region_code,
+                           source="placement", catalog_version=post.catalog_version or "",
+                           approved_by=who(staff)))
+    refresh_due_dates(person, today=today)
+
+
+def _end_benefit(staff, placement, left_on, reason):
+    benefit = db.session.scalar(select(Benefit).where(
+        Benefit.person_id == placement.person_id, Benefit.policy == POLICY,
+        Benefit.starts_on == placement.starts_on, Benefit.source == "placement"))
+    if benefit is not None:
+        benefit.ends_on, benefit.ended_by, benefit.end_reason = left_on, who(staff), reason[:32]
+        refresh_due_dates(db.session.get(Person, placement.person_id))
 
 
 def end_placement(staff, placement_id, *, left_on, reason):
@@ -128,6 +158,7 @@ def end_placement(staff, placement_id, *, left_on, reason):
                                {"field": "left_on"})
     if not guarded_update(placement, {"left_on": None}, {"left_on": left_on, "exit_reason": reason}):
         raise Conflict("money.placement_ended", _l("该人员已离岗"))
+    _end_benefit(staff, placement, left_on, reason)
     record("money.placement_ended", "post", post.id,
            details={"placement_id": placement.id, "left_on": left_on.isoformat(), "reason": reason})
     return placement
@@ -153,6 +184,10 @@ def advance_quarter(staff, post_id, quarter):
     require(staff, "batch.manage")
     post = get_in_scope(Post, staff, post_id)
     quarter = quarter_start(quarter)
+    lock_row(Post, post.id)  # one advance decision per post at a time
+    if db.session.scalar(select(PostSettlement.id).where(PostSettlement.post_id == post.id,
+                                                         PostSettlement.quarter == quarter)):
+        raise Conflict("money.quarter_advanced", _l("该岗位本季度已经预拨"))
     placed = db.session.scalar(select(func.count()).select_from(Placement).where(
         Placement.post_id == post.id, Placement.starts_on <= quarter,
         (Placement.left_on.is_(None)) | (Placement.left_on >= quarter)))

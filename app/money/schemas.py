@@ -18,6 +18,22 @@ def mask_account(number):
     return f"****{number[-4:]}" if number else None
 
 
+YUAN = validate.Regexp(r"^\d{1,10}(\.\d{1,2})?$")
+
+
+class LoanSchema(StrictSchema):
+    """One quarter of a guaranteed loan as the handling bank filed it."""
+    principal = fields.String(required=True, validate=YUAN, metadata={"description": "yuan"})
+    annual_rate = fields.String(required=True, validate=validate.Regexp(
+        r"^(?:[0-9]|1[0-9])(\.\d{1,4})?$"),
+        metadata={"description": "percent a year, e.g. 3.45"})
+    interest_paid = fields.String(required=True, validate=YUAN,
+                                  metadata={"description": "interest paid this quarter, yuan"})
+    bank_loan_no = fields.String(load_default=None, validate=validate.Length(1, 40))
+    overdue = fields.Boolean(load_default=False)
+    extended = fields.Boolean(load_default=False)
+
+
 class MyClaimSchema(StrictSchema):
     policy = fields.String(required=True, validate=validate.OneOf(sorted(PAY_RULES)))
     month_from = fields.Date(required=True, metadata={
@@ -25,6 +41,8 @@ class MyClaimSchema(StrictSchema):
     month_to = fields.Date(load_default=None, metadata={"description": "last month (monthly subsidies)"})
     account_number = fields.String(required=True, validate=ACCOUNT.validate)
     account_bank = fields.String(required=True, validate=BANK.validate)
+    loan = fields.Nested(LoanSchema, load_default=None,
+                         metadata={"description": "the loan quarter (loan interest subsidy only)"})
 
 
 class StaffClaimSchema(MyClaimSchema):
@@ -70,6 +88,38 @@ class LineSchema(Schema):
     batch_id = fields.Integer(allow_none=True)
 
 
+class ClaimEvidenceSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    uploaded_by = fields.String()
+    uploaded_at = fields.DateTime()
+
+
+class ClaimEvidenceFormSchema(StrictSchema):
+    kind = fields.String(required=True, validate=validate.Length(1, 32))
+
+
+class ClaimEvidenceFileSchema(StrictSchema):
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class MoneySettingsSchema(StrictSchema):
+    station_check_days = fields.Integer(validate=validate.Range(1, 30))
+    county_approve_days = fields.Integer(validate=validate.Range(1, 30))
+    finance_confirm_days = fields.Integer(validate=validate.Range(1, 30))
+    finance_confirm = fields.Boolean()
+
+
+class MoneySettingsOutSchema(Schema):
+    station_check_days = fields.Integer()
+    county_approve_days = fields.Integer()
+    finance_confirm_days = fields.Integer()
+    finance_confirm = fields.Boolean()
+    region_code = fields.String(allow_none=True)
+
+
 class ClaimSchema(Schema):
     id = fields.Integer()
     person_id = fields.Integer()
@@ -101,6 +151,9 @@ class ClaimSchema(Schema):
     version = fields.Integer()
     lines = fields.List(fields.Nested(LineSchema))
     events = fields.List(fields.Nested(ClaimEventSchema))
+    loan = fields.Dict(allow_none=True)
+    materials = fields.Dict(allow_none=True)
+    evidence = fields.List(fields.Nested(ClaimEvidenceSchema))
 
 
 class ClaimPageSchema(Schema):

@@ -4,6 +4,7 @@ from flask_smorest import Blueprint
 
 from app.accounts.access import (access, current_person_account, current_staff,
                                  reveals_personal_data)
+from app.core.concurrency import retrying
 from app.core.timing import no_sooner_than
 from app.core.models import get_in_scope
 from app.extensions import db, limiter
@@ -13,7 +14,7 @@ from .models import Person
 from .schemas import (ConsentSchema, FactsSchema, HouseholdInSchema, HouseholdOutSchema,
                       IdentitySchema, IncomingProxyLinkSchema, LookupSchema, PersonSchema,
                       ProxyConfirmSchema, ProxyLinkSchema, ProxyVerifySchema,
-                      RelativeCreateSchema, RevealResultSchema, RevealSchema,
+                      RelativeCreateSchema, ResidenceSchema, RevealResultSchema, RevealSchema,
                       StaffPersonCreateSchema, StaffProxyLinkSchema, household_view)
 
 bp = Blueprint("people", __name__, url_prefix="/api/v1/people", description="Persons, households and consent records.")
@@ -209,6 +210,21 @@ def update_person(body, person_id):
     staff = current_staff()
     person = get_in_scope(Person, staff, person_id)
     services.update_facts(staff, person, body)
+    db.session.commit()
+    return person
+
+
+@bp.route("/<bigid:person_id>/residence", methods=["POST"])
+@access.staff("person.move")
+@retrying
+@bp.arguments(ResidenceSchema)
+@bp.response(200, PersonSchema)
+def change_residence(body, person_id):
+    """登记迁居：变更常住地（帮扶档案随之转到新常住地的服务站）"""
+    staff = current_staff()
+    person = get_in_scope(Person, staff, person_id)
+    services.change_residence(staff, person, body["residence_region_code"],
+                              body["residence_since"])
     db.session.commit()
     return person
 

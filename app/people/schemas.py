@@ -89,6 +89,11 @@ class IdentitySchema(StrictSchema):
     facts = fields.Nested(FactsSchema, load_default=dict)
 
 
+class ResidenceSchema(StrictSchema):
+    residence_region_code = fields.String(required=True, validate=REGION_CODE)
+    residence_since = fields.Date(load_default=None)
+
+
 class StaffPersonCreateSchema(IdentitySchema):
     phone = fields.String(load_default=None, validate=validate.Regexp(r"^1\d{10}$"))
 

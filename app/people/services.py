@@ -15,6 +15,7 @@ from app.core.clock import local_today, utcnow
 from app.core.concurrency import lock
 from app.core.crypto import blind_index, normalize_for_index
 from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.core.hooks import emit
 from app.core.idnumber import InvalidIdNumber, age_on, parse_id_number
 from app.core.models import Region, get_in_scope, is_within
 from app.core.regions import region_in_scope
@@ -64,6 +65,40 @@ def check_residence(code):
     if db.session.get(Region, code) is None:
         raise ValidationFailed("people.residence_unknown", _l("常住地行政区划不存在"),
                                {"field": "residence_region_code"})
+
+
+def set_residence(person, residence_region_code):
+    """Move the person's usual residence; a real move is announced ("people.residence_changed")
+    so that what follows the residence (the help case and its responsible staff member, in
+    app.tracking) moves in the same transaction."""
+    previous = person.residence_region_code
+    person.residence_region_code = residence_region_code
+    if previous is not None and previous != residence_region_code:
+        db.session.flush()
+        emit("people.residence_changed", person=person, previous=previous)
+
+
+def change_residence(staff, person, residence_region_code, residence_since=None):
+    """Station staff record that a person moved (迁居). The new residence must lie in the
+    caller's subtree, like a registration; a move further away is recorded by the person
+    (PUT /people/me) or by an office whose subtree holds both places."""
+    check_residence(residence_region_code)
+    region_in_scope(staff, residence_region_code)
+    if residence_since is not None and residence_since > local_today():
+        raise ValidationFailed("people.residence_since_future", _l("迁入日期不能晚于今天"),
+                               {"field": "residence_since"})
+    require_basis(person)
+    lock(person)
+    if person.residence_region_code == residence_region_code:
+        raise Conflict("people.residence_unchanged", _l("新常住地与原常住地相同"),
+                       {"field": "residence_region_code"})
+    previous = person.residence_region_code
+    if residence_since is not None:
+        person.residence_since = residence_since
+    record("person.residence_changed", "person", person.id,
+           details={"from": previous, "to": residence_region_code})
+    set_residence(person, residence_region_code)
+    return person
 
 
 def _check_notice(consent):
@@ -170,7 +205,7 @@ def claim_unvouched(caller, person, *, name, residence_region_code, phone, accou
     """The real person (in the mini-program or at a station) takes over a record a family
     member created for them: their own name, residence and phone replace what was typed."""
     person.name = name.strip()
-    person.residence_region_code = residence_region_code
+    set_residence(person, residence_region_code)
     person.phone, person.phone_index = phone, index_of(phone) if phone else None
     person.person_account_id = account.id if account else None
     person.unvouched = False
@@ -224,7 +259,7 @@ def register_self(account, *, name, id_number, residence_region_code, consent, f
             raise Conflict("people.identity_locked", _l("姓名和身份证号登记后不能修改，请到服务站更正"))
         if consent:
             record_consent(account, own, consent)
-        own.residence_region_code = residence_region_code
+        set_residence(own, residence_region_code)
         if account.phone and own.phone != account.phone:  # bound in WeChat after registering
             own.phone, own.phone_index = account.phone, account.phone_index
         apply_facts(own, facts or {})
@@ -245,7 +280,7 @@ def register_self(account, *, name, id_number, residence_region_code, consent, f
             raise _duplicate()
         existing.person_account_id = account.id
         record_consent(account, existing, consent)
-        existing.residence_region_code = residence_region_code
+        set_residence(existing, residence_region_code)
         apply_facts(existing, facts or {})
         record("person.account_linked", "person", existing.id)
         return existing, False

@@ -27,7 +27,7 @@ from app.rules.vocabulary import FACTS, NUMERIC_TYPES
 from .vocabulary import AMOUNT_BASES, AMOUNT_UNITS, BENEFICIARIES, CHANNELS, DEPARTMENTS, PLACES
 
 DATA_DIR = Path(__file__).parent / "data"
-SHIPPED_VERSION = "2025.1"
+SHIPPED_VERSION = "2025.2"
 FORMAT = 1
 CODE = re.compile(r"^[a-z][a-z0-9_]{2,63}$")
 VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,31}$")

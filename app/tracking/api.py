@@ -14,15 +14,16 @@ from app.extensions import db
 from app.people.models import Person
 from app.people.services import own_person, who
 
-from . import cases, daily, hires, mine, settings, work
+from . import cases, digests, hires, mine, settings, work
 from .models import Case, ExitProposal, FollowUp, Hire, ZeroHousehold
 from .schemas import (AssignSchema, BalanceSchema, CaseDetailSchema, CaseListArgs,
                       CasePageSchema, CaseSchema, CompleteSchema, ContactOutSchema,
-                      ContactSchema, CoverageArgs, CoverageSchema, DecideSchema, DigestSchema,
+                      ContactSchema, CoverageArgs, CoverageSchema, DecideSchema, DigestLinkCodeSchema,
+                      DigestLinkSchema, DigestSchema,
                       FollowUpAnswerSchema, FollowUpOutSchema, HelpRequestSchema, HireEndSchema,
                       HireOutSchema, HireSchema, HouseholdListArgs, HouseholdPageSchema,
                       HouseholdSchema, MyCaseSchema, NeedsSchema, PrioritySchema,
-                      ProposalListArgs, ProposalPageSchema, ProposalSchema, ServiceSchema,
+                      ProposalListArgs, ProposalPageSchema, ProposalSchema, ServiceSchema, StaffLinkSchema,
                       StaffTrackingTaskSchema, TrackingSettingsOutSchema,
                       TrackingSettingsSchema, TrackingTaskListArgs, TrackingTaskPageSchema,
                       TrackingTaskSchema)
@@ -72,6 +73,7 @@ def show_case(case_id):
     case = cases.view_case(current_staff(), case_id)
     db.session.commit()
     case.plan, case.contacts = cases.plan_view(case), work.contacts_of(case)
+    case.history = cases.history_of(case)
     return _with_due([case])[0]
 
 
@@ -168,11 +170,41 @@ def complete(body, task_id):
 @access.staff("tracking.work")
 @bp.response(200, DigestSchema)
 def digest():
-    """今日待办摘要（每日一条）"""
-    row = daily.digest_for(current_staff())
+    """今日待办摘要（每日一条）及其推送情况"""
+    row = digests.digest_for(current_staff())
     if row is None:
         raise NotFound("tracking.no_digest", _l("今日摘要尚未生成"))
     return row
+
+
+@bp.route("/digest/link", methods=["GET"])
+@access.staff("tracking.work")
+@bp.response(200, DigestLinkSchema)
+def digest_link():
+    """接收每日待办提醒的微信是否已绑定"""
+    return digests.link_status_of(current_staff().id)
+
+
+@bp.route("/digest/link-code", methods=["POST"])
+@access.staff("tracking.work")
+@retrying
+@bp.response(201, DigestLinkCodeSchema)
+def digest_link_code():
+    """获取绑定码（10分钟内在小程序中输入一次有效），用于接收每日待办提醒"""
+    result = digests.issue_link_code(current_staff())
+    db.session.commit()
+    return result
+
+
+@bp.route("/digest/link", methods=["DELETE"])
+@access.staff("tracking.work")
+@retrying
+@bp.response(200, DigestLinkSchema)
+def digest_unlink():
+    """解除接收每日待办提醒的微信"""
+    result = digests.unlink(current_staff())
+    db.session.commit()
+    return result
 
 
 @bp.route("/coverage", methods=["GET"])
@@ -265,10 +297,7 @@ def decide(body, proposal_id):
 @bp.response(200, HouseholdPageSchema)
 def households(args):
     """零就业家庭名单：认定日期、已提供服务和岗位、在册天数、清零日期和方式"""
-    staff = current_staff()
-    code = args.pop("region_code") or staff.region_code
-    settings.settings_in_scope(staff, code)
-    return hires.list_households(staff, code, **args)
+    return hires.list_households(current_staff(), args.pop("region_code"), **args)
 
 
 @bp.route("/zero-households/<bigid:listing_id>/services", methods=["POST"])
@@ -340,6 +369,18 @@ def ask_for_help(body):
 def my_requests():
     """我的求助及答复"""
     return work.my_requests(current_person_account())
+
+
+@bp.route("/my/staff-link", methods=["POST"])
+@access.person
+@retrying
+@bp.arguments(StaffLinkSchema)
+@bp.response(200, DigestLinkSchema)
+def link_staff_wechat(body):
+    """工作人员在小程序中输入工作台绑定码：本微信接收其每日待办提醒"""
+    result = digests.redeem_link_code(current_person_account(), body["code"])
+    db.session.commit()
+    return result
 
 
 @bp.route("/my/follow-ups/<bigid:follow_up_id>", methods=["POST"])

@@ -7,7 +7,7 @@ worker of the station serving the person's residence, the one with the fewest op
 the case follows the person when their residence moves.
 """
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import String, cast, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -15,19 +15,21 @@ from app.accounts.models import StaffAccount
 from app.accounts.roles import Role
 from app.audit.services import record
 from app.core.clock import local_today, utcnow
+from app.core.concurrency import lock
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.models import get_in_scope, is_within, subtree_codes
-from app.core.regions import region_in_scope
+from app.core.regions import requested_region
 from app.core.regiontree import level_of
 from app.core.stations import Station, stations_serving
 from app.extensions import db
 from app.people.facts import build_facts
 from app.people.models import Person
 
-from .models import Case, Task
+from .models import Case, CaseHandOver, FollowUp, Hire, Task
 from .plans import derive_needs, load_plans, plan_of
 
 OPEN = "open"
+KEEP = object()  # hand_over: this part of the case stays as it is
 # What a page of cases shows of the person and the staff member: the few columns it needs
 # (a person row carries encrypted and JSON columns a list never reads).
 CASE_PAGE_LOADS = (
@@ -122,24 +124,77 @@ def close_case(case, reason):
     return case
 
 
-def move_case(case, person):
-    """The person moved: the case goes to the station serving the new residence."""
-    if case.region_code == person.residence_region_code:
+def hand_over(case, why, *, staff_id, station_id=KEEP, region_code=KEEP):
+    """Change who is responsible for a case (and, on a move, its station and region): the
+    open tasks go with it and the change is kept in the case's history."""
+    region_code = case.region_code if region_code is KEEP else region_code
+    station_id = case.station_id if station_id is KEEP else station_id
+    db.session.add(CaseHandOver(
+        case_id=case.id, why=why, from_region_code=case.region_code,
+        to_region_code=region_code, from_station_id=case.station_id, to_station_id=station_id,
+        from_staff_id=case.staff_id, to_staff_id=staff_id, at=utcnow()))
+    case.region_code, case.station_id, case.staff_id = region_code, station_id, staff_id
+    db.session.execute(Task.__table__.update().where(Task.case_id == case.id,
+                                                     Task.status == "open")
+                       .values(region_code=region_code, staff_id=staff_id))
+    db.session.flush()
+
+
+def move_case(case, person, why="residence_changed"):
+    """The person moved: the case goes to the station serving the new residence and its
+    least-loaded worker (the same station keeps its worker). Their job in progress and the
+    follow-ups still to come move too, so the new station can answer them."""
+    lock(case)
+    if case.status != OPEN or case.region_code == person.residence_region_code:
         return False
     old = case.region_code
     station = serving_station(person.residence_region_code)
-    case.region_code = person.residence_region_code
-    if station is None or station.id != case.station_id:
-        case.station_id = station and station.id
-        case.staff_id = least_loaded(case.station_id)
-    db.session.execute(Task.__table__.update().where(Task.case_id == case.id,
-                                                     Task.status == "open")
-                       .values(region_code=case.region_code, staff_id=case.staff_id))
+    station_id = station and station.id
+    staff_id = case.staff_id if station_id == case.station_id and case.station_id else \
+        least_loaded(station_id)
+    hand_over(case, why, staff_id=staff_id, station_id=station_id,
+              region_code=person.residence_region_code)
+    for model, still_open in ((Hire, Hire.ended_on.is_(None)),
+                              (FollowUp, FollowUp.status.in_(["scheduled", "due"]))):
+        db.session.execute(update(model).where(model.person_id == person.id, still_open)
+                           .values(region_code=case.region_code)
+                           .execution_options(synchronize_session=False))
     db.session.flush()
     record("tracking.case_moved", "case", case.id,
            details={"from": old, "to": case.region_code, "station_id": case.station_id,
-                    "staff_id": case.staff_id})
+                    "staff_id": case.staff_id, "why": why})
     return True
+
+
+def still_serves(staff, station_id):
+    return (staff is not None and staff.active and staff.role == Role.STATION_STAFF
+            and staff.station_id == station_id)
+
+
+def release_cases_of(staff, why="worker_left"):
+    """Hand the open cases of a worker who no longer serves their station to the
+    least-loaded worker who does (a station without one keeps them until it has one: the
+    daily job hands them over then). Returns how many changed hands."""
+    cases = db.session.scalars(select(Case).where(Case.staff_id == staff.id,
+                                                  Case.status == OPEN)
+                               .order_by(Case.id).with_for_update()).all()
+    moved = 0
+    for case in cases:
+        if still_serves(staff, case.station_id):
+            continue
+        target = least_loaded(case.station_id)
+        if target is None:
+            continue
+        hand_over(case, why, staff_id=target)
+        record("tracking.case_assigned", "case", case.id,
+               details={"from": staff.id, "to": target, "why": why})
+        moved += 1
+    return moved
+
+
+def history_of(case):
+    return db.session.scalars(select(CaseHandOver).where(CaseHandOver.case_id == case.id)
+                              .order_by(CaseHandOver.id)).all()
 
 
 def view_case(staff, case_id):
@@ -159,13 +214,12 @@ def list_cases(staff, *, mine=False, station_id=None, region_code=None, category
                need=None, priority=None, status=OPEN, not_contacted_since=None,
                due_by=None, page=1, per_page=20):
     """Cases in the caller's subtree, or only theirs (`mine`), newest contact last."""
-    if region_code:
-        region_in_scope(staff, region_code)
+    region_code = requested_region(staff, region_code)
     query = select(Case)
     if mine:
         query = query.where(Case.staff_id == staff.id)
     else:
-        query = query.where(Case.region_code.in_(subtree_codes(region_code or staff.region_code)))
+        query = query.where(Case.region_code.in_(subtree_codes(region_code)))
     if station_id is not None:
         query = query.where(Case.station_id == station_id)
     if status:
@@ -218,11 +272,7 @@ def assign_case(staff, case, staff_id):
         raise Conflict("tracking.case_closed", _l("该帮扶档案已关闭"))
     worker = _station_worker(staff, staff_id, case.station_id)
     previous = case.staff_id
-    case.staff_id = worker.id
-    db.session.execute(Task.__table__.update().where(Task.case_id == case.id,
-                                                     Task.status == "open")
-                       .values(staff_id=worker.id))
-    db.session.flush()
+    hand_over(case, "assigned", staff_id=worker.id)
     record("tracking.case_assigned", "case", case.id,
            details={"from": previous, "to": worker.id})
     return case
@@ -255,11 +305,7 @@ def balance_station(staff, station_id):
         held[target] += 1
         moves.append((case, case.staff_id, target))
     for case, _, target in moves:
-        case.staff_id = target
-        db.session.execute(Task.__table__.update().where(Task.case_id == case.id,
-                                                         Task.status == "open")
-                           .values(staff_id=target))
-    db.session.flush()
+        hand_over(case, "balanced", staff_id=target)
     record("tracking.station_balanced", "station", station_id,
            details={"cases": total, "moved": len(moves), "workers": len(counts)})
     return {"station_id": station_id, "cases": total, "moved": len(moves),

@@ -2,9 +2,10 @@
 
 It opens the follow-ups that fell due, the expiry assessments of benefits ending soon,
 escalates help requests whose response deadline passed, lists zero-employment households
-not yet listed, opens cases missed by the hooks, moves cases whose person moved, queues the
-persons' reminders and writes one digest per staff member. Every step is keyed in the
-database (task source keys, follow-up status, digest per staff and day, push dedupe keys),
+not yet listed, opens cases missed by the hooks, moves cases whose person moved (the
+residence hook moves them at once; this is the safety net), queues the persons' reminders
+and writes one digest per staff member, queued to their linked WeChat (app.tracking.digests).
+Every step is keyed in the database (task source keys, follow-up status, digest per staff and day, push dedupe keys),
 so running it twice on one day opens nothing twice.
 """
 import logging
@@ -23,7 +24,7 @@ from app.certification.workflow import CertificationStatus
 from app.core.clock import local_today, utcnow
 from app.core.concurrency import dialect_insert
 from app.core.models import RegionClosure
-from app.core.i18n import N_
+from app.core.i18n import N_, render_value
 from app.core.stations import Station
 from app.extensions import db
 from app.people.models import Person
@@ -32,7 +33,8 @@ from app.policies.models import Benefit
 from app.policies.services import catalog_in_force
 from app.wechat.services import enqueue_message
 
-from .cases import OPEN, least_loaded, move_case, open_case, open_case_of
+from .cases import OPEN, hand_over, least_loaded, move_case, open_case, open_case_of
+from .digests import push_digests
 from .hires import identify_household
 from .models import Case, FollowUp, StaffDigest, Task, TrackingSettings, ZeroHousehold
 from .settings import default_settings, settings_for, workday_deadline
@@ -80,9 +82,8 @@ def reassign_departed(limit=BATCH):
         target = least_loaded(case.station_id)
         if target is None or target == case.staff_id:
             continue
-        previous, case.staff_id = case.staff_id, target
-        db.session.execute(update(Task).where(Task.case_id == case.id, Task.status == "open")
-                           .values(staff_id=target).execution_options(synchronize_session=False))
+        previous = case.staff_id
+        hand_over(case, "worker_left", staff_id=target)
         record("tracking.case_assigned", "case", case.id,
                details={"from": previous, "to": target, "why": "worker_left"})
         moved += 1
@@ -194,7 +195,7 @@ def open_expiry_assessments(today):
             .where(Benefit.id.in_([ref for _, ref in opened]),
                    Person.person_account_id.is_not(None))).all()
         for benefit, account_id in rows:
-            enqueue_message("benefit_expiring", account_id,
+            enqueue_message("policy_expiring", account_id,
                             {"policy": _name(catalog, benefit.policy),
                              "expires_on": benefit.due_on},
                             f"track:exp:{benefit.id}:{benefit.due_on.isoformat()}")
@@ -203,8 +204,9 @@ def open_expiry_assessments(today):
 
 
 def _name(catalog, code):
+    """The policy's name as the person reads it (the catalog keeps it as a Text to render)."""
     policy = catalog.by_code.get(code) if catalog is not None else None
-    return policy_name(catalog, policy) if policy is not None else code
+    return render_value(policy_name(catalog, policy), gettext) if policy is not None else code
 
 
 def escalate_missed_requests(today):
@@ -227,24 +229,43 @@ def list_new_households(limit=BATCH):
     return sum(1 for person in persons if identify_household(person) is not None)
 
 
+def _counts(today):
+    """The columns of a digest over open tasks, in digest order."""
+    return (func.count(), func.count().filter(Task.due_on < today),
+            func.count().filter(Task.due_on == today),
+            func.count().filter(Task.kind == "help_request"),
+            func.count().filter(Task.kind == "follow_up"),
+            func.count().filter(Task.escalated_to.is_not(None)))
+
+
+def _escalation_rows(today):
+    """The township's share: every township reviewer counts the requests escalated to the
+    township in their subtree (their worker missed the deadline), so the one who must act
+    on them is told too."""
+    return db.session.execute(
+        select(StaffAccount.id, *_counts(today))
+        .join(RegionClosure, RegionClosure.ancestor_code == StaffAccount.region_code)
+        .join(Task, Task.region_code == RegionClosure.descendant_code)
+        .where(StaffAccount.active.is_(True), StaffAccount.role == Role.TOWNSHIP_REVIEWER,
+               Task.status == "open", Task.escalated_to == "township")
+        .group_by(StaffAccount.id)).all()
+
+
 def write_digests(today):
-    """One digest per staff member with open tasks: counts only (the list is in the app)."""
-    rows = db.session.execute(select(
-        Task.staff_id, func.count(),
-        func.count().filter(Task.due_on < today),
-        func.count().filter(Task.due_on == today),
-        func.count().filter(Task.kind == "help_request"),
-        func.count().filter(Task.kind == "follow_up"),
-        func.count().filter(Task.escalated_to.is_not(None)))
-        .where(Task.status == "open", Task.staff_id.is_not(None))
-        .group_by(Task.staff_id)).all()
+    """One digest per staff member with open tasks (or, for a township reviewer, requests
+    escalated in their subtree): counts only (the list is in the app)."""
+    rows = db.session.execute(select(Task.staff_id, *_counts(today))
+                              .where(Task.status == "open", Task.staff_id.is_not(None))
+                              .group_by(Task.staff_id)).all()
+    rows = {row[0]: row for row in rows} | {row[0]: row for row in _escalation_rows(today)}
     if not rows:
         return 0
     values = [{"staff_id": staff_id, "day": today, "created_at": utcnow(),
                "counts": {"open": total, "overdue": overdue, "due_today": due_today,
                           "help_requests": requests, "follow_ups": follow_ups,
                           "escalated": escalated}}
-              for staff_id, total, overdue, due_today, requests, follow_ups, escalated in rows]
+              for staff_id, total, overdue, due_today, requests, follow_ups, escalated
+              in sorted(rows.values())]
     written = 0
     for chunk in range(0, len(values), 500):
         stmt = dialect_insert(db.session.get_bind(), StaffDigest.__table__).values(
@@ -284,12 +305,7 @@ def run_daily(today=None):
     counts["requests_escalated"] = _timed("escalations", lambda: escalate_missed_requests(today))
     counts["households_listed"] = _timed("households", list_new_households)
     counts["digests_written"] = _timed("digests", lambda: write_digests(today))
+    counts["digests_pushed"] = _timed("digest pushes", lambda: push_digests(today))
     db.session.flush()
     record("tracking.daily_run", "day", today.isoformat(), details=counts)
     return counts
-
-
-def digest_for(staff, day=None):
-    day = day or local_today()
-    return db.session.scalar(select(StaffDigest).where(StaffDigest.staff_id == staff.id,
-                                                       StaffDigest.day == day))

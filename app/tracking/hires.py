@@ -19,6 +19,7 @@ from app.core.concurrency import dialect_insert, guarded_update
 from app.core.errors import Conflict, ValidationFailed
 from app.core.models import subtree_codes
 from app.core.months import add_months
+from app.core.regions import requested_region
 from app.extensions import db
 from app.people.facts import zero_employment
 from app.people.models import Household, Person
@@ -291,7 +292,9 @@ def household_view(listing, today, settings):
 
 
 def list_households(staff, region_code, cleared=None, page=1, per_page=20):
-    """Zero-employment households of a subtree with the clearing figures."""
+    """Zero-employment households of a subtree (the caller's own by default) with the
+    clearing figures."""
+    region_code = requested_region(staff, region_code)
     today = local_today()
     base = ZeroHousehold.region_code.in_(subtree_codes(region_code))
     query = select(ZeroHousehold).where(base)

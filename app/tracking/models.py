@@ -62,6 +62,24 @@ class Case(db.Model):
     )
 
 
+class CaseHandOver(db.Model):
+    """Who was responsible for a case, where, until when: every change of responsible staff
+    member, station or residence region (a move, a worker leaving, a reassignment, a
+    balancing), so a case that changed hands keeps its history."""
+    __tablename__ = "tracking_case_handovers"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("tracking_cases.id"), index=True)
+    why: Mapped[str] = mapped_column(String(20))  # residence_changed|worker_left|assigned|balanced
+    from_region_code: Mapped[str] = mapped_column(String(12))
+    to_region_code: Mapped[str] = mapped_column(String(12))
+    from_station_id: Mapped[int | None] = mapped_column(Integer)
+    to_station_id: Mapped[int | None] = mapped_column(Integer)
+    from_staff_id: Mapped[int | None] = mapped_column(Integer)
+    to_staff_id: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Task(db.Model):
     """Something a staff member owes a person, due on a working day.
 
@@ -218,6 +236,21 @@ class StaffDigest(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (UniqueConstraint("staff_id", "day", name="uq_tracking_digests_staff_day"),)
+
+
+class StaffDigestLink(db.Model):
+    """The WeChat identity (a mini-program login) a staff member receives the daily digest
+    on, linked by a one-time code the staff member reads in the console and types in the
+    mini-program. One WeChat serves one staff member; the code is kept only as a hash."""
+    __tablename__ = "tracking_digest_links"
+
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_accounts.id"), primary_key=True)
+    person_account_id: Mapped[int | None] = mapped_column(ForeignKey("person_accounts.id"),
+                                                          unique=True)
+    code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    linked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class TrackingSettings(db.Model):

@@ -83,9 +83,22 @@ class PlanSchema(Schema):
     needs = fields.List(fields.Dict())
 
 
+class HandOverSchema(Schema):
+    why = fields.String(metadata={
+        "description": "residence_changed | worker_left | assigned | balanced"})
+    from_region_code = fields.String()
+    to_region_code = fields.String()
+    from_station_id = fields.Integer(allow_none=True)
+    to_station_id = fields.Integer(allow_none=True)
+    from_staff_id = fields.Integer(allow_none=True)
+    to_staff_id = fields.Integer(allow_none=True)
+    at = fields.Function(lambda h: to_display(h.at))
+
+
 class CaseDetailSchema(CaseSchema):
     plan = fields.Nested(PlanSchema)
     contacts = fields.List(fields.Nested(ContactOutSchema))
+    history = fields.List(fields.Nested(HandOverSchema))
     close_reason = fields.String(allow_none=True)
 
 
@@ -301,6 +314,27 @@ class ServiceSchema(StrictSchema):
 class DigestSchema(Schema):
     day = fields.Date()
     counts = fields.Dict()
+    push_status = fields.String(allow_none=True, metadata={
+        "description": "the outbox status of today's message (queued, sent, ...); null when "
+                       "no WeChat is linked for digests"})
+    push_channel = fields.String(allow_none=True, metadata={"description": "wechat | sms"})
+
+
+class DigestLinkCodeSchema(Schema):
+    code = fields.String(metadata={
+        "description": "typed into the mini-program once, within its validity"})
+    expires_at = fields.Function(lambda r: to_display(r["expires_at"]))
+
+
+class DigestLinkSchema(Schema):
+    linked = fields.Boolean()
+    linked_at = fields.Function(lambda r: to_display(r["linked_at"]), allow_none=True)
+    sms_fallback = fields.Boolean(metadata={
+        "description": "the linked WeChat has a phone bound: SMS when no subscription is left"})
+
+
+class StaffLinkSchema(StrictSchema):
+    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9]{1,32}$"))
 
 
 class TrackingSettingsSchema(StrictSchema):

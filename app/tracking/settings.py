@@ -6,15 +6,11 @@ personal reasons as what may count as "no wish to work"."""
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import select
 
 from app.audit.services import record
 from app.core.calendar import current_calendar
-from app.core.clock import utcnow
-from app.core.concurrency import get_or_insert
-from app.core.models import RegionClosure
-from app.core.regions import region_in_scope
-from app.extensions import db
+from app.core.regions import requested_region
+from app.core.regionsettings import nearest_settings_row, store_settings_row
 
 from .models import TrackingSettings
 
@@ -43,34 +39,22 @@ def default_settings():
 
 
 def settings_for(region_code):
-    row = db.session.scalars(
-        select(TrackingSettings)
-        .join(RegionClosure, RegionClosure.ancestor_code == TrackingSettings.region_code)
-        .where(RegionClosure.descendant_code == region_code)
-        .order_by(RegionClosure.depth).limit(1)).first()
+    row = nearest_settings_row(TrackingSettings, region_code)
     if row is None:
         return default_settings()
     return Settings(*(getattr(row, name) for name in FIELDS), row.region_code)
 
 
 def settings_in_scope(staff, region_code):
-    """The settings that apply to a region of the caller's subtree."""
-    region_in_scope(staff, region_code)
-    return settings_for(region_code)
+    """The settings that apply to a region of the caller's subtree (their own by default)."""
+    return settings_for(requested_region(staff, region_code))
 
 
 def update_settings(staff, region_code, values):
     """Set the help loop's numbers for a region of the caller's subtree (audited)."""
-    region_in_scope(staff, region_code)
-    current = settings_for(region_code)
-    row = get_or_insert(TrackingSettings, {
-        "region_code": region_code, "updated_by": f"staff:{staff.id}", "updated_at": utcnow(),
-        **{name: getattr(current, name) for name in FIELDS}})
-    for name in FIELDS:
-        if name in values:
-            setattr(row, name, values[name])
-    row.updated_by, row.updated_at = f"staff:{staff.id}", utcnow()
-    db.session.flush()
+    region_code = requested_region(staff, region_code)
+    store_settings_row(TrackingSettings, region_code, FIELDS, settings_for(region_code), values,
+                       f"staff:{staff.id}")
     record("tracking.settings_updated", "region", region_code,
            details={name: values[name] for name in FIELDS if name in values})
     return settings_for(region_code)

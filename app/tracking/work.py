@@ -17,7 +17,7 @@ from app.core.clock import local_date, local_today, utcnow
 from app.core.concurrency import dialect_insert, guarded_update
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.models import Region, RegionClosure, get_in_scope, is_within, subtree_codes
-from app.core.regions import get_region, region_in_scope
+from app.core.regions import get_region, requested_region
 from app.extensions import db
 from app.people.services import own_person
 
@@ -128,13 +128,12 @@ def list_tasks(staff, *, mine=True, kind=None, due_by=None, overdue=None, escala
                status="open", region_code=None, page=1, per_page=20, today=None):
     """The caller's tasks (or the subtree's), soonest due first."""
     today = today or local_today()
-    if region_code:
-        region_in_scope(staff, region_code)
+    region_code = requested_region(staff, region_code)
     query = select(Task)
     if mine and not escalated:
         query = query.where(Task.staff_id == staff.id)
     else:
-        query = query.where(Task.region_code.in_(subtree_codes(region_code or staff.region_code)))
+        query = query.where(Task.region_code.in_(subtree_codes(region_code)))
     if status:
         query = query.where(Task.status == status)
     if kind:
@@ -190,7 +189,7 @@ def coverage(staff, region_code=None, *, campaign_id=None, starts_on=None, ends_
              list_limit=UNCONTACTED_LIST_MAX):
     """Share of the open cases of a subtree contacted in a round (一轮联系对接), for the
     region and each region directly under it, with the uncontacted cases listed."""
-    code = region_in_scope(staff, region_code or staff.region_code)
+    code = requested_region(staff, region_code)
     title, first, last = _window(staff, campaign_id, starts_on, ends_on)
     contacted = (select(Contact.case_id).where(Contact.contacted_on >= first,
                                                Contact.contacted_on <= last)

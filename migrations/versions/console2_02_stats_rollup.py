@@ -1,7 +1,7 @@
 """stats: rollups per region and month, and the regions whose rollup is stale (issue 17)
 
 Revision ID: console2_02
-Revises: console_01
+Revises: tracking2_02
 Create Date: 2026-12-03 14:05:00
 
 The statistics page reads pre-counted rows instead of scanning a million persons: each
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = 'console2_02'
-down_revision = 'console_01'
+down_revision = 'tracking2_02'
 branch_labels = None
 depends_on = None
 

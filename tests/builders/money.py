@@ -1,5 +1,11 @@
 """Subsidy claims through the real HTTP API: a certified job seeker in flexible employment
-claims, staff check and approve, finance builds and reconciles batches."""
+claims, uploads the materials, staff check and approve, finance builds and reconciles
+batches."""
+from io import BytesIO
+
+from PIL import Image
+
+from app.money.payrules import MATERIALS
 from app.core.clock import local_today
 from app.core.months import add_months
 from tests.builders.codes import certified_seeker
@@ -34,7 +40,39 @@ def claim_myself(client, token, expect=201, **body):
     return response.get_json()
 
 
-def act(client, staff, claim_id, action, body=None, expect=200):
+def jpeg_bytes():
+    out = BytesIO()
+    Image.new("RGB", (40, 30), (10, 120, 40)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def upload_material(client, claim_id, kind, token=None, expect=201, data=None,
+                    name="receipt.jpg", content_type="image/jpeg", staff="station_xc"):
+    """A material of a claim uploaded at the station (or by the person, given their
+    token)."""
+    path = f"/api/v1/money/claims/{claim_id}/evidence"
+    if token is not None:
+        path = f"/api/v1/money/my/claims/{claim_id}/evidence"
+    response = client.post(path, headers=auth(token or staff_token(client, staff)),
+                           data={"kind": kind, "file": (BytesIO(data or jpeg_bytes()), name,
+                                                        content_type)},
+                           content_type="multipart/form-data")
+    assert response.status_code == expect, response.get_json()
+    return response.get_json()
+
+
+def upload_materials(client, claim):
+    """Every material the claim's policy asks for, uploaded at the station."""
+    for kind in MATERIALS[claim["policy"]]:
+        if kind not in {e["kind"] for e in claim.get("evidence", [])}:
+            upload_material(client, claim["id"], kind)
+
+
+def act(client, staff, claim_id, action, body=None, expect=200, policy=FLEXIBLE):
+    """One step of a claim; before the station check its materials are uploaded (a test
+    of missing materials posts the check itself)."""
+    if action == "check" and expect == 200:
+        upload_materials(client, {"id": claim_id, "policy": policy})
     response = client.post(f"/api/v1/money/claims/{claim_id}/{action}", json=body or {},
                            headers=auth(staff_token(client, staff)))
     assert response.status_code == expect, response.get_json()

@@ -17,6 +17,7 @@ SCOPED = {
     "Campaign": "campaign.not_found",
     "Certification": "certification.certification_not_found",
     "Claim": "money.claim_not_found",
+    "ClaimEvidence": "evidence.not_found",
     "Employer": "jobs.employer_not_found",
     "Evidence": "evidence.not_found",
     "Fund": "money.fund_not_found",

@@ -18,7 +18,7 @@ def test_a_person_claims_three_months_and_the_amount_is_the_catalogs(client):
     assert claim["steps"] == ["station_check", "county_approve"]
     assert claim["periods"] == 3
     assert claim["amount_fen"] == 3 * 48000 and claim["amount"] == "1440.00"  # 480 yuan a month
-    assert claim["catalog_version"] == "2025.1"
+    assert claim["catalog_version"] == "2025.2"
     assert claim["eligibility"]["status"] == "eligible" and claim["eligibility"]["reasons"]
     assert claim["account"] == "****4567" and ACCOUNT not in str(claim)
     assert claim["step_due_on"] is not None

@@ -78,6 +78,17 @@ def test_advance_then_settle_recovers_what_an_early_leaver_did_not_work(client, 
     current = client.post(f"/api/v1/money/posts/{post['id']}/settle", headers=auth(finance),
                           json={"quarter": local_today().isoformat()})
     assert current.status_code == 409 and error_code(current) == "money.quarter_not_over"
+    # The post's months count on each person's social-insurance pool, to the term's end or
+    # the day they left, with a due date for tracking's expiry assessment.
+    from app.policies.models import Benefit
+    with fresh_app.app_context():
+        periods = {b.person_id: (b.starts_on, b.ends_on, b.due_on) for b in db.session.scalars(
+            select(Benefit).where(Benefit.policy == "public_welfare_post",
+                                  Benefit.source == "placement"))}
+        db.session.remove()
+    term_end = add_months(quarter, 12)
+    assert periods == {first: (quarter, term_end, term_end),
+                       second: (quarter, add_months(quarter, 1), add_months(quarter, 1))}
 
 
 def test_the_requester_never_approves_and_headcount_and_two_placements_hold(client, fresh_app):

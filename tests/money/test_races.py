@@ -39,6 +39,10 @@ def test_twenty_parallel_approvals_of_one_claim_have_one_effect(fresh_app, clien
     assert_one_effect(answers, 200, {"money.claim_state", "money.period_paid"})
     assert count(fresh_app, ClaimLine, ClaimLine.claim_id == claim["id"]) == 3
     assert count(fresh_app, AuditEntry, AuditEntry.action == "money.claim_approved") == 1
+    # One notice per step: submitted, checked, approved — never a second approval notice.
+    from app.wechat.models import PushMessage
+    assert count(fresh_app, PushMessage,
+                 PushMessage.dedupe_key.like(f"money:claim:{claim['id']}:event:%")) == 3
 
 
 def test_twenty_parallel_batch_builds_of_one_region_make_one_batch(fresh_app, client):
@@ -70,3 +74,27 @@ def test_one_month_of_two_claims_is_written_once_by_the_database(fresh_app, clie
         db.session.rollback()
         assert conflict_for(caught.value).code == "money.period_paid"
         db.session.remove()
+
+
+def test_twenty_parallel_advances_of_one_post_quarter_pay_once(fresh_app, client):
+    """预拨 exactly once: one settlement row and one ledger entry per post and quarter
+    (uq_money_settlements_quarter), whatever the number of finance clicks."""
+    from app.money.models import PostSettlement
+    from tests.money.test_posts import _post
+    from tests.builders.codes import certified_seeker
+    _, person_id = certified_seeker(client, "zhangsan")
+    station = staff_token(client, "station_xc")
+    post, quarter = _post(client, fresh_app, station, headcount=1)
+    assert client.post(f"/api/v1/money/posts/{post['id']}/approve",
+                       headers=auth(staff_token(client, "county_xc"))).status_code == 200
+    placed = client.post(f"/api/v1/money/posts/{post['id']}/placements", headers=auth(station),
+                         json={"person_id": person_id, "starts_on": quarter.isoformat()})
+    assert placed.status_code == 201, placed.get_json()
+    finance = staff_token(client, "finance_xc")
+    with run_app_server(fresh_app) as server:
+        answers = fire(server, "POST", f"/api/v1/money/posts/{post['id']}/advance",
+                       json={"quarter": quarter.isoformat()}, headers=auth(finance))
+    assert_one_effect(answers, 201, {"money.quarter_advanced"})
+    assert count(fresh_app, PostSettlement) == 1
+    assert count(fresh_app, LedgerEntry, LedgerEntry.kind == "advance") == 1
+    assert count(fresh_app, AuditEntry, AuditEntry.action == "money.post_advanced") == 1

@@ -38,7 +38,7 @@ def audit_entries(app, action):
 
 def test_public_catalog_in_force(client):
     body = client.get("/api/v1/policies").get_json()
-    assert body["version"] == "2025.1" and len(body["policies"]) == 16
+    assert body["version"] == "2025.2" and len(body["policies"]) == 16
     loan = next(p for p in body["policies"] if p["code"] == "startup_guaranteed_loan")
     assert loan["gives"].startswith("个人最高可申请20万元创业担保贷款")
     assert loan["department"] == {"code": "hrss", "label": "人力资源和社会保障部门"}
@@ -47,7 +47,7 @@ def test_public_catalog_in_force(client):
 def test_policy_steps_send_the_person_to_their_own_station_first(client):
     body = client.get("/api/v1/policies/public_welfare_post",
                       query_string={"region_code": "150102001001"}).get_json()
-    assert body["catalog_version"] == "2025.1"
+    assert body["catalog_version"] == "2025.2"
     first = body["steps"][0]["where"][0]
     assert first["place"] == "own_station"
     assert [s["region_code"] for s in first["stations"]] == ["150102001001", "150102001"]
@@ -130,7 +130,7 @@ def test_region_admin_publishes_a_version_that_takes_effect_on_its_date(client, 
     assert row["version"] == "2026.1" and row["published_by"].startswith("staff:")
     assert row["checksum"].startswith("sha256:")
     # Today the shipped catalog is still in force; from the new date, the new one.
-    assert client.get("/api/v1/policies").get_json()["version"] == "2025.1"
+    assert client.get("/api/v1/policies").get_json()["version"] == "2025.2"
     start = document["effective_from"]
     assert client.get("/api/v1/policies", query_string={"on": start}).get_json()["version"] == \
         "2026.1"
@@ -143,7 +143,7 @@ def test_region_admin_publishes_a_version_that_takes_effect_on_its_date(client, 
     [(result, details)] = audit_entries(fresh_app, "policy.version_publish")
     assert result == "ok" and details["version"] == "2026.1" and details["policies"] == 16
     listed = client.get(PUBLISH, headers=auth(staff_token(client, "county_xc"))).get_json()
-    assert [v["version"] for v in listed] == ["2025.1", "2026.1"]
+    assert [v["version"] for v in listed] == ["2025.1", "2025.2", "2026.1"]
 
 
 def test_a_broken_version_is_refused_with_path_and_line_and_audited(client, fresh_app):
@@ -165,7 +165,7 @@ def test_a_broken_version_is_refused_with_path_and_line_and_audited(client, fres
     [(result, details)] = audit_entries(fresh_app, "policy.version_publish")
     assert result == "refused" and details["issues"] == 2
     assert client.get(PUBLISH, headers=auth(staff_token(client, "county_xc"))).get_json()[-1][
-        "version"] == "2025.1"
+        "version"] == "2025.2"
 
 
 def test_unreadable_source_names_its_line(client):
@@ -232,4 +232,4 @@ def test_compiled_catalogs_are_cached_per_version(db_session):
     services.clear_cache()
     first = services.catalog_in_force()
     assert services.catalog_in_force() is first
-    assert first.version == "2025.1"
+    assert first.version == "2025.2"

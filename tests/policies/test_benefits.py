@@ -42,7 +42,7 @@ def test_record_a_capped_benefit_and_end_it(client, fresh_app, ids):
     body = response.get_json()
     # Far from retirement: the 3-year pool cap applies, so it is due 36 months after start.
     assert body["due_on"] == add_months(start, 36).isoformat()
-    assert body["region_code"] == "150102001001" and body["catalog_version"] == "2025.1"
+    assert body["region_code"] == "150102001001" and body["catalog_version"] == "2025.2"
     assert body["approved_by"].startswith("staff:") and body["source"] == "station"
     [details] = actions(fresh_app, "policy.benefit_recorded")
     assert details["policy"] == "social_insurance_subsidy_flexible"

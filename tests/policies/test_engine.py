@@ -44,7 +44,7 @@ def test_man_of_57_near_retirement():
     assert found["unemployment_insurance_benefit"]["status"] == NOT_ELIGIBLE
     assert found["dibao_phase_out"]["status"] == NOT_ELIGIBLE
     assert texts(found["dibao_phase_out"], "failing") == ["家庭未享受最低生活保障（低保）"]
-    assert all(r["catalog_version"] == "2025.1" for r in found.values())
+    assert all(r["catalog_version"] == "2025.2" for r in found.values())
 
 
 def test_dibao_member_unemployed_14_months():

@@ -47,8 +47,8 @@ def texts(items):
 def test_man_of_57_near_retirement(client, ids):
     body, results = view(client, ids[WANG])
     today = local_today()
-    assert body["catalog_version"] == "2025.1" and body["evaluated_on"] == today.isoformat()
-    assert all(r["catalog_version"] == "2025.1" for r in body["results"])
+    assert body["catalog_version"] == "2025.2" and body["evaluated_on"] == today.isoformat()
+    assert all(r["catalog_version"] == "2025.2" for r in body["results"])
     assert body["person"]["name"] == "王**" and body["retirement_base_age"] == 60
     age = age_on(date(1969, 3, 15), today)
     # Older-worker posts: a man of 50+ still of working age (retires 2030-04-15: 61y1m).
@@ -175,7 +175,7 @@ def test_staff_read_is_audited_and_scoped(client, fresh_app, ids):
         entries = db.session.scalars(select(AuditEntry).where(
             AuditEntry.action == "policy.person_viewed")).all()
         assert [(e.target_id, e.details["catalog_version"]) for e in entries] == [
-            (str(ids[ZHANG]), "2025.1")]
+            (str(ids[ZHANG]), "2025.2")]
     other = auth(staff_token(client, "station_hlr"))
     response = client.get(f"/api/v1/people/{ids[ZHANG]}/policies", headers=other)
     assert response.status_code == 404 and error_code(response) == "people.not_found"
@@ -198,7 +198,7 @@ def test_own_view_needs_a_registered_person(client):
     response = client.get("/api/v1/policies/me", headers=auth(token))
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
-    assert body["catalog_version"] == "2025.1" and len(body["results"]) == 16
+    assert body["catalog_version"] == "2025.2" and len(body["results"]) == 16
     assert body["person"]["name"] == "张*"
     assert body["results"][0]["steps"][0]["where"][0]["place"] == "own_station"
 

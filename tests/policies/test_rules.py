@@ -55,7 +55,7 @@ def only(issues):
 
 def test_shipped_catalog_compiles_and_names_every_policy_of_the_notice():
     catalog = shipped_catalog()
-    assert catalog.version == "2025.1"
+    assert catalog.version == "2025.2"
     assert {p.code for p in catalog.policies} == NOTICE_POLICIES
     for p in catalog.policies:
         assert p.steps[0].where[0] == "own_station"

@@ -1,5 +1,6 @@
 """After a hire: follow-ups opened by the daily job once, an ended job reopening job help,
 the stability follow-up proposing the exit to the county, expiry assessments."""
+import json
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -101,6 +102,7 @@ def test_expiry_assessment_opens_once_and_tells_the_person(client, fresh_app):
                                 "end": (today + timedelta(days=40)).isoformat()},
                           headers=auth(staff_token(client, "county_xc")))
     assert benefit.status_code == 201, benefit.get_json()
+    end = today + timedelta(days=40)
     counts = run_daily(fresh_app)
     assert counts["assessments_opened"] == 1 and counts["expiry_notices"] == 1
     assert run_daily(fresh_app)["assessments_opened"] == 0
@@ -109,8 +111,15 @@ def test_expiry_assessment_opens_once_and_tells_the_person(client, fresh_app):
     post(client, "station_xc", f"/tasks/{task['id']}/complete",
          {"outcome": "已评估：转入市场就业，推荐物业岗位"})
     with fresh_app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(PushMessage).where(
-            PushMessage.kind == "benefit_expiring")) == 1
+        # The issue's push type, with the policy's name and its end date as WeChat shows them.
+        [message] = db.session.scalars(select(PushMessage).where(
+            PushMessage.dedupe_key.like("track:exp:%"))).all()
+        assert message.kind == "policy_expiring"
+        data = json.loads(message.payload)["data"]
+        assert data["thing1"]["value"].startswith("公益性岗位安置") and \
+            len(data["thing1"]["value"]) <= 20
+        assert data["date2"]["value"] == f"{end.year}年{end.month}月{end.day}日"
+        assert data["thing3"]["value"] == "服务站将联系您评估后续安排"
         assert db.session.scalar(select(func.count()).select_from(Task).where(
             Task.kind == "expiry_assessment")) == 1
 

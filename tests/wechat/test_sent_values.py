@@ -17,6 +17,7 @@ from app.core.i18n import render_value
 from app.jobs.recommendations import _salary_text
 from app.jobs.schemas import VACANCY_FIELD_SPECS
 from app.tracking.daily import STAGE_TITLES
+from app.tracking.digests import DIGEST_ITEM, KIND as DIGEST_KIND
 from app.wechat.fields import PHRASE_MAX, FieldValueError, render
 from app.wechat.templates import load_catalog
 from fakes.sms import PARAM_MAX as SMS_PARAM_MAX
@@ -25,7 +26,7 @@ from fakes.wechat import FIELD_RULES
 APP_DIR = Path(__file__).resolve().parents[2] / "app"
 # Modules that queue messages; each one's fixed values are listed in shipped_values().
 SENDERS = {"certification/notify.py", "jobs/recommendations.py", "wechat/cli.py",
-           "tracking/daily.py"}
+           "tracking/daily.py", "tracking/digests.py", "money/notify.py"}
 LONG_OFFICE = "呼和浩特市新城区海拉尔东路街道家门口就业服务站"
 
 
@@ -52,7 +53,24 @@ def _job_values():
 
 
 def _tracking_values():
-    return [("follow_up_reminder", "item", title) for title in STAGE_TITLES.values()]
+    return [("follow_up_reminder", "item", title) for title in STAGE_TITLES.values()] + [
+        (DIGEST_KIND, "item", DIGEST_ITEM)]
+
+
+def _money_values():
+    """Every claim step's phrase and item, and the composed notes at their longest."""
+    from app.money import notify as money
+    from app.money.payrules import CLAIM_ITEMS
+    values = [(kind, "status" if kind == money.PROGRESS else "result", phrase)
+              for kind, phrase in money.MESSAGES.values()]
+    values += [(kind, "item", item) for item in CLAIM_ITEMS.values()
+               for kind in (money.PROGRESS, money.RESULT)]
+    largest = 99_999_999  # fen: 999,999.99 yuan, more than any one claim pays
+    values += [(money.PROGRESS, "note", money.deadline_note(date(2026, 12, 31))),
+               (money.RESULT, "note", money.approved_note(largest)),
+               (money.PROGRESS, "note", money.paid_note(largest, "4567")),
+               (money.PROGRESS, "note", money.FAILED_NOTE)]
+    return values
 
 
 def _defaults(catalog):
@@ -62,7 +80,8 @@ def _defaults(catalog):
 
 def shipped_values(catalog, translate):
     """(kind, field name, text as sent) for every value our code composes."""
-    raw = _certification_values() + _job_values() + _tracking_values() + _defaults(catalog)
+    raw = (_certification_values() + _job_values() + _tracking_values() + _money_values()
+           + _defaults(catalog))
     return [(kind, name, render_value(value, translate)) for kind, name, value in raw]
 
 
