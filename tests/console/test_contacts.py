@@ -38,7 +38,7 @@ def test_a_station_worker_records_a_contact_and_its_next_step_is_due_on_today(cl
                         json={"topic": "想参加技能培训", "detail": "电焊"})
     assert asked.status_code == 201, asked.get_json()
     today_page = client.get("/console/").get_data(as_text=True)
-    assert "待答复的求助" in today_page and "想参加技能培训" in today_page
+    assert "我的帮扶待办（求助、回访、评估）" in today_page and "想参加技能培训" in today_page
     assert "电焊" not in today_page  # the person's own words stay on the case
 
 
