@@ -105,6 +105,7 @@ def _register_cli(app):
     from app.codes.cli import codes_cli
     from app.core.cache import cache_cli
     from app.seed import seed_cli
+    from app.stats.cli import stats_cli
     from app.tracking.cli import tracking_cli
     from app.wechat.cli import push_cli
     app.cli.add_command(audit_cli)
@@ -114,6 +115,7 @@ def _register_cli(app):
     app.cli.add_command(codes_cli)
     app.cli.add_command(seed_cli)
     app.cli.add_command(tracking_cli)
+    app.cli.add_command(stats_cli)
     push_cli.add_command(campaigns_cli)  # `flask push campaigns run`
     app.cli.add_command(push_cli)
 
@@ -157,6 +159,8 @@ def create_app(config=None, **overrides):
     _install_services(app)
     from app.tracking import install as install_tracking
     install_tracking()  # subscribes to certification and jobs announcements (app.core.hooks)
+    from app.stats.rollup import install as install_stats
+    install_stats()  # marks the regions whose statistics a commit changes
     _register_blueprints(app)
     from app.console.base import init_console
     init_console(app)  # the staff web console under /console/ (issue 17)

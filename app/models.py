@@ -22,4 +22,4 @@ from app.tracking.models import (Case, Contact, ExitProposal, FollowUp, Hire,  #
 from app.money.models import (BankReturn, Batch, Claim, ClaimEvent, ClaimLine, Fund,  # noqa: F401
                               LedgerEntry, Payment, Placement, Post, PostSettlement)
 from app.partners.models import PartnerImport, PartnerImportProblem, PartnerRecord  # noqa: F401
-from app.stats.models import Target  # noqa: F401
+from app.stats.models import Dirty, Rollup, Target  # noqa: F401

@@ -105,6 +105,8 @@ def seed_demo():
                details={"staff_created": created, "people_created": people,
                         "benefits_created": benefits, "vacancies_created": vacancies,
                         "recommendations_created": recommendations})
+    from app.stats.rollup import rebuild
+    rebuild()  # the statistics count the demo rows (some are written in bulk)
     db.session.commit()
     return created
 

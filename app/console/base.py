@@ -110,5 +110,6 @@ def _unexpected(exc):
 def init_console(app):
     """Bind the console to the app: its cookie's signing key and its views."""
     app.secret_key = secret_key_for(app.config)
-    from . import applications, pages, people, register, statistics, trail  # noqa: F401  (routes on bp)
+    from . import (applications, contacts, pages, people, register, statistics,  # noqa: F401
+                   trail)  # (routes on bp)
     app.register_blueprint(bp)

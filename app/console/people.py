@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from app.certification.models import Application
 from app.certification.services import STATUS_LABELS
-from app.certification.workflow import CLOSED
+from app.certification.settings import current_rules
+from app.certification.workflow import CLOSED, CertificationStatus
 from app.core.clock import local_today
 from app.core.idnumber import age_on
 from app.extensions import db
@@ -17,9 +18,12 @@ from app.people.schemas import HouseholdOutSchema, PersonSchema, household_view
 from app.people.services import find_by_id_number, view_person
 
 from .base import bp, page
+from .contacts import case_context
 from .register import apply_choices
 from .session import signed_in
 
+CERT_STATUS_LABELS = {CertificationStatus.ACTIVE: _l("认定有效"),
+                      CertificationStatus.EXITED: _l("已退出认定")}
 FACT_LABELS = {
     "gender": _l("性别"), "age": _l("年龄"), "residence_region_code": _l("居住地区划"),
     "employment_status": _l("就业状态"), "registered_unemployed": _l("已办理失业登记"),
@@ -50,6 +54,13 @@ def people_find():
 def person(person_id):
     """The person's record: facts, household, certifications, applications,
     recommendations; masked, the read audited."""
+    return person_page(person_id)
+
+
+def person_page(person_id, code=200, contact_error=None, contact_form=None, hire_error=None,
+                hire_form=None):
+    """The record page; after a refused contact form, with the error beside the form and
+    what was typed still in it (nothing is lost)."""
     item = view_person(g.staff, person_id)
     facts = PersonSchema().dump(item)
     household = HouseholdOutSchema().dump(household_view(item))
@@ -57,13 +68,21 @@ def person(person_id):
         Application.person_id == item.id).order_by(Application.id.desc())).all()
     recommendations = list_recommendations(g.staff, person_id=item.id, per_page=50)["items"]
     open_application = any(a.status not in CLOSED for a in applications)
-    choices = [] if open_application else apply_choices(item)
+    certified = any(c.status == CertificationStatus.ACTIVE for c in item.certifications)
+    choices = [] if open_application or certified else apply_choices(item)
+    case = case_context(g.staff, item)
     db.session.commit()
-    return page("person.html", person=item, facts=facts, household=household,
+    return page("person.html", code=code, person=item, facts=facts, household=household,
                 fact_labels=FACT_LABELS, applications=applications, statuses=STATUS_LABELS,
                 certifications=item.certifications, recommendations=recommendations,
+                cert_statuses=CERT_STATUS_LABELS,
+                category_labels={c["code"]: c["label"] for c in current_rules().categories},
                 age=age_on(item.birth_date, local_today()),
-                choices=choices, open_application=open_application,
+                choices=choices, open_application=open_application, case=case,
+                contact_saved=request.args.get("contact") == "1", today=local_today(),
+                contact_error=contact_error, contact_form=contact_form or {},
+                hire_error=hire_error, hire_form=hire_form or {},
+                hired=request.args.get("hired") == "1",
                 registered=request.args.get("registered"), rec_labels={str(k): gettext(v) for k, v in REC_LABELS.items()})
 
 

@@ -26,7 +26,14 @@ from app.core.models import subtree_codes
 from app.extensions import db
 from app.jobs.recommendations import flagged_people
 from app.policies.benefits import benefits_ending
-from app.tracking.work import list_tasks
+from app.money.models import Claim
+from app.money.payrules import COUNTY_APPROVE, FINANCE_CONFIRM, STATION_CHECK, STEP_LABELS
+from app.partners.discoveries import list_discoveries
+from app.partners.records import list_contradictions
+from app.people.models import Person
+from app.policies.engine import policy_name
+from app.policies.services import catalog_in_force
+from app.tracking.models import Task
 
 LIMIT = 200  # one screen of a worklist; the full lists have their own pages
 
@@ -168,24 +175,104 @@ def _flagged_items(staff, today):
 TASK_KIND_LABELS = {"next_step": _l("联系后续事项"), "help_request": _l("求助待答复"),
                     "follow_up": _l("就业回访"), "expiry_assessment": _l("政策到期前评估"),
                     "job_help": _l("就业帮扶")}
+# Only the columns Today shows: the person's own words (`detail`, encrypted) are neither
+# read nor decrypted for a worklist of hundreds of tasks.
+TASK_COLUMNS = (Task.id, Task.person_id, Task.kind, Task.title, Task.due_on, Task.escalated_to)
+
+
+def _names(person_ids):
+    if not person_ids:
+        return {}
+    return dict(db.session.execute(select(Person.id, Person.name)
+                                   .where(Person.id.in_(set(person_ids)))).all())
+
+
+def _open_tasks(*conditions):
+    return db.session.execute(select(*TASK_COLUMNS).where(Task.status == "open", *conditions)
+                              .order_by(Task.due_on, Task.id).limit(LIMIT)).all()
 
 
 @due_provider("tracking", _l("我的帮扶待办（求助、回访、评估）"), permission="tracking.work",
               order=15)
 def _tracking_items(staff, today):
-    """The caller's open help-loop tasks, and for a township or above the help requests
-    escalated in their subtree because their worker missed the deadline."""
-    mine, _ = list_tasks(staff, today=today, per_page=LIMIT)
-    escalated, _ = list_tasks(staff, mine=False, escalated=True, today=today, per_page=LIMIT) \
-        if has_permission(staff.role, "tracking.assign") else ([], 0)
+    """The caller's open help-loop tasks (index ix_tracking_tasks_staff_status_due), and for
+    a township or above the help requests escalated in their subtree because their worker
+    missed the deadline."""
+    mine = _open_tasks(Task.staff_id == staff.id)
+    escalated = _open_tasks(Task.region_code.in_(subtree_codes(staff.region_code)),
+                            Task.escalated_to.isnot(None)) \
+        if has_permission(staff.role, "tracking.assign") else []
+    names = _names([t.person_id for t in [*mine, *escalated]])
     seen, items = set(), []
     for task in [*mine, *escalated]:
         if task.id in seen:
             continue
         seen.add(task.id)
         items.append(DueItem(
-            title=f"{task.title} · #{task.person_id}", detail=str(TASK_KIND_LABELS[task.kind]),
-            url=f"/console/people/{task.person_id}", deadline=task.due_on,
+            title=f"{mask_name(names.get(task.person_id, ''))} · {task.title}",
+            detail=str(TASK_KIND_LABELS.get(task.kind, task.kind)),
+            url=f"/console/people/{task.person_id}#h-case", deadline=task.due_on,
             overdue=task.due_on < today,
             note=str(_l("已提级督办")) if task.escalated_to else None))
     return _sort(items)
+
+
+# ------------------------------------------------------------------ money
+
+def _policy_label(catalog, code):
+    policy = catalog.by_code.get(code) if catalog is not None else None
+    return _plain(policy_name(catalog, policy)) if policy is not None else code
+
+
+CLAIM_STEP_PERMISSION = {STATION_CHECK: "claim.check", COUNTY_APPROVE: "claim.approve",
+                         FINANCE_CONFIRM: "claim.confirm"}
+
+
+@due_provider("claims", _l("待我审核的补贴申请"), order=25)
+def _claim_items(staff, today):
+    steps = [step for step, permission in CLAIM_STEP_PERMISSION.items()
+             if has_permission(staff.role, permission)]
+    if not steps:
+        return []
+    claims = db.session.scalars(
+        select(Claim).where(Claim.region_code.in_(subtree_codes(staff.region_code)),
+                            Claim.status.in_(("submitted", "checked")),
+                            Claim.current_step.in_(steps))
+        .order_by(Claim.step_due_on, Claim.id).limit(LIMIT)).all()
+    names = _names([c.person_id for c in claims])
+    catalog = catalog_in_force() if claims else None
+    return _sort([DueItem(title=f"{mask_name(names.get(c.person_id, ''))} · "
+                                + gettext("补贴申请 #%(id)s", id=c.id),
+                          detail=f"{_policy_label(catalog, c.policy)} · "
+                                 f"{gettext(STEP_LABELS[c.current_step])}",
+                          url=f"/console/people/{c.person_id}", deadline=c.step_due_on,
+                          overdue=bool(c.step_due_on and c.step_due_on < today))
+                  for c in claims])
+
+
+# ------------------------------------------------------------------ partner data
+
+FINDING_LABELS = {"dibao": _l("低保"), "employment_status": _l("就业状态"),
+                  "disability_certificate": _l("残疾人证"), "disability_level": _l("残疾等级"),
+                  "social_insurance_months": _l("社保缴费月数")}
+
+@due_provider("discoveries", _l("部门数据发现的可能符合认定条件人员"), permission="application.enter",
+              order=50)
+def _discovery_items(staff, today):
+    found = list_discoveries(staff, today, per_page=LIMIT)["items"]
+    return [DueItem(title=f"{mask_name(item['name'])} · {'、'.join(item['sources'])}",
+                    detail="；".join(gettext(r["text"]) for r in item["reasons"]),
+                    url=(f"/console/people/{item['person_id']}" if item["person_id"]
+                         else "/console/people/new"))
+            for item in found]
+
+
+@due_provider("contradictions", _l("与部门数据不一致、需核实的人员"), permission="application.enter",
+              order=55)
+def _contradiction_items(staff, today):
+    found = list_contradictions(staff, today)["items"][:LIMIT]
+    return [DueItem(title=f"{mask_name(item['name'])} · #{item['person_id']}",
+                    detail="、".join(str(FINDING_LABELS.get(f["fact"], f["fact"]))
+                                    for f in item["findings"]),
+                    url=f"/console/people/{item['person_id']}")
+            for item in found]

@@ -1,56 +1,46 @@
-"""Figures against the year's targets (notice §1) for a region subtree, each broken down by
-child region. Definitions (also on the statistics page and in docs/statistics.md):
+"""Figures against the year's targets (notice §1) for a region subtree and a year or month,
+each broken down by child region. The definitions are in docs/statistics.md and on the page
+(app/console/statistics.py); the counting is in app/stats/rollup.py.
 
-- helped: persons who were certified (认定就业困难人员) or registered unemployed and became
-  employed during the year (a hire recorded on a recommendation, or a certification exited
-  because the person found work), each person once a year, counted in the region of
-  residence at the employment (the recommendation's region; for an exit, the residence on
-  record).
-- disabled_helped: the same, for persons certified in the "disabled" category (the
-  disability certificate is a sealed field; the certification was decided on it).
-- certified: certifications that took effect in the year (by category as well).
-- exits: certifications exited in the year.
-- applications_open / applications_overdue: open applications now; those past their
-  working-day deadline at a staff step.
-- recommendations / hires: recommendations made in the year; hires recorded in the year.
-
-Computed from the rows on each request (a read of the subtree's rows for the year); the
-rollups the 1M-person benchmark needs are not built yet.
+The page reads the rollups (a few rows per region: the scope and its children), after
+recomputing the regions that changed since (`refresh`), so a figure is as fresh as the last
+commit unless a refresher is already running (then the figures are those it leaves, a
+moment later).
 """
-from collections import Counter
-from datetime import datetime
+from collections import Counter, defaultdict
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, and_, cast, exists, func, or_, select, union_all
+from sqlalchemy import and_, or_, select
 
 from app.accounts.roles import has_permission
 from app.audit.services import record
-from app.certification.models import Application, Certification
-from app.certification.workflow import OPEN, STAFF_STEPS
-from app.core.clock import DISPLAY_TZ, local_today, utcnow
+from app.certification.workflow import STAFF_STEPS
+from app.core.clock import local_today, utcnow
 from app.core.errors import Forbidden, ValidationFailed
-from app.core.models import Region, RegionClosure
+from app.core.models import Region
 from app.core.regions import get_region, requested_region
 from app.extensions import db
-from app.jobs.models import Recommendation
-from app.people.models import Person
 
-from .models import Target
+from .models import Rollup, Target
+from .rollup import refresh
 
 # Notice §1: the region's targets for the year, unless administrators set others (Target).
 DEFAULT_TARGETS = {"150000": {"helped": 80_000, "disabled_helped": 6_000}}
 FIGURES = ("helped", "disabled_helped", "certified", "exits", "applications_open",
-           "applications_overdue", "recommendations", "hires")
-
-
-def _year_bounds(year):
-    start = datetime(year, 1, 1, tzinfo=DISPLAY_TZ)
-    end = datetime(year + 1, 1, 1, tzinfo=DISPLAY_TZ)
-    return start, end
+           "applications_overdue", "contacts", "cases_open", "cases_contacted", "coverage",
+           "zero_open", "zero_identified", "zero_cleared", "zero_clear_days", "benefits",
+           "paid_yuan", "vacancies", "positions", "filled", "fill_rate")
+# Figures that are a sum over the period's months of one rollup figure.
+SUMMED = ("helped", "disabled_helped", "certified", "exits", "contacts", "zero_identified",
+          "zero_cleared", "benefits", "vacancies", "positions", "filled")
+# Breakdown tables: rollup figure -> its keys (category, exit reason, step, policy).
+BREAKDOWNS = ("certified_by", "exits", "applications", "benefits", "paid_fen")
+STAFF_STEP_VALUES = {s.value for s in STAFF_STEPS}
 
 
 def _groups(scope):
-    """(scope region, its children) and the closure rows mapping each descendant to them."""
+    """(scope region, its children, [scope] + children codes)."""
     region = get_region(scope)
     children = db.session.execute(select(Region.code, Region.name)
                                   .where(Region.parent_code == scope)
@@ -58,112 +48,74 @@ def _groups(scope):
     return region, children, [scope] + [code for code, _ in children]
 
 
-def _by_group(query_rows):
-    counts = {}
-    for code, value in query_rows:
-        counts[code] = value
-    return counts
+def _rollup_rows(groups, year, month):
+    period = Rollup.year == year
+    if month:
+        period = and_(period, Rollup.month == month)
+    return db.session.execute(
+        select(Rollup.region_code, Rollup.year, Rollup.figure, Rollup.key, Rollup.value)
+        .where(Rollup.level == "t", Rollup.region_code.in_(groups),
+               or_(period, Rollup.year == 0))).all()
 
 
-def _eligible(person_id, on):
-    """Certified by then, or registered unemployed."""
-    certified = exists().where(Certification.person_id == person_id,
-                               Certification.starts_on <= on)
-    registered = exists().where(Person.id == person_id, or_(
-        Person.registered_unemployed.is_(True), Person.unemployment_registered_on.isnot(None)))
-    return or_(certified, registered)
+def _share(part, whole, digits=1):
+    return round(100 * part / whole, digits) if whole else None
 
 
-def _employment_events(year):
-    """(person_id, region_code, on) for every employment recorded in the year."""
-    start, end = _year_bounds(year)
-    hires = select(Recommendation.person_id.label("person_id"),
-                   Recommendation.region_code.label("region_code"),
-                   func.date(Recommendation.decided_at).label("on")).where(
-        Recommendation.status == "hired", Recommendation.decided_at >= start,
-        Recommendation.decided_at < end)
-    exits = select(Certification.person_id.label("person_id"),
-                   Person.residence_region_code.label("region_code"),
-                   Certification.exited_on.label("on")) \
-        .join(Person, Person.id == Certification.person_id).where(
-        Certification.exit_reason == "employed", Certification.exited_on >= start.date(),
-        Certification.exited_on < end.date())
-    return union_all(hires, exits).subquery()
+def _line(counts, keyed, start, today):
+    """One region's figures from its rollup sums."""
+    line = {figure: counts.get(figure, 0) for figure in SUMMED}
+    applications = keyed.get("applications", {})
+    line["applications_open"] = sum(applications.values())
+    line["applications_overdue"] = sum(
+        n for key, n in applications.items()
+        if key.split("|")[0] in STAFF_STEP_VALUES and key.split("|")[1]
+        and key.split("|")[1] < today.isoformat())
+    cases = keyed.get("cases_open", {})
+    line["cases_open"] = sum(cases.values())
+    line["cases_contacted"] = sum(n for key, n in cases.items() if key and key >= start)
+    line["coverage"] = _share(line["cases_contacted"], line["cases_open"])
+    line["zero_open"] = counts.get("zero_open", 0)
+    cleared = line["zero_cleared"]
+    line["zero_clear_days"] = round(counts.get("zero_clear_days", 0) / cleared, 1) \
+        if cleared else None
+    line["paid_yuan"] = Decimal(counts.get("paid_fen", 0)) / 100
+    line["fill_rate"] = _share(line["filled"], line["positions"])
+    return line
 
 
-def _helped(groups, year, disabled=False):
-    events = _employment_events(year)
-    condition = _eligible(events.c.person_id, events.c.on)
-    if disabled:
-        condition = and_(condition, exists().where(
-            Certification.person_id == events.c.person_id,
-            cast(Certification.categories, String).like('%"disabled"%')))
-    rows = db.session.execute(
-        select(RegionClosure.ancestor_code, func.count(events.c.person_id.distinct()))
-        .join(events, events.c.region_code == RegionClosure.descendant_code)
-        .where(RegionClosure.ancestor_code.in_(groups), condition)
-        .group_by(RegionClosure.ancestor_code)).all()
-    return _by_group(rows)
+def _breakdown(keyed, figure):
+    found = dict(keyed.get(figure, {}))
+    if figure == "applications":  # by step: the deadline part of the key is not shown
+        by_step = Counter()
+        for key, n in found.items():
+            by_step[key.split("|")[0]] += n
+        return dict(by_step)
+    return found
 
 
-def _count(groups, model, region_column, *conditions):
-    rows = db.session.execute(
-        select(RegionClosure.ancestor_code, func.count(model.id))
-        .join(model, region_column == RegionClosure.descendant_code)
-        .where(RegionClosure.ancestor_code.in_(groups), *conditions)
-        .group_by(RegionClosure.ancestor_code)).all()
-    return _by_group(rows)
-
-
-def _certified_by_category(scope, year):
-    start, end = _year_bounds(year)
-    rows = db.session.scalars(
-        select(Certification.categories)
-        .join(RegionClosure, RegionClosure.descendant_code == Certification.region_code)
-        .where(RegionClosure.ancestor_code == scope, Certification.starts_on >= start.date(),
-               Certification.starts_on < end.date())).all()
-    return Counter(code for categories in rows for code in categories or [])
-
-
-def compute_figures(scope, year, today=None):
-    """Every figure for `scope` and each child region (no permission check: see
-    `region_statistics`)."""
+def compute_figures(scope, year, month=None, today=None):
+    """Every figure for `scope` and each child region, from the rollups (no permission
+    check: see `region_statistics`)."""
     today = today or local_today()
     region, children, groups = _groups(scope)
-    start, end = _year_bounds(year)
-    staff_steps = [s.value for s in STAFF_STEPS]
-    columns = {
-        "helped": _helped(groups, year),
-        "disabled_helped": _helped(groups, year, disabled=True),
-        "certified": _count(groups, Certification, Certification.region_code,
-                            Certification.starts_on >= start.date(),
-                            Certification.starts_on < end.date()),
-        "exits": _count(groups, Certification, Certification.region_code,
-                        Certification.exited_on >= start.date(),
-                        Certification.exited_on < end.date()),
-        "applications_open": _count(groups, Application, Application.region_code,
-                                    Application.status.in_([s.value for s in OPEN])),
-        "applications_overdue": _count(groups, Application, Application.region_code,
-                                       Application.status.in_(staff_steps),
-                                       Application.step_deadline < today),
-        "recommendations": _count(groups, Recommendation, Recommendation.region_code,
-                                  Recommendation.created_at >= start,
-                                  Recommendation.created_at < end),
-        "hires": _count(groups, Recommendation, Recommendation.region_code,
-                        Recommendation.status == "hired", Recommendation.decided_at >= start,
-                        Recommendation.decided_at < end),
-    }
-
+    counts, keyed = defaultdict(Counter), defaultdict(lambda: defaultdict(Counter))
+    for code, _year, figure, key, value in _rollup_rows(groups, year, month):
+        counts[code][figure] += value
+        keyed[code][figure][key] += value
+    start = f"{year:04d}-{month or 1:02d}"
     targets = targets_of(groups, year)
 
     def line(code, name):
         return {"region_code": code, "name": name, "targets": targets.get(code, {}),
-                **{figure: columns[figure].get(code, 0) for figure in FIGURES}}
+                **_line(counts[code], keyed[code], start, today),
+                "breakdowns": {f: _breakdown(keyed[code], f) for f in BREAKDOWNS}}
 
-    return {"year": year, "region": line(region.code, region.name),
+    own = line(region.code, region.name)
+    return {"year": year, "month": month, "region": own,
             "targets": targets.get(region.code, {}),
             "children": [line(code, name) for code, name in children],
-            "certified_by_category": dict(_certified_by_category(scope, year))}
+            "certified_by_category": own["breakdowns"]["certified_by"], "computed_at": utcnow()}
 
 
 def targets_of(codes, year):
@@ -198,12 +150,17 @@ def set_target(staff, region_code, year, helped, disabled_helped):
     return target
 
 
-def region_statistics(staff, region_code=None, year=None):
-    """The figures of the caller's subtree (or a region inside it) for a year; audited."""
+def region_statistics(staff, region_code=None, year=None, month=None):
+    """The figures of the caller's subtree (or a region inside it) for a year or one of its
+    months, after the regions changed since are recounted; audited."""
     if not has_permission(staff.role, "stats.read"):
         raise Forbidden("auth.forbidden", _l("没有权限执行此操作"), {"permission": "stats.read"})
     scope = requested_region(staff, region_code)
     year = year or local_today().year
-    result = compute_figures(scope, year)
-    record("stats.viewed", "region", scope, details={"year": year})
+    if month is not None and not 1 <= month <= 12:
+        raise ValidationFailed("stats.month_invalid", _l("月份须为1至12"))
+    pending = refresh()
+    result = compute_figures(scope, year, month)
+    result["pending"] = pending
+    record("stats.viewed", "region", scope, details={"year": year, "month": month})
     return result

@@ -132,7 +132,9 @@ class Contact(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (Index("ix_tracking_contacts_case_on", "case_id", "contacted_on"),
-                      Index("ix_tracking_contacts_on", "contacted_on"))
+                      Index("ix_tracking_contacts_on", "contacted_on"),
+                      # the statistics recount one region's contacts (app/stats/rollup.py)
+                      Index("ix_tracking_contacts_region_on", "region_code", "contacted_on"))
 
 
 class Hire(db.Model):

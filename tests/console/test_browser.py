@@ -1,8 +1,10 @@
 """The console in a real browser: Playwright driving Debian's Chromium against the app
 served by gunicorn. The issue's flow: station_xc signs in (keyboard only), sees the
-applications on Today, accepts and checks one, scans a printed code; township_xc and
-county_xc take their steps; city_hhht sees the statistics move and exports them; the
-auditor finds the steps in the trail. Every page is checked with axe-core (WCAG 2.2 AA:
+applications on Today, accepts and checks one, scans a printed code, records a contact on
+the scanned person's case (its next step then shows on Today); township_xc and county_xc
+take their steps; city_hhht sees the statistics move (new certifications and contacts, read
+before and after) and exports them as XLSX and CSV; the auditor finds the steps in the
+trail. Every page is checked with axe-core (WCAG 2.2 AA:
 no violations), at 1366x768 and at a phone's width; screenshots and page load times go to
 BROWSER_OUTPUT (default test-output/browser/).
 
@@ -123,6 +125,10 @@ def test_the_console_flow_in_chromium(client, fresh_app, browser_page):
         page = b.page
         b.goto("/console/login")
         b.check("01-login")
+        b.sign_in("city_hhht")
+        b.goto("/console/statistics")
+        before = {f: page.locator(f"#total-{f}").inner_text() for f in ("certified", "contacts")}
+        b.sign_out()
         b.sign_in("station_xc")
         assert page.locator(f"a[href='/console/applications/{application_id}']").count() == 1
         b.check("02-today-station")
@@ -159,6 +165,19 @@ def test_the_console_flow_in_chromium(client, fresh_app, browser_page):
         page.locator("#purpose-id_number").fill("核对身份")
         page.locator("#reveal-id_number button").click()
         page.locator("div#reveal-id_number").wait_for()
+        b.goto(f"/console/people/{scanned_id}")
+        page.locator("#contact-channel").select_option("phone")
+        page.locator("#contact-outcome").select_option("reached")
+        page.locator("#contact-note").fill("电话联系，有意向参加培训")
+        page.locator("#contact-next").fill("推荐培训班")
+        page.locator("#contact-days").fill("3")
+        page.get_by_role("button", name="保存联系记录").click()
+        page.wait_for_url(f"**/console/people/{scanned_id}?contact=1*")
+        assert "推荐培训班" in page.locator("#case-contacts").inner_text()
+        b.check("04b-person-contact")
+        b.goto("/console/")
+        assert "推荐培训班" in page.content()
+        b.check("04c-today-after-contact")
         b.sign_out()
         b.sign_in("township_xc")
         b.goto(f"/console/applications/{application_id}")
@@ -175,9 +194,14 @@ def test_the_console_flow_in_chromium(client, fresh_app, browser_page):
         b.sign_in("city_hhht")
         b.goto("/console/statistics")
         b.check("06-statistics")
-        with page.expect_download() as download:
-            page.get_by_role("link", name="导出 XLSX").click()
-        assert download.value.suggested_filename.endswith(".xlsx")
+        after = {f: page.locator(f"#total-{f}").inner_text() for f in ("certified", "contacts")}
+        assert int(after["certified"]) == int(before["certified"]) + 1, (before, after)
+        assert int(after["contacts"]) == int(before["contacts"]) + 1, (before, after)
+        for fmt in ("XLSX", "CSV"):
+            with page.expect_download() as download:
+                page.get_by_role("link", name=f"导出 {fmt}").click()
+            assert download.value.suggested_filename.endswith("." + fmt.lower())
+            download.value.save_as(OUTPUT / f"statistics.{fmt.lower()}")
         b.sign_out()
         b.sign_in("auditor")
         b.goto("/console/trail")
@@ -185,6 +209,10 @@ def test_the_console_flow_in_chromium(client, fresh_app, browser_page):
         page.locator("#action").press("Enter")
         page.locator("#results").get_by_text("certification.county_certify").first.wait_for()
         b.check("07-trail")
+        for action in ("certification.accept", "code.resolve", "tracking.contact_recorded"):
+            page.locator("#action").fill(action)
+            page.locator("#action").press("Enter")
+            page.locator("#results").get_by_text(action).first.wait_for()
         page.set_viewport_size({"width": 390, "height": 844})
         b.goto("/console/trail")
         b.check("08-trail-phone")
@@ -192,5 +220,6 @@ def test_the_console_flow_in_chromium(client, fresh_app, browser_page):
         b.sign_in("station_xc")
         b.check("09-today-phone")
     (OUTPUT / "report.json").write_text(json.dumps(
-        {"load_ms": b.loads, "axe_violations": {k: len(v) for k, v in b.axe.items()}},
+        {"load_ms": b.loads, "axe_violations": {k: len(v) for k, v in b.axe.items()},
+         "statistics_before": before, "statistics_after": after},
         ensure_ascii=False, indent=2), encoding="utf-8")
