@@ -27,7 +27,8 @@ NAV = [("console.today", _l("今日待办"), None),
        ("console.people", _l("人员"), "person.read"),
        ("console.scan", _l("扫码"), "code.resolve"),
        ("console.statistics", _l("统计"), "stats.read"),
-       ("console.trail", _l("审计日志"), "audit.read")]
+       ("console.trail", _l("审计日志"), "audit.read"),
+       ("console.region_settings", _l("地区设置"), "certification.configure")]
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
@@ -110,6 +111,6 @@ def _unexpected(exc):
 def init_console(app):
     """Bind the console to the app: its cookie's signing key and its views."""
     app.secret_key = secret_key_for(app.config)
-    from . import (applications, contacts, pages, people, register, statistics,  # noqa: F401
-                   trail)  # (routes on bp)
+    from . import (applications, contacts, pages, people, regionsettings,  # noqa: F401
+                   register, statistics, trail)  # (routes on bp)
     app.register_blueprint(bp)
