@@ -28,7 +28,8 @@ NAV = [("console.today", _l("今日待办"), None),
        ("console.scan", _l("扫码"), "code.resolve"),
        ("console.statistics", _l("统计"), "stats.read"),
        ("console.trail", _l("审计日志"), "audit.read"),
-       ("console.region_settings", _l("地区设置"), "certification.configure")]
+       ("console.region_settings", _l("地区设置"), "certification.configure"),
+       ("console.calendar", _l("节假日安排"), "calendar.manage")]
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
@@ -111,6 +112,6 @@ def _unexpected(exc):
 def init_console(app):
     """Bind the console to the app: its cookie's signing key and its views."""
     app.secret_key = secret_key_for(app.config)
-    from . import (applications, contacts, pages, people, regionsettings,  # noqa: F401
-                   register, statistics, trail)  # (routes on bp)
+    from . import (applications, calendar, contacts, pages, people,  # noqa: F401
+                   regionsettings, register, statistics, trail)  # (routes on bp)
     app.register_blueprint(bp)
