@@ -223,3 +223,33 @@ def test_the_console_flow_in_chromium(client, fresh_app, browser_page):
         {"load_ms": b.loads, "axe_violations": {k: len(v) for k, v in b.axe.items()},
          "statistics_before": before, "statistics_after": after},
         ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def test_the_administration_pages_in_chromium(client, fresh_app, browser_page):
+    """Each administration page, and a refused form on it, passes axe-core."""
+    with run_app_server(fresh_app, workers=1, threads=4) as base_url:
+        b = Browser(browser_page, base_url)
+        page = b.page
+        b.sign_in("county_xc")
+        page.get_by_role("link", name="地区设置").click()
+        page.wait_for_url("**/console/settings")
+        b.check("10-settings")
+        page.locator("#certification-county_days").fill("99")
+        page.locator("#h-certification ~ form button[type=submit]").first.click()
+        page.get_by_text("console.settings_range").wait_for()
+        b.check("10b-settings-refused")
+        b.sign_out()
+        b.sign_in("region_admin")
+        b.goto("/console/calendar")
+        b.check("11-calendar")
+        b.sign_out()
+        b.sign_in("civil_xc")
+        b.goto("/console/lists")
+        b.check("12-lists")
+        b.sign_out()
+        b.sign_in("security_admin")
+        b.goto("/console/staff")
+        b.check("13-staff")
+    (OUTPUT / "report-admin.json").write_text(json.dumps(
+        {"load_ms": b.loads, "axe_violations": {k: len(v) for k, v in b.axe.items()}},
+        ensure_ascii=False, indent=2), encoding="utf-8")
