@@ -173,6 +173,8 @@ class Config:
     # Evidence files: stored encrypted outside any served folder (default instance/evidence).
     EVIDENCE_DIR = _env("EVIDENCE_DIR")
     EVIDENCE_MAX_BYTES = int(_env("EVIDENCE_MAX_BYTES", 5 * 1024 * 1024))
+    # A policy catalog's YAML text published from the console (the API allows 512 KB too).
+    POLICY_PUBLISH_MAX_BYTES = int(_env("POLICY_PUBLISH_MAX_BYTES", 512 * 1024))
     # A partner department's list (issue 15): a million rows of CSV is about 120 MB.
     PARTNER_LIST_MAX_BYTES = int(_env("PARTNER_LIST_MAX_BYTES", 256 * 1024 * 1024))
     # Tax-relief proofs (§3.1): how long one stays valid, and how often staff may ask.

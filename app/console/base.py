@@ -31,7 +31,8 @@ NAV = [("console.today", _l("今日待办"), None),
        ("console.region_settings", _l("地区设置"), "certification.configure"),
        ("console.calendar", _l("节假日安排"), "calendar.manage"),
        ("console.lists", _l("部门名单"), "partners.read_imports"),
-       ("console.staff_accounts", _l("账号管理"), "staff.manage")]
+       ("console.staff_accounts", _l("账号管理"), "staff.manage"),
+       ("console.catalog", _l("政策目录"), "policy.publish")]
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
@@ -114,7 +115,7 @@ def _unexpected(exc):
 def init_console(app):
     """Bind the console to the app: its cookie's signing key and its views."""
     app.secret_key = secret_key_for(app.config)
-    from . import (applications, calendar, contacts, lists, pages, people,  # noqa: F401
-                   regionsettings, register, staffadmin, statistics,
+    from . import (applications, calendar, catalog, contacts, lists,  # noqa: F401
+                   pages, people, regionsettings, register, staffadmin, statistics,
                    trail)  # (routes on bp)
     app.register_blueprint(bp)
