@@ -32,7 +32,8 @@ NAV = [("console.today", _l("今日待办"), None),
        ("console.calendar", _l("节假日安排"), "calendar.manage"),
        ("console.lists", _l("部门名单"), "partners.read_imports"),
        ("console.staff_accounts", _l("账号管理"), "staff.manage"),
-       ("console.catalog", _l("政策目录"), "policy.publish")]
+       ("console.catalog", _l("政策目录"), "policy.publish"),
+       ("console.campaign_list", _l("专项推送"), "campaign.manage")]
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
@@ -115,7 +116,7 @@ def _unexpected(exc):
 def init_console(app):
     """Bind the console to the app: its cookie's signing key and its views."""
     app.secret_key = secret_key_for(app.config)
-    from . import (applications, calendar, catalog, contacts, lists,  # noqa: F401
+    from . import (applications, calendar, campaigns, catalog, contacts, lists,  # noqa: F401
                    pages, people, regionsettings, register, staffadmin, statistics,
                    trail)  # (routes on bp)
     app.register_blueprint(bp)
