@@ -36,7 +36,7 @@ def test_a_broken_version_shows_each_problem_at_its_line(client, fresh_app):
     assert "rules.duplicate_code" in body and "/policies/5/code" in body
     line = [n for n, text in enumerate(source.splitlines(), 1)  # the second one is wrong
             if text.strip() == "- code: tax_relief_hiring_unemployed"][1]
-    assert f'id="line-{line}"' in body and f"{line}: " in body
+    assert f'id="line-{line}"' in body and f'href="#line-{line}"' in body and f"{line}: " in body
     assert source.splitlines()[-1].replace("'", "&#39;") in body  # the text as typed is kept
     unreadable = _publish(client, csrf, "format: 1\nversion: [2026\n", expect=422)
     assert "rules.unreadable" in unreadable.get_data(as_text=True)
