@@ -38,7 +38,9 @@ AREAS = {
 
 
 def _range(field):
-    return next((v for v in field.validators if isinstance(v, validate.Range)), None)
+    """(min, max) of the API schema's Range on an integer field (settings are small counts)."""
+    bounds = next((v for v in field.validators if isinstance(v, validate.Range)), None)
+    return (bounds.min, bounds.max) if bounds else (0, 999)
 
 
 def form_body(area):
@@ -51,15 +53,15 @@ def form_body(area):
             body[name] = bool(request.form.get(name))
             continue
         raw = request.form.get(name, "").strip()[:6]
-        bounds = _range(field)
+        low, high = _range(field)
         try:
             value = int(raw)
         except ValueError:
             value = None
-        if value is None or (bounds and not bounds.min <= value <= bounds.max):
+        if value is None or not low <= value <= high:
             raise ValidationFailed("console.settings_range",
                                    _l("「%(label)s」须为%(min)s至%(max)s之间的整数",
-                                      label=labels[name], min=bounds.min, max=bounds.max),
+                                      label=labels[name], min=low, max=high),
                                    {"field": name})
         body[name] = value
     try:
