@@ -85,6 +85,8 @@ class ImportSchema(Schema):
     ended = fields.Integer()
     matched = fields.Integer()
     duplicate = fields.Boolean(metadata={"description": "the same file was imported before"})
+    phase_outs = fields.Integer(metadata={
+        "description": "dibao lists: memberships this list ended (低保渐退 information)"})
 
 
 class ImportListArgs(PageArgs):
@@ -163,6 +165,7 @@ class DiscoverySchema(Schema):
     community_code = fields.String()
     sources = fields.List(fields.String())
     reasons = fields.List(fields.Nested(DiscoveryReasonSchema))
+    last_contact_on = fields.Date(allow_none=True)
 
 
 class DiscoveryPageSchema(Schema):
@@ -330,3 +333,6 @@ def list_exit_proposals(args):
 def show_figures(args):
     """各部门名单的统计：在册、已移出、匹配到人员、转为认定申请的人数"""
     return figures.source_figures(current_staff(), args.get("region_code"))
+
+
+from . import outreach  # noqa: E402,F401  (its views join this blueprint)

@@ -23,6 +23,7 @@ from app.people.models import Person
 from app.people.services import index_of
 
 from .models import PartnerImport, PartnerImportProblem, PartnerRecord
+from .notices import record_dibao_exits
 from .readers import UnreadableFile, kind_of, read_rows
 from .rows import MissingColumns, Problem, check_row, load_sources, map_headers
 
@@ -135,6 +136,7 @@ class _Merge:
         self.today = local_today()
         self.seen = {}        # blind index (first 16 bytes) -> first line, for duplicates
         self.good, self.present, self.problems = [], [], []
+        self.dibao_ended = []  # dibao rows stating an end date before the list's date
 
     def run(self, opened):
         rows, _ = opened
@@ -151,6 +153,8 @@ class _Merge:
                                              {"reason": exc.reason})))
         self._flush()
         self._end_absent()
+        if self.spec.code == "dibao":
+            self.batch.phase_outs = record_dibao_exits(self.batch, self.dibao_ended)
 
     def _row(self, line, cells):
         values, problems = check_row(self.spec, self.positions, cells, self.today)
@@ -173,6 +177,8 @@ class _Merge:
                 self.present.append(index)  # still on the list, whatever else is wrong
             return
         self.good.append((index, values))
+        if values.get("end") is not None and values["end"] < self.batch.as_of:
+            self.dibao_ended.append(index)
 
     def _header(self, field):
         return next(c.header for c in self.spec.columns if c.field == field)
