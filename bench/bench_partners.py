@@ -6,7 +6,8 @@
 Rebuilds the given database (migrations + demo seed), writes REGISTRY persons (default
 1,000,000) of 新城区 with real blind indexes of valid ID numbers (set-based: COPY of the
 indexes, then INSERT ... SELECT), and a social-insurance list of ROWS rows (default
-1,000,000) generated on the fly as a file, streaming: every 1,000th row has a bad ID number
+1,000,000) generated on the fly as a file, streaming, over 500 communities of 新城区 (2,000
+rows in station_xc's): every 1,000th row has a bad ID number
 and every 2,000th repeats the row before it, so the row report has work to do; 90% of the
 rows are persons of the registry. Then, each in its own child process so that its peak RSS
 is the importing process's own (ru_maxrss):
@@ -89,7 +90,9 @@ def rows(count, registry):
         if i % 1000 == 999:
             number = number[:-1] + ("0" if number[-1] != "0" else "1")  # bad check character
         kind, status = ("单位职工", "正常缴费") if i % 3 else ("灵活就业人员", "暂停缴费")
-        previous = [number, "测试人", COMMUNITY, "新城区某公司" if i % 3 else "",
+        # 500 communities of one street: station_xc's own holds 2,000 of the rows.
+        community = f"150102001{i % 500 + 1:03d}"
+        previous = [number, "测试人", community, "新城区某公司" if i % 3 else "",
                     kind, str(i % 240), status, "202611"]
         yield previous
 

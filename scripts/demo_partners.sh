@@ -141,5 +141,5 @@ URL=$(curl -s "$P/tax-relief/proofs/$SERIAL/pdf" -H "Authorization: Bearer $TAX"
 echo "QR: $URL"
 curl -s "$URL" | grep -o '此证明真实有效' | head -1
 
-echo "== 9. per-source figures (listed, ended, matched, converted into applications)"
-curl -s "$P/figures" -H "Authorization: Bearer $CIVIL" | py '"\n".join(f"  {s[\"source\"]}: listed {s[\"listed\"]}, ended {s[\"ended\"]}, matched {s[\"matched\"]}, converted {s[\"converted\"]}" for s in d["sources"])'
+echo "== 9. per-source figures (listed, ended, matched, confirmed, discovered, converted into applications)"
+curl -s "$P/figures" -H "Authorization: Bearer $CIVIL" | py '"\n".join(f"  {s[\"source\"]}: listed {s[\"listed\"]}, ended {s[\"ended\"]}, matched {s[\"matched\"]}, confirmed {s[\"confirmed\"]}, discovered {s[\"discovered\"]}, converted {s[\"converted\"]}" for s in d["sources"])'

@@ -31,14 +31,14 @@ def list_discoveries(staff, today, region_code=None, page=1, per_page=20):
     """Persons on partner lists living in a region of the caller's subtree who appear to
     fall into a certification category and have neither an open application nor a live
     certification, each with the reasons and the last contact; paged."""
-    region, found = discovered(staff, today, region_code)
+    region, found = find_discoveries(staff, today, region_code)
     record("partners.discoveries_listed", "region", region, details={"count": len(found)})
     start = (page - 1) * per_page
     return {"region_code": region, "items": found[start:start + per_page], "page": page,
             "per_page": per_page, "total": len(found)}
 
 
-def discovered(staff, today, region_code=None):
+def find_discoveries(staff, today, region_code=None):
     """(region, items) of the discovery list, unpaged (the invitations read it whole)."""
     region = requested_region(staff, region_code)
     live = db.session.scalars(

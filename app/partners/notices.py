@@ -24,12 +24,13 @@ from app.people.models import Person
 from app.wechat.services import enqueue_message
 
 from .compare import Listed, listed_facts
-from .discoveries import discovered
+from .discoveries import find_discoveries
 from .models import DibaoPhaseOut, PartnerInvitation, PartnerRecord
 
 INVITE_ITEM = N_("就业困难人员认定")
 PHASE_OUT_ITEM = N_("低保渐退政策告知")
 PHASE_OUT_PAGE_MAX = 500
+CHUNK = 1000
 
 
 # ------------------------------------------------------------------ invitations
@@ -39,7 +40,7 @@ def invite_discovered(staff, campaign_id, today, region_code=None):
     to apply, in the campaign's round. A person already invited in this round is skipped
     (the second press of the button, or a colleague's at the same moment)."""
     campaign = _campaign(staff, campaign_id)
-    region, found = discovered(staff, today, region_code)
+    region, found = find_discoveries(staff, today, region_code)
     station = db.session.get(Station, staff.station_id) if staff.station_id else None
     values = {"item": gettext(INVITE_ITEM),
               "station": station.name if station else gettext("服务站")}
@@ -94,12 +95,17 @@ def record_dibao_exits(batch, indexes_with_end):
     of new phase-outs."""
     ended = db.session.scalars(select(PartnerRecord).where(
         PartnerRecord.ended_import_id == batch.id)).all()
-    dated = db.session.scalars(select(PartnerRecord).where(
-        PartnerRecord.source == "dibao", PartnerRecord.region_code == batch.region_code,
-        PartnerRecord.id_number_index.in_(indexes_with_end))).all() if indexes_with_end else []
+    dated = []
+    for start in range(0, len(indexes_with_end), CHUNK):  # bound the statement's parameters
+        dated += db.session.scalars(select(PartnerRecord).where(
+            PartnerRecord.source == "dibao", PartnerRecord.region_code == batch.region_code,
+            PartnerRecord.id_number_index.in_(indexes_with_end[start:start + CHUNK]))).all()
     leaving = [(r, r.ended_on) for r in ended] + [
         (r, end) for r in dated if (end := _end_of(r, batch.as_of)) is not None]
-    persons = _accounts({r.id_number_index for r, _ in leaving})
+    indexes = sorted({r.id_number_index for r, _ in leaving})
+    persons = {}
+    for start in range(0, len(indexes), CHUNK):
+        persons.update(_accounts(indexes[start:start + CHUNK]))
     created = 0
     for entry, ended_on in leaving:
         person_id, account_id = persons.get(entry.id_number_index, (None, None))

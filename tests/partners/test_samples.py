@@ -36,6 +36,13 @@ def test_the_dibao_sample_reports_its_bad_row_and_its_duplicate(client):
                         headers=auth(staff_token(client, "civil_xc"))).get_json()["items"]
     assert [(p["line"], p["column"], p["code"]) for p in report] == [
         (5, "身份证号码", "partners.bad_id_number"), (6, "身份证号码", "partners.duplicate_row")]
+    figures = client.get("/api/v1/partners/figures",
+                         headers=auth(staff_token(client, "civil_xc"))).get_json()
+    [dibao] = figures["sources"]
+    # 李秀英 applied and the list backs her; 刘芳 and 周强 never applied.
+    assert (dibao["listed"], dibao["matched"], dibao["confirmed"], dibao["discovered"],
+            dibao["converted"]) == (3, 1, 1, 2, 0)
+    assert figures["discovered_capped"] is False
 
 
 @pytest.mark.parametrize("username,name,source,matched", [
