@@ -16,12 +16,12 @@ from . import discoveries, notices
 from .api import REGION, RegionArgs, bp
 
 
-class InvitationRequestSchema(StrictSchema):
+class DiscoveryInvitationRequestSchema(StrictSchema):
     campaign_id = BigId(required=True, metadata={"description": "the campaign round"})
     region_code = fields.String(load_default=None, validate=REGION)
 
 
-class InvitationResultSchema(Schema):
+class DiscoveryInvitationResultSchema(Schema):
     campaign_id = fields.Integer()
     region_code = fields.String()
     invited = fields.Integer(metadata={"description": "new invitations queued now"})
@@ -59,8 +59,8 @@ def contact_discovered(body, record_id):
 @bp.route("/discoveries/invitations", methods=["POST"])
 @access.staff("tracking.work")
 @retrying
-@bp.arguments(InvitationRequestSchema)
-@bp.response(200, InvitationResultSchema)
+@bp.arguments(DiscoveryInvitationRequestSchema)
+@bp.response(200, DiscoveryInvitationResultSchema)
 def invite_discovered(body):
     """向本辖区有小程序账号的发现人员推送申请邀请（每轮活动每人一次）"""
     result = notices.invite_discovered(current_staff(), body["campaign_id"], local_today(),

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from app.core.clock import local_today, utcnow
+from app.extensions import db
 from app.partners.models import DibaoPhaseOut, PartnerInvitation
 from app.people.models import LegalBasis
 from app.tracking.models import Case, Contact
@@ -87,7 +88,7 @@ def test_a_contact_is_recorded_in_tracking_and_the_person_then_applies(client, d
 
 
 def test_a_contact_outside_the_region_or_with_bad_input_is_refused_and_records_nothing(
-        client, db_session):
+        client, fresh_app):
     _household_lists(client)
     record_id = _listed(client)["刘*"]["record_id"]
     elsewhere = _contact(client, record_id, token=staff_token(client, "station_hlr"))
@@ -99,7 +100,10 @@ def test_a_contact_outside_the_region_or_with_bad_input_is_refused_and_records_n
     assert future.get_json()["error"]["message"] == "联系日期应在一年内且不晚于今天"
     civil = _contact(client, record_id, token=staff_token(client, "civil_xc"))
     assert civil.status_code == 403
-    assert db_session.scalar(select(func.count()).select_from(Contact)) == 0
+    with fresh_app.app_context():  # its own session: the refused requests left nothing
+        assert db.session.scalar(select(func.count()).select_from(Contact)) == 0
+        assert db.session.scalar(select(func.count()).select_from(Case).where(
+            Case.opened_reason == "discovered")) == 0
 
 
 def _round(client, **overrides):
