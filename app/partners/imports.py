@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from app.audit.services import record
 from app.core.clock import local_today
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.core.models import is_within
+from app.core.models import subtree_codes
 from app.core.regions import requested_region
 from app.extensions import db
 from app.people.models import Person
@@ -137,6 +137,7 @@ class _Merge:
         self.seen = {}        # blind index (first 16 bytes) -> first line, for duplicates
         self.good, self.present, self.problems = [], [], []
         self.dibao_ended = []  # dibao rows stating an end date before the list's date
+        self.subtree = None    # region codes of the list's region, read on first use
 
     def run(self, opened):
         rows, _ = opened
@@ -159,7 +160,7 @@ class _Merge:
     def _row(self, line, cells):
         values, problems = check_row(self.spec, self.positions, cells, self.today)
         community = values.get("community")
-        if community and not is_within(community, self.region):
+        if community and not self._within(community):
             problems.append(Problem(self._header("community"), "partners.region_outside"))
         number = values.get("id_number")
         index = index_of(number) if number else None
@@ -179,6 +180,13 @@ class _Merge:
         self.good.append((index, values))
         if values.get("end") is not None and values["end"] < self.batch.as_of:
             self.dibao_ended.append(index)
+
+    def _within(self, community):
+        """Whether a community lies in the list's region: the region's subtree is read once
+        per import (a list repeats a few hundred communities a million times)."""
+        if self.subtree is None:
+            self.subtree = set(db.session.scalars(subtree_codes(self.region)).all())
+        return community in self.subtree
 
     def _header(self, field):
         return next(c.header for c in self.spec.columns if c.field == field)
