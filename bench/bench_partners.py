@@ -41,9 +41,9 @@ WORK = os.environ.get("BENCH_PARTNERS_DIR", os.path.join(tempfile.gettempdir(), 
 
 
 def id_number(i):
-    """The i-th valid ID number (GB 11643) of 新城区: 999 sequences a birth day."""
+    """The i-th valid ID number (GB 11643): 999 sequences a birth day."""
     born = date(1968, 1, 1) + timedelta(days=i // 999)
-    first17 = f"150102{born:%Y%m%d}{i % 999 + 1:03d}"
+    first17 = f"150104{born:%Y%m%d}{i % 999 + 1:03d}"  # 玉泉区: no demo person there
     return first17 + check_char(first17)
 
 

@@ -86,7 +86,7 @@ class ImportSchema(Schema):
     matched = fields.Integer()
     duplicate = fields.Boolean(metadata={"description": "the same file was imported before"})
     phase_outs = fields.Integer(metadata={
-        "description": "dibao lists: memberships this list ended (低保渐退 information)"})
+        "description": "dibao lists: memberships this list ended (phase-out information)"})
 
 
 class ImportListArgs(PageArgs):

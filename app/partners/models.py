@@ -147,10 +147,6 @@ class DibaoPhaseOut(db.Model):
     date. Once per membership end (`key`); the person is told through the push outbox when
     they have a mini-program account, and the station reads the list either way."""
     __tablename__ = "partner_dibao_phase_outs"
-    scope_not_found = ("partners.phase_out_not_found", _l("低保渐退记录不存在"))
-
-    def scope_regions(self):
-        return (self.community_code,)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(48), unique=True)  # "<record id>:<ended on>"
