@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.bench_partners \
         postgresql+psycopg://postgres@127.0.0.1:5432/<scratch db> [ROWS] [REGISTRY] [--xlsx]
+        [--reuse]   (keep the registry and the file of the last run; drop only its imports)
 
 Rebuilds the given database (migrations + demo seed), writes REGISTRY persons (default
 1,000,000) of 新城区 with real blind indexes of valid ID numbers (set-based: COPY of the
@@ -171,16 +172,28 @@ def discovery_latency(url, runs=200):
           f"(total {response.get_json()['total']})", flush=True)
 
 
-def main(url, count, registry, xlsx=False):
+def _forget_imports(app):
+    """--reuse: the registry and the file of an earlier run stay; its imports go."""
+    with app.app_context():
+        for table in ("partner_dibao_phase_outs", "partner_invitations",
+                      "partner_import_problems", "partner_records", "partner_imports"):
+            db.session.execute(text(f"DELETE FROM {table}"))
+        db.session.commit()
+
+
+def main(url, count, registry, xlsx=False, reuse=False):
     from tests.support.database import prepare_database
     app = _app(url)
-    started = time.perf_counter()
-    prepare_database(app)
-    print(f"migrated and seeded in {time.perf_counter() - started:.1f} s", flush=True)
-    fill_registry(app, registry)
-    os.makedirs(WORK, exist_ok=True)
     first, again = os.path.join(WORK, "si.csv"), os.path.join(WORK, "si-again.csv")
-    write_csv(first, count, registry)
+    if reuse:
+        _forget_imports(app)
+    else:
+        started = time.perf_counter()
+        prepare_database(app)
+        print(f"migrated and seeded in {time.perf_counter() - started:.1f} s", flush=True)
+        fill_registry(app, registry)
+        os.makedirs(WORK, exist_ok=True)
+        write_csv(first, count, registry)
     # The same rows in another file: one trailing blank line changes the hash, not a row.
     with open(first, "rb") as src, open(again, "wb") as dst:
         while chunk := src.read(1 << 20):
@@ -203,4 +216,5 @@ if __name__ == "__main__":
     else:
         numbers = [a for a in sys.argv[2:] if not a.startswith("--")]
         main(sys.argv[1], int(numbers[0]) if numbers else 1_000_000,
-             int(numbers[1]) if len(numbers) > 1 else 1_000_000, xlsx="--xlsx" in sys.argv)
+             int(numbers[1]) if len(numbers) > 1 else 1_000_000, xlsx="--xlsx" in sys.argv,
+             reuse="--reuse" in sys.argv)

@@ -194,12 +194,15 @@ class _Merge:
     def _flush(self):
         indexes = [i for i, _ in self.good] + self.present
         if indexes:
+            # By the blind index alone, then source and region in Python: with source and
+            # region in the WHERE, PostgreSQL picked the (source, region, last import)
+            # index while the table grew inside this transaction, and each batch re-read
+            # every row imported before it (quadratic at a million rows).
             standing = {r.id_number_index: r for r in db.session.execute(
                 select(PartnerRecord.id, PartnerRecord.id_number_index, PartnerRecord.row_hash,
-                       PartnerRecord.person_id)
-                .where(PartnerRecord.source == self.spec.code,
-                       PartnerRecord.region_code == self.region,
-                       PartnerRecord.id_number_index.in_(indexes)))}
+                       PartnerRecord.person_id, PartnerRecord.source, PartnerRecord.region_code)
+                .where(PartnerRecord.id_number_index.in_(indexes)))
+                if r.source == self.spec.code and r.region_code == self.region}
             persons = dict(db.session.execute(select(Person.id_number_index, Person.id).where(
                 Person.id_number_index.in_(indexes))).all())
             self._merge(standing, persons)
