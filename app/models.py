@@ -21,5 +21,6 @@ from app.tracking.models import (Case, Contact, ExitProposal, FollowUp, Hire,  #
                                  StaffDigest, Task, TrackingSettings, ZeroHousehold)
 from app.money.models import (BankReturn, Batch, Claim, ClaimEvent, ClaimLine, Fund,  # noqa: F401
                               LedgerEntry, Payment, Placement, Post, PostSettlement)
-from app.partners.models import PartnerImport, PartnerImportProblem, PartnerRecord  # noqa: F401
+from app.partners.models import (DibaoPhaseOut, PartnerImport, PartnerImportProblem,  # noqa: F401
+                               PartnerInvitation, PartnerRecord)
 from app.stats.models import Dirty, Rollup, Target  # noqa: F401

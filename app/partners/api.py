@@ -85,6 +85,8 @@ class ImportSchema(Schema):
     ended = fields.Integer()
     matched = fields.Integer()
     duplicate = fields.Boolean(metadata={"description": "the same file was imported before"})
+    phase_outs = fields.Integer(metadata={
+        "description": "dibao lists: memberships this list ended (phase-out information)"})
 
 
 class ImportListArgs(PageArgs):
@@ -163,6 +165,7 @@ class DiscoverySchema(Schema):
     community_code = fields.String()
     sources = fields.List(fields.String())
     reasons = fields.List(fields.Nested(DiscoveryReasonSchema))
+    last_contact_on = fields.Date(allow_none=True)
 
 
 class DiscoveryPageSchema(Schema):
@@ -304,11 +307,16 @@ class SourceFigureSchema(Schema):
     listed = fields.Integer()
     ended = fields.Integer()
     matched = fields.Integer()
+    confirmed = fields.Integer(metadata={
+        "description": "registered persons with an application or certification the list backs"})
+    discovered = fields.Integer(metadata={"description": "on the discovery list now"})
     converted = fields.Integer()
 
 
 class PartnerFiguresSchema(Schema):
     region_code = fields.String()
+    discovered_capped = fields.Boolean(metadata={
+        "description": "the region holds more list entries than one discovery scan reads"})
     sources = fields.List(fields.Nested(SourceFigureSchema))
 
 
@@ -328,5 +336,8 @@ def list_exit_proposals(args):
 @bp.arguments(RegionArgs, location="query")
 @bp.response(200, PartnerFiguresSchema)
 def show_figures(args):
-    """各部门名单的统计：在册、已移出、匹配到人员、转为认定申请的人数"""
-    return figures.source_figures(current_staff(), args.get("region_code"))
+    """各部门名单的统计：在册、已移出、匹配到人员、比对确认、主动发现、转为认定申请的人数"""
+    return figures.source_figures(current_staff(), local_today(), args.get("region_code"))
+
+
+from . import outreach  # noqa: E402,F401  (its views join this blueprint)

@@ -16,9 +16,12 @@ from app.core.regions import requested_region
 from app.extensions import db
 from app.people import services as people
 from app.people.models import Person
+from app.tracking.cases import open_case
+from app.tracking.models import Case
+from app.tracking.work import record_contact
 
 from .compare import Listed, listed_facts
-from .discovery import CATEGORY_OF, REASONS, discover
+from .discovery import CATEGORY_OF, REASONS, discover, households
 from .models import PartnerRecord
 
 SCAN_MAX = 5000  # distinct persons read for one list; a county narrows to a township
@@ -27,7 +30,16 @@ SCAN_MAX = 5000  # distinct persons read for one list; a county narrows to a tow
 def list_discoveries(staff, today, region_code=None, page=1, per_page=20):
     """Persons on partner lists living in a region of the caller's subtree who appear to
     fall into a certification category and have neither an open application nor a live
-    certification, each with the reasons; paged."""
+    certification, each with the reasons and the last contact; paged."""
+    region, found = find_discoveries(staff, today, region_code)
+    record("partners.discoveries_listed", "region", region, details={"count": len(found)})
+    start = (page - 1) * per_page
+    return {"region_code": region, "items": found[start:start + per_page], "page": page,
+            "per_page": per_page, "total": len(found)}
+
+
+def find_discoveries(staff, today, region_code=None):
+    """(region, items) of the discovery list, unpaged (the invitations read it whole)."""
     region = requested_region(staff, region_code)
     live = db.session.scalars(
         select(PartnerRecord).where(PartnerRecord.community_code.in_(subtree_codes(region)),
@@ -37,20 +49,48 @@ def list_discoveries(staff, today, region_code=None, page=1, per_page=20):
     by_person = {}
     for row in live:
         by_person.setdefault(row.id_number_index, []).append(row)
-    busy = _applied_or_certified({r.person_id for r in live if r.person_id is not None})
+    # Matched now, not at import: a person may have registered after the list came.
+    persons = _persons_by_index(list(by_person))
+    busy = _applied_or_certified({p.id for p in persons.values()})
+    entries = {index: [_listed(r) for r in rows] for index, rows in by_person.items()}
+    household = households(entries, today)
     found = []
-    for rows in by_person.values():
-        if any(r.person_id in busy for r in rows):
+    for index, rows in by_person.items():
+        person = persons.get(index)
+        if person is not None and person.id in busy:
             continue
         identity = parse_id_number(rows[0].id_number, today)
-        reasons = discover([Listed(r.source, r.values, r.as_of, r.ended_on) for r in rows],
-                           identity.birth_date, identity.gender, today)
+        reasons = discover(entries[index], identity.birth_date, identity.gender, today,
+                           _household_of(rows, household))
         if reasons:
-            found.append(_item(rows, reasons))
-    record("partners.discoveries_listed", "region", region, details={"count": len(found)})
-    start = (page - 1) * per_page
-    return {"region_code": region, "items": found[start:start + per_page], "page": page,
-            "per_page": per_page, "total": len(found)}
+            found.append(_item(rows, reasons, person))
+    _add_contacts(found)
+    return region, found
+
+
+def _listed(row):
+    return Listed(row.source, row.values, row.as_of, row.ended_on)
+
+
+def _household_of(rows, household):
+    dibao = next((r for r in rows if r.source == "dibao"), None)
+    return household.get(dibao.values.get("household_no")) if dibao is not None else None
+
+
+def _persons_by_index(indexes):
+    if not indexes:
+        return {}
+    return {p.id_number_index: p for p in db.session.scalars(
+        select(Person).where(Person.id_number_index.in_(indexes))).all()}
+
+
+def _add_contacts(items):
+    """The last contact of each discovered person who has a help case (tracking area)."""
+    ids = [item["person_id"] for item in items if item["person_id"] is not None]
+    last = dict(db.session.execute(select(Case.person_id, Case.last_contact_on).where(
+        Case.person_id.in_(ids), Case.status == "open")).all()) if ids else {}
+    for item in items:
+        item["last_contact_on"] = last.get(item["person_id"])
 
 
 def _applied_or_certified(person_ids):
@@ -65,13 +105,39 @@ def _applied_or_certified(person_ids):
     return set(applied) | set(certified)
 
 
-def _item(rows, reasons):
+def _item(rows, reasons, person):
     first = rows[0]
-    return {"record_id": first.id, "person_id": first.person_id, "name": first.name,
+    return {"record_id": first.id, "person_id": person and person.id,
+            "account_id": person and person.person_account_id, "name": first.name,
             "id_number": first.id_number, "community_code": first.community_code,
             "sources": sorted({r.source for r in rows}),
             "reasons": [{"code": code, "text": REASONS[code], "category": CATEGORY_OF[code]}
                         for code in reasons]}
+
+
+def contact_discovered(staff, record_id, **contact):
+    """Record a contact (联系对接) with a discovered person through the tracking area: the
+    person is registered from the list when not yet (statutory duty, see people), gets a
+    help case at their station, and the contact counts in the round's coverage."""
+    entry = get_in_scope(PartnerRecord, staff, record_id)
+    if entry.ended_on is not None:
+        raise Conflict("partners.record_ended", _l("此人已不在该名单上"))
+    person = people.register_from_list(staff, name=entry.name, id_number=entry.id_number,
+                                       residence_region_code=entry.community_code,
+                                       department_source=entry.source)
+    person = get_in_scope(Person, staff, person.id)
+    _link(entry.id_number_index, person.id)
+    case = open_case(person, "discovered")
+    result = record_contact(staff, case, **contact)
+    record("partners.discovery_contacted", "case", case.id,
+           details={"record_id": entry.id, "contact_id": result.id})
+    return result
+
+
+def _link(index, person_id):
+    db.session.execute(PartnerRecord.__table__.update().where(
+        PartnerRecord.id_number_index == index, PartnerRecord.person_id.is_(None)).values(
+            person_id=person_id))
 
 
 def apply_for_discovered(staff, record_id, today, *, consent, commitment, phone=None,

@@ -1,16 +1,19 @@
 """What the lists lead to: exit proposals for certified persons now contributing as
 employees (有进有出 without anyone having to remember), and per-source figures for the
 statistics (listed, matched to persons, converted into applications)."""
-from sqlalchemy import and_, case, func, select
+from collections import Counter
+
+from sqlalchemy import and_, case, exists, func, or_, select
 
 from app.audit.services import record
-from app.certification.models import Certification
+from app.certification.models import Application, Certification
 from app.certification.workflow import CertificationStatus
 from app.core.models import subtree_codes
 from app.core.regions import requested_region
 from app.extensions import db
 from app.people.models import Person
 
+from .discoveries import SCAN_MAX, find_discoveries
 from .models import PartnerRecord
 
 PROPOSALS_MAX = 500
@@ -39,20 +42,35 @@ def list_exit_proposals(staff, region_code=None):
     return {"region_code": region, "items": items}
 
 
-def source_figures(staff, region_code=None):
+def source_figures(staff, today, region_code=None):
     """Per source, for the lists of a region of the caller's subtree: persons listed now,
-    ended, matched to a registered person, and converted into an application."""
+    ended, matched to a registered person, confirmed (a registered person with an
+    application or certification whom the live list backs: 免证), discovered (on the
+    discovery list now, read over at most SCAN_MAX list entries: `discovered_capped` says
+    when the region is larger and the figure a lower bound) and converted into an
+    application from the discovery list."""
     region = requested_region(staff, region_code)
     live = PartnerRecord.ended_import_id.is_(None)
+    person = PartnerRecord.person_id
+    backed = and_(live, person.is_not(None), or_(
+        exists().where(Application.person_id == person),
+        exists().where(Certification.person_id == person)))
     rows = db.session.execute(
         select(PartnerRecord.source,
                func.sum(case((live, 1), else_=0)),
                func.sum(case((live, 0), else_=1)),
-               func.sum(case((and_(live, PartnerRecord.person_id.is_not(None)), 1), else_=0)),
+               func.sum(case((and_(live, person.is_not(None)), 1), else_=0)),
+               func.sum(case((backed, 1), else_=0)),
                func.sum(case((PartnerRecord.applied_application_id.is_not(None), 1), else_=0)))
         .where(PartnerRecord.community_code.in_(subtree_codes(region)))
         .group_by(PartnerRecord.source).order_by(PartnerRecord.source)).all()
-    return {"region_code": region, "sources": [
+    _, found = find_discoveries(staff, today, region)
+    discovered = Counter(source for item in found for source in item["sources"])
+    scanned = db.session.scalar(select(func.count()).select_from(
+        select(PartnerRecord.id).where(PartnerRecord.community_code.in_(subtree_codes(region)),
+                                       live).limit(SCAN_MAX + 1).subquery()))
+    return {"region_code": region, "discovered_capped": scanned > SCAN_MAX, "sources": [
         {"source": source, "listed": int(listed or 0), "ended": int(ended or 0),
-         "matched": int(matched or 0), "converted": int(converted or 0)}
-        for source, listed, ended, matched, converted in rows]}
+         "matched": int(matched or 0), "confirmed": int(confirmed or 0),
+         "discovered": discovered.get(source, 0), "converted": int(converted or 0)}
+        for source, listed, ended, matched, confirmed, converted in rows]}

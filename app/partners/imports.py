@@ -16,13 +16,14 @@ from sqlalchemy.exc import IntegrityError
 from app.audit.services import record
 from app.core.clock import local_today
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.core.models import is_within
+from app.core.models import subtree_codes
 from app.core.regions import requested_region
 from app.extensions import db
 from app.people.models import Person
 from app.people.services import index_of
 
 from .models import PartnerImport, PartnerImportProblem, PartnerRecord
+from .notices import record_dibao_exits
 from .readers import UnreadableFile, kind_of, read_rows
 from .rows import MissingColumns, Problem, check_row, load_sources, map_headers
 
@@ -135,6 +136,8 @@ class _Merge:
         self.today = local_today()
         self.seen = {}        # blind index (first 16 bytes) -> first line, for duplicates
         self.good, self.present, self.problems = [], [], []
+        self.dibao_ended = []  # dibao rows stating an end date before the list's date
+        self.subtree = None    # region codes of the list's region, read on first use
 
     def run(self, opened):
         rows, _ = opened
@@ -151,11 +154,13 @@ class _Merge:
                                              {"reason": exc.reason})))
         self._flush()
         self._end_absent()
+        if self.spec.code == "dibao":
+            self.batch.phase_outs = record_dibao_exits(self.batch, self.dibao_ended)
 
     def _row(self, line, cells):
         values, problems = check_row(self.spec, self.positions, cells, self.today)
         community = values.get("community")
-        if community and not is_within(community, self.region):
+        if community and not self._within(community):
             problems.append(Problem(self._header("community"), "partners.region_outside"))
         number = values.get("id_number")
         index = index_of(number) if number else None
@@ -173,6 +178,15 @@ class _Merge:
                 self.present.append(index)  # still on the list, whatever else is wrong
             return
         self.good.append((index, values))
+        if values.get("end") is not None and values["end"] < self.batch.as_of:
+            self.dibao_ended.append(index)
+
+    def _within(self, community):
+        """Whether a community lies in the list's region: the region's subtree is read once
+        per import (a list repeats a few hundred communities a million times)."""
+        if self.subtree is None:
+            self.subtree = set(db.session.scalars(subtree_codes(self.region)).all())
+        return community in self.subtree
 
     def _header(self, field):
         return next(c.header for c in self.spec.columns if c.field == field)
@@ -180,12 +194,15 @@ class _Merge:
     def _flush(self):
         indexes = [i for i, _ in self.good] + self.present
         if indexes:
+            # By the blind index alone, then source and region in Python: with source and
+            # region in the WHERE, PostgreSQL picked the (source, region, last import)
+            # index while the table grew inside this transaction, and each batch re-read
+            # every row imported before it (quadratic at a million rows).
             standing = {r.id_number_index: r for r in db.session.execute(
                 select(PartnerRecord.id, PartnerRecord.id_number_index, PartnerRecord.row_hash,
-                       PartnerRecord.person_id)
-                .where(PartnerRecord.source == self.spec.code,
-                       PartnerRecord.region_code == self.region,
-                       PartnerRecord.id_number_index.in_(indexes)))}
+                       PartnerRecord.person_id, PartnerRecord.source, PartnerRecord.region_code)
+                .where(PartnerRecord.id_number_index.in_(indexes)))
+                if r.source == self.spec.code and r.region_code == self.region}
             persons = dict(db.session.execute(select(Person.id_number_index, Person.id).where(
                 Person.id_number_index.in_(indexes))).all())
             self._merge(standing, persons)

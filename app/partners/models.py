@@ -124,3 +124,36 @@ class TaxReliefProof(db.Model):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     issued_on: Mapped[date] = mapped_column(Date)  # the Beijing date printed on it
     valid_until: Mapped[date] = mapped_column(Date)
+
+
+class PartnerInvitation(db.Model):
+    """A discovered person invited, through the push outbox, to apply: once per person and
+    campaign round (一轮联系对接), which the unique constraint holds however many staff press
+    the button at once."""
+    __tablename__ = "partner_invitations"
+    __table_args__ = (UniqueConstraint("campaign_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("push_campaigns.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("partner_records.id"))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("push_messages.id"))
+    invited_by_staff_id: Mapped[int] = mapped_column(ForeignKey("staff_accounts.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DibaoPhaseOut(db.Model):
+    """A person who left dibao (低保渐退): absent from a newer list, or listed with an end
+    date. Once per membership end (`key`); the person is told through the push outbox when
+    they have a mini-program account, and the station reads the list either way."""
+    __tablename__ = "partner_dibao_phase_outs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(48), unique=True)  # "<record id>:<ended on>"
+    record_id: Mapped[int] = mapped_column(ForeignKey("partner_records.id"), index=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("partner_imports.id"))
+    community_code: Mapped[str] = mapped_column(String(12), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)
+    ended_on: Mapped[date] = mapped_column(Date)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("push_messages.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

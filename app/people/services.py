@@ -244,6 +244,31 @@ def create_person(staff, *, name, id_number, residence_region_code, consent, pho
     return person
 
 
+def register_from_list(staff, *, name, id_number, residence_region_code, department_source):
+    """A person a partner department's list holds, registered when a station contacts them
+    from the discovery list: the basis is the statutory duty (PIPL art. 13(3), channel
+    data_import), not a consent nobody gave; the person's own consent is recorded when they
+    apply. An ID number already registered returns that person (the caller scopes it)."""
+    identity = parse_identity(id_number)
+    check_residence(residence_region_code)
+    region_in_scope(staff, residence_region_code)
+    existing = _existing(identity)
+    if existing is not None:
+        return existing
+    person = _new_person(staff, name, identity, residence_region_code, None, None)
+    basis = LegalBasis(person_id=person.id, basis=Basis.STATUTORY_DUTY,
+                       purpose=Purpose.CERTIFICATION, channel=Channel.DATA_IMPORT,
+                       notice_version=current_app.config["PRIVACY_NOTICE_VERSION"],
+                       given_by="department", station_id=staff.station_id,
+                       recorded_by=who(staff), recorded_at=utcnow())
+    db.session.add(basis)
+    db.session.flush()
+    record("person.created", "person", person.id,
+           details={"channel": str(Channel.DATA_IMPORT), "source": department_source,
+                    "legal_basis_id": basis.id})
+    return person
+
+
 def register_self(account, *, name, id_number, residence_region_code, consent, facts=None):
     """The job seeker's own record, created from the mini-program (or updated if it exists).
 

@@ -99,5 +99,7 @@ def test_a_certified_person_contributing_as_an_employee_is_proposed_for_exit(cli
                          headers=auth(staff_token(client, "station_xc")))
     assert station.status_code == 403
     figures = client.get("/api/v1/partners/figures", headers=auth(county)).get_json()
+    # Both have an application or a certification the list backs; nobody to discover.
     assert figures["sources"] == [{"source": "social_insurance", "listed": 2, "ended": 0,
-                                   "matched": 2, "converted": 0}]
+                                   "matched": 2, "confirmed": 2, "discovered": 0,
+                                   "converted": 0}]

@@ -16,6 +16,7 @@ from app.certification.settings import rules_for
 from app.core.i18n import render_value
 from app.jobs.recommendations import _salary_text
 from app.jobs.schemas import VACANCY_FIELD_SPECS
+from app.partners import notices
 from app.tracking.daily import STAGE_TITLES
 from app.tracking.digests import DIGEST_ITEM, KIND as DIGEST_KIND
 from app.wechat.fields import PHRASE_MAX, FieldValueError, render
@@ -26,7 +27,8 @@ from fakes.wechat import FIELD_RULES
 APP_DIR = Path(__file__).resolve().parents[2] / "app"
 # Modules that queue messages; each one's fixed values are listed in shipped_values().
 SENDERS = {"certification/notify.py", "jobs/recommendations.py", "wechat/cli.py",
-           "tracking/daily.py", "tracking/digests.py", "money/notify.py"}
+           "tracking/daily.py", "tracking/digests.py", "money/notify.py",
+           "partners/notices.py"}
 LONG_OFFICE = "呼和浩特市新城区海拉尔东路街道家门口就业服务站"
 
 
@@ -73,6 +75,12 @@ def _money_values():
     return values
 
 
+def _partners_values():
+    return [("discovery_invitation", "item", notices.INVITE_ITEM),
+            ("discovery_invitation", "station", "服务站"),
+            ("dibao_phase_out", "item", notices.PHASE_OUT_ITEM)]
+
+
 def _defaults(catalog):
     return [(kind.name, field.name, field.default) for kind in catalog.kinds.values()
             for field in kind.fields if not field.required]
@@ -81,6 +89,7 @@ def _defaults(catalog):
 def shipped_values(catalog, translate):
     """(kind, field name, text as sent) for every value our code composes."""
     raw = (_certification_values() + _job_values() + _tracking_values() + _money_values()
+           + _partners_values()
            + _defaults(catalog))
     return [(kind, name, render_value(value, translate)) for kind, name, value in raw]
 

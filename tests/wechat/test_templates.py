@@ -9,7 +9,7 @@ from fakes.wechat import check_template_data
 
 KINDS = {"application_progress", "application_result", "job_recommendation",
          "follow_up_reminder", "policy_expiring", "campaign_invitation", "event_invitation",
-         "staff_daily_digest"}
+         "staff_daily_digest", "discovery_invitation", "dibao_phase_out"}
 
 
 def test_the_shipped_catalog_has_every_kind():
