@@ -54,12 +54,31 @@ def _regions_of(instance):
     return {code for code in codes if code}
 
 
+# A person's unemployment registration decides whether their employments count as "helped"
+# (employment_events): changing it marks the regions of their employments, not their own.
+REGISTRATION = ("registered_unemployed", "unemployment_registered_on")
+
+
+def _registration_changed(instance):
+    state = sa_inspect(instance)
+    return any(state.attrs[name].history.has_changes() for name in REGISTRATION)
+
+
 def _note(session, instances):
     marked = session.info.setdefault("stats_dirty", set())
     for instance in instances:
         sources = SOURCES_OF.get(type(instance))
         if sources:
             marked |= {(code, source) for code in _regions_of(instance) for source in sources}
+        elif isinstance(instance, Person) and instance.id and _registration_changed(instance):
+            session.info.setdefault("stats_persons", set()).add(instance.id)
+
+
+def _employment_regions(session, person_ids):
+    """The regions of these persons' employments (queried at commit, after the flush)."""
+    events = _employments(sorted(person_ids))
+    return {(code, "employment") for code in session.scalars(
+        select(events.c.region_code).distinct()) if code}
 
 
 def _after_flush(session, _context):
@@ -72,6 +91,10 @@ def _before_commit(session):
     if session.new or session.dirty or session.deleted:
         session.flush()
     _note(session, session.info.pop("touched", ()))
+    persons = session.info.pop("stats_persons", None)
+    if persons:
+        session.info.setdefault("stats_dirty", set()).update(
+            _employment_regions(session, persons))
     marked = session.info.pop("stats_dirty", None)
     if not marked:
         return
@@ -85,6 +108,7 @@ def _before_commit(session):
 def _after_rollback(session):
     session.info.pop("stats_dirty", None)
     session.info.pop("touched", None)
+    session.info.pop("stats_persons", None)
 
 
 LISTENERS = (("after_flush", _after_flush), ("before_commit", _before_commit),
