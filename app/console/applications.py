@@ -20,6 +20,7 @@ from app.extensions import db
 from app.people.services import who
 
 from .base import bp, page
+from .formkeys import once
 from .session import signed_in
 
 PER_PAGE = 30
@@ -114,6 +115,7 @@ def _take_step(staff, item, action, form):
 
 @bp.route("/applications/<bigid:application_id>/step", methods=["POST"])
 @signed_in("application.review")
+@once
 @retrying
 def application_step(application_id):
     """Take the caller's step: accept, pass, return, certify, reject (with reasons)."""
@@ -144,6 +146,7 @@ def evidence(evidence_id):
 
 @bp.route("/applications/<bigid:application_id>/evidence", methods=["POST"])
 @signed_in("application.enter", body_limit="EVIDENCE_MAX_BYTES")
+@once
 def evidence_upload(application_id):
     """Upload a scan or photo of a paper (checked by magic bytes, re-encoded, encrypted)."""
     item = get_in_scope(Application, g.staff, application_id)

@@ -17,6 +17,7 @@ from app.core.http import HTTP_ERRORS, SERVER_ERROR
 from app.core.i18n import Renderable
 from app.core.masking import mask_id_number, mask_name, mask_phone
 
+from .formkeys import form_key
 from .session import SignInRequired, csrf_token, may, secret_key_for
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ def page(template, fragment=None, *, code=200, **context):
 
 @bp.app_context_processor
 def _helpers():
-    return {"csrf_token": csrf_token, "may": may, "nav": NAV, "staff": g.get("staff")}
+    return {"csrf_token": csrf_token, "form_key": form_key, "may": may, "nav": NAV, "staff": g.get("staff")}
 
 
 def _render_text(value):

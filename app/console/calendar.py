@@ -17,6 +17,7 @@ from app.extensions import db
 from app.people.services import who
 
 from .base import bp, page
+from .formkeys import once
 from .session import signed_in
 
 SEPARATORS = re.compile(r"[\s,，、;；]+")
@@ -90,6 +91,7 @@ def calendar():
 
 @bp.route("/calendar", methods=["POST"])
 @signed_in("calendar.manage")
+@once
 def calendar_submit():
     """Load (or replace) a year's official schedule; audited as calendar.loaded."""
     try:

@@ -17,6 +17,7 @@ from app.extensions import db
 from app.wechat.services import catalog
 
 from .base import bp, page
+from .formkeys import once
 from .session import signed_in
 
 STATUS_LABELS = {"certified": _l("已认定人员"), "applied": _l("认定申请办理中的人员"),
@@ -101,6 +102,7 @@ def campaign_list():
 
 @bp.route("/campaigns", methods=["POST"])
 @signed_in("campaign.manage")
+@once
 def campaign_create():
     """Create a campaign; the background job sends it within its window."""
     try:

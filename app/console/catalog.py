@@ -11,6 +11,7 @@ from app.policies import services as policies
 from app.policies.schemas import MAX_SOURCE_CHARS
 
 from .base import bp, page
+from .formkeys import once
 from .session import signed_in
 
 
@@ -39,6 +40,7 @@ def catalog():
 
 @bp.route("/catalog", methods=["POST"])
 @signed_in("policy.publish", body_limit="POLICY_PUBLISH_MAX_BYTES")
+@once
 def catalog_publish():
     """Publish a new catalog version from its YAML (or JSON) text."""
     source = request.form.get("source", "")

@@ -18,6 +18,7 @@ from app.tracking.models import Task
 from app.tracking.work import contacts_of, record_contact
 
 from .base import bp
+from .formkeys import once
 from .session import signed_in
 
 CHANNELS = {"visit": _l("入户走访"), "phone": _l("电话"), "wechat": _l("微信"),
@@ -79,6 +80,7 @@ def _contact_form():
 
 @bp.route("/people/<bigid:person_id>/contacts", methods=["POST"])
 @signed_in("tracking.work")
+@once
 @retrying
 def person_contact(person_id):
     """Record a contact on the person's open case; a next step becomes a task."""
@@ -113,6 +115,7 @@ def _hire_form():
 
 @bp.route("/people/<bigid:person_id>/hires", methods=["POST"])
 @signed_in("tracking.work")
+@once
 @retrying
 def person_hire(person_id):
     """Record a job the person took (not through a recommendation): the help loop schedules

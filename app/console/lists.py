@@ -17,6 +17,7 @@ from app.partners.messages import problem_message
 from app.partners.models import PartnerImport
 
 from .base import bp, page
+from .formkeys import once
 from .session import signed_in
 
 PER_PAGE = 50
@@ -75,6 +76,7 @@ def lists():
 
 @bp.route("/lists", methods=["POST"])
 @signed_in("partners.import", body_limit="PARTNER_LIST_MAX_BYTES")
+@once
 @retrying
 def lists_upload():
     """Upload a list: every row is checked; the same file twice changes nothing."""

@@ -20,6 +20,7 @@ from app.people.services import find_by_id_number, view_person
 from .base import bp, page
 from .contacts import case_context
 from .register import apply_choices
+from .formkeys import once
 from .session import signed_in
 
 CERT_STATUS_LABELS = {CertificationStatus.ACTIVE: _l("认定有效"),
@@ -101,6 +102,7 @@ def person_matches(person_id):
 
 @bp.route("/people/<bigid:person_id>/recommend", methods=["POST"])
 @signed_in("jobs.recommend")
+@once
 def person_recommend(person_id):
     """Recommend a vacancy of the caller's subtree to the person (they are notified)."""
     try:
@@ -117,6 +119,7 @@ OUTCOMES = {"interview": record_interview, "hire": record_hire}
 
 @bp.route("/recommendations/<bigid:rec_id>/<any(interview, hire):outcome>", methods=["POST"])
 @signed_in("jobs.recommend")
+@once
 def recommendation_outcome(rec_id, outcome):
     """Record the interview or the hire (the person becomes employed; the vacancy counts it)."""
     rec = OUTCOMES[outcome](g.staff, rec_id)

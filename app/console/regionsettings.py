@@ -17,6 +17,7 @@ from app.tracking import settings as tracking_settings
 from app.tracking.schemas import TrackingSettingsSchema
 
 from .base import bp, page
+from .formkeys import once
 from .session import signed_in
 
 # area: (service module, API input schema, permission, title, field labels)
@@ -114,7 +115,7 @@ def _submit_view(area):
     view.__name__ = f"settings_{area}_submit"
     view.__doc__ = f"Save the {area} settings of a region."
     bp.add_url_rule(f"/settings/{area}/<region_code>", view.__name__,
-                    signed_in(AREAS[area][2])(view), methods=["POST"])
+                    signed_in(AREAS[area][2])(once(view)), methods=["POST"])
 
 
 for _area in AREAS:

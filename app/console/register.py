@@ -14,6 +14,7 @@ from app.people.schemas import StaffPersonCreateSchema
 from app.people.services import create_person
 
 from .base import EMPLOYMENT_LABELS, bp, page
+from .formkeys import once
 from .session import signed_in
 
 EDUCATION_LABELS = {"none": _l("未上学"), "primary": _l("小学"), "junior": _l("初中"),
@@ -61,6 +62,7 @@ def register():
 
 @bp.route("/people/new", methods=["POST"])
 @signed_in("application.enter")
+@once
 @limiter.limit(_create_limit, key_func=_staff_key)
 @no_sooner_than("IDENTITY_ANSWER_FLOOR")
 def register_submit():
@@ -80,6 +82,7 @@ def register_submit():
 
 @bp.route("/people/<bigid:person_id>/apply", methods=["POST"])
 @signed_in("application.enter")
+@once
 def person_apply(person_id):
     """Apply at the station for the person, who signed the paper commitment."""
     if not request.form.get("commitment_signed"):

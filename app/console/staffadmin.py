@@ -16,6 +16,7 @@ from app.core.models import get_in_scope
 from app.extensions import db
 
 from .base import bp, page
+from .formkeys import once
 from .session import signed_in
 
 PER_PAGE = 100
@@ -93,6 +94,7 @@ def staff_accounts():
 
 @bp.route("/staff", methods=["POST"])
 @signed_in("staff.manage")
+@once
 def staff_create():
     """A new account; one that reads or decides on persons waits for a second admin."""
     try:
@@ -116,6 +118,7 @@ def staff_account(staff_id):
 
 @bp.route("/staff/<bigid:staff_id>", methods=["POST"])
 @signed_in("staff.manage")
+@once
 def staff_update(staff_id):
     """Change a grant; widening power only requests it (two-person rule)."""
     account = get_in_scope(StaffAccount, g.staff, staff_id)
@@ -133,6 +136,7 @@ def staff_update(staff_id):
 
 @bp.route("/staff/grants/<bigid:grant_id>/approve", methods=["POST"])
 @signed_in("staff.manage")
+@once
 def staff_grant_approve(grant_id):
     """A second security admin approves: the grant takes effect exactly once."""
     grants.approve_grant(g.staff, grant_id)
@@ -142,6 +146,7 @@ def staff_grant_approve(grant_id):
 
 @bp.route("/staff/grants/<bigid:grant_id>/reject", methods=["POST"])
 @signed_in("staff.manage")
+@once
 def staff_grant_reject(grant_id):
     """Reject a grant (or withdraw one's own request): nothing takes effect."""
     grants.reject_grant(g.staff, grant_id)

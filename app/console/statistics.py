@@ -18,6 +18,7 @@ from app.policies.services import catalog_in_force
 from app.stats.services import BREAKDOWNS, FIGURES, region_statistics, set_target
 
 from .base import bp, page
+from .formkeys import once
 from .session import signed_in
 
 LABELS = {
@@ -168,6 +169,7 @@ def _number(name):
 
 @bp.route("/statistics/targets", methods=["POST"])
 @signed_in("region.manage")
+@once
 def statistics_target():
     """Set a region's targets for a year (administrators, within their subtree)."""
     region = request.form.get("region", "")[:12]

@@ -80,7 +80,7 @@ def _replay(record):
     return response
 
 
-def _claim(actor, key, request_hash):
+def claim_key(actor, key, request_hash):
     """Claim the key atomically in its own commit; None when claimed, else the holder's row."""
     table = IdempotencyRecord.__table__
     claimed = db.session.execute(
@@ -98,11 +98,19 @@ def _claim(actor, key, request_hash):
     return existing
 
 
+def store_answer(actor, key, status_code, body):
+    """Remember the claimed key's successful answer (committed) for the replays."""
+    db.session.execute(update(IdempotencyRecord).where(
+        IdempotencyRecord.actor == actor, IdempotencyRecord.key == key).values(
+        status_code=status_code, response_body=body))
+    db.session.commit()
+
+
 def _in_progress():
     return Conflict("idempotency.in_progress", _l("相同的请求正在处理，请稍后查看结果"))
 
 
-def _release(actor, key):
+def release_key(actor, key):
     db.session.rollback()
     db.session.execute(delete(IdempotencyRecord).where(
         IdempotencyRecord.actor == actor, IdempotencyRecord.key == key))
@@ -120,7 +128,7 @@ def idempotent(view):
                                    _l("Idempotency-Key 格式不正确（8-128 位字母、数字或 _.:-）"))
         actor = f"{g.actor.type}:{g.actor.id}"
         request_hash = _request_hash()
-        existing = _claim(actor, key, request_hash)
+        existing = claim_key(actor, key, request_hash)
         if existing is not None:
             if existing.request_hash != request_hash:
                 raise ValidationFailed("idempotency.key_reused",
@@ -132,15 +140,12 @@ def idempotent(view):
             response = view(*args, **kwargs)
         except BaseException:
             # Only successes are remembered: a refused request may be corrected and retried.
-            _release(actor, key)
+            release_key(actor, key)
             raise
         if not isinstance(response, Response) or not 200 <= response.status_code < 300:
-            _release(actor, key)
+            release_key(actor, key)
             return response
-        db.session.execute(update(IdempotencyRecord).where(
-            IdempotencyRecord.actor == actor, IdempotencyRecord.key == key).values(
-            status_code=response.status_code, response_body=response.get_data(as_text=True)))
-        db.session.commit()
+        store_answer(actor, key, response.status_code, response.get_data(as_text=True))
         return response
 
     # Documented in the OpenAPI operation like flask-smorest's own @bp.doc would.
