@@ -2,6 +2,8 @@
 # The console's forms with curl against `make run` (what a browser does: a cookie session and
 # the CSRF token of each page): station_xc signs in, sees Today, accepts and checks 刘洋's
 # application (seeded by `flask seed demo`); township_xc and county_xc take their steps;
+# station_xc records a contact (联系对接) on 刘洋's help case, sending the form twice: the
+# second copy is answered with the first one's result and records nothing (the form key);
 # city_hhht exports the statistics; the auditor finds the steps in the trail.
 # Usage: scripts/demo_console.sh [BASE_URL]
 set -euo pipefail
@@ -38,6 +40,23 @@ step "$APP" township_pass
 login county_xc
 step "$APP" county_certify --data-urlencode "categories=older"
 curl -s -b "$JAR" "$BASE/console/applications/$APP" | grep -o '已认定' | head -1
+login station_xc
+echo "== a contact on the person's help case (联系对接), the same form sent twice"
+PERSON=$(curl -s -b "$JAR" "$BASE/console/applications/$APP" | grep -o '/console/people/[0-9]*' | head -1)
+PAGE=$(curl -s -b "$JAR" -c "$JAR" "$BASE$PERSON")
+TOKEN=$(grep -o 'name="csrf_token" value="[^"]*"' <<<"$PAGE" | head -1 | cut -d'"' -f4)
+KEY=$(sed -n '/id="contact-form"/,/<\/form>/p' <<<"$PAGE" | grep -o 'name="form_key" value="[^"]*"' \
+      | head -1 | cut -d'"' -f4)
+DAY=$(grep -o 'name="contacted_on" type="date" value="[^"]*"' <<<"$PAGE" | cut -d'"' -f6)  # service's today
+for copy in first second; do
+  curl -s -o /dev/null -w "$copy copy: %{http_code} -> %{redirect_url}\n" -b "$JAR" -c "$JAR" \
+       --data-urlencode "csrf_token=$TOKEN" --data-urlencode "form_key=$KEY" \
+       --data-urlencode "channel=phone" --data-urlencode "outcome=reached" \
+       --data-urlencode "contacted_on=$DAY" \
+       --data-urlencode "note=电话联系，有就业意愿" --data-urlencode "next_step=推荐保洁岗位" \
+       --data-urlencode "next_step_days=2" "$BASE$PERSON/contacts"
+done
+curl -s -b "$JAR" "$BASE$PERSON?contact=1" | grep -o '联系记录已保存\|推荐保洁岗位' | sort -u
 login city_hhht
 echo "== statistics of 呼和浩特市, as CSV"
 curl -s -b "$JAR" "$BASE/console/statistics/export.csv" | head -3
