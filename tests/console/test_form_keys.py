@@ -98,3 +98,17 @@ def test_twenty_copies_of_one_contact_form_at_once_record_one_contact(client, fr
     replays = [headers for status, _, headers in answers if status == 303
                and headers.get("Idempotent-Replayed") == "true"]
     assert counts.get(303, 0) == len(replays) + 1 and len(busy) + len(replays) == BURST - 1
+
+
+def test_a_hire_form_sent_twice_records_one_hire(client, fresh_app):
+    _, person_id = certified_seeker(client)
+    csrf = console_login(client, "station_xc")
+    page = client.get(f"/console/people/{person_id}").get_data(as_text=True)
+    action = re.search(r'action="([^"]*/hires)"', page).group(1)
+    form = {"csrf_token": csrf, "form_key": KEY.search(page, page.index(action)).group(1),
+            "employer": "某物业公司", "job_title": "保洁员",
+            "starts_on": local_today().isoformat()}
+    first, second = client.post(action, data=form), client.post(action, data=form)
+    assert first.status_code == second.status_code == 303
+    assert second.headers["Location"] == first.headers["Location"]
+    assert _count(fresh_app, Hire) == 1
