@@ -1,8 +1,7 @@
 """Applications over HTTP: the job seeker's side (/my/...) and the staff side. Thin views."""
 from functools import wraps
-from io import BytesIO
 
-from flask import current_app, request, send_file
+from flask import current_app, request
 from flask_smorest import Blueprint
 
 from app.accounts.access import access, current_person_account, current_staff
@@ -305,13 +304,7 @@ def evidence_content(evidence_id):
     item = get_in_scope(Evidence, current_staff(), evidence_id)
     data = evidence_ops.read_evidence(item)
     db.session.commit()
-    extension = {"image/jpeg": "jpg", "image/png": "png"}.get(item.content_type, "pdf")
-    response = send_file(BytesIO(data), mimetype=item.content_type, as_attachment=True,
-                         download_name=f"evidence-{item.id}.{extension}")
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return evidence_ops.sealed_download(data, item.content_type, f"evidence-{item.id}")
 
 
 @bp.route("/applications/<bigid:application_id>/objections", methods=["POST"])

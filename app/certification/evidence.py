@@ -2,9 +2,10 @@
 instance/evidence (outside every served folder), readable only by staff in scope."""
 import os
 import secrets
+from io import BytesIO
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, send_file
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -42,6 +43,56 @@ def _path(stored_name):
     return evidence_dir() / stored_name[:2] / stored_name
 
 
+def seal_upload(target_type, target_id, kind, filename, data, declared_type):
+    """Check and clean an upload (uploads.py), encrypt it and write it under a random name:
+    (clean upload, stored name, path). A refusal is audited against the target (its own
+    commit: nothing else was written) and answered with its stable code. Shared by every
+    area that keeps uploaded material (certification evidence, claim materials)."""
+    cfg = current_app.config
+    try:
+        clean = inspect_upload(data, filename, declared_type, max_bytes=cfg["EVIDENCE_MAX_BYTES"],
+                               max_pixels=cfg["EVIDENCE_MAX_PIXELS"])
+    except UploadRefused as exc:
+        status, message = REFUSALS[exc.code]
+        record("evidence.refused", target_type, target_id, result="denied",
+               details={"reason": exc.code, "kind": kind})
+        db.session.commit()  # the refusal stays in the audit trail; nothing else was written
+        raise AppError(f"evidence.{exc.code}", message, status=status) from None
+    stored_name = secrets.token_hex(16)
+    path = _path(stored_name)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(field_cipher().seal_bytes(clean.data))
+    return clean, stored_name, path
+
+
+def add_sealed_row(row, path):
+    """Insert the row describing a sealed file; the file goes again if the insert fails."""
+    db.session.add(row)
+    try:
+        db.session.flush()
+    except Exception:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def open_sealed(stored_name):
+    return field_cipher().open_bytes(_path(stored_name).read_bytes())
+
+
+def sealed_download(data, content_type, name):
+    """The response that hands decrypted material to staff: an attachment the browser never
+    renders in the service's origin (nosniff, a sandboxing CSP) and never caches."""
+    extension = {"image/jpeg": "jpg", "image/png": "png"}.get(content_type, "pdf")
+    response = send_file(BytesIO(data), mimetype=content_type, as_attachment=True,
+                         download_name=f"{name}.{extension}")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def add_evidence(caller_label, application, kind, filename, data, declared_type):
     """Check, clean, encrypt and store one file for an open application."""
     if Status(application.status) not in OPEN or application.status == Status.PUBLIC_NOTICE:
@@ -54,32 +105,13 @@ def add_evidence(caller_label, application, kind, filename, data, declared_type)
                               .where(Evidence.application_id == application.id))
     if count >= MAX_FILES:
         raise ValidationFailed("evidence.too_many", _l("材料数量已达上限"), {"max": MAX_FILES})
-    cfg = current_app.config
-    try:
-        clean = inspect_upload(data, filename, declared_type, max_bytes=cfg["EVIDENCE_MAX_BYTES"],
-                               max_pixels=cfg["EVIDENCE_MAX_PIXELS"])
-    except UploadRefused as exc:
-        status, message = REFUSALS[exc.code]
-        record("evidence.refused", "application", application.id, result="denied",
-               details={"reason": exc.code, "kind": kind})
-        db.session.commit()  # the refusal stays in the audit trail; nothing else was written
-        raise AppError(f"evidence.{exc.code}", message, status=status) from None
-    stored_name = secrets.token_hex(16)
-    path = _path(stored_name)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(field_cipher().seal_bytes(clean.data))
+    clean, stored_name, path = seal_upload("application", application.id, kind, filename, data,
+                                           declared_type)
     evidence = Evidence(application_id=application.id, kind=kind,
                         content_type=clean.content_type, size=len(clean.data),
                         sha256=clean.sha256, stored_name=stored_name, width=clean.width,
                         height=clean.height, uploaded_by=caller_label)
-    db.session.add(evidence)
-    try:
-        db.session.flush()
-    except Exception:
-        path.unlink(missing_ok=True)
-        raise
+    add_sealed_row(evidence, path)
     record("evidence.uploaded", "application", application.id,
            details={"evidence_id": evidence.id, "kind": kind, "size": evidence.size,
                     "content_type": evidence.content_type})
@@ -88,7 +120,7 @@ def add_evidence(caller_label, application, kind, filename, data, declared_type)
 
 def read_evidence(evidence):
     """Decrypted bytes; every read is audited."""
-    data = field_cipher().open_bytes(_path(evidence.stored_name).read_bytes())
+    data = open_sealed(evidence.stored_name)
     record("evidence.viewed", "application", evidence.application_id,
            details={"evidence_id": evidence.id, "kind": evidence.kind})
     return data

@@ -1,11 +1,11 @@
 """Claims over HTTP: the person's side (/my/...) and the staff steps. Thin views."""
 from functools import wraps
-from io import BytesIO
 
-from flask import current_app, request, send_file
+from flask import current_app, request
 from flask_smorest import Blueprint
 
 from app.accounts.access import access, current_person_account, current_staff
+from app.certification.evidence import sealed_download
 from app.core.concurrency import retrying
 from app.core.idempotency import idempotent
 from app.core.models import get_in_scope
@@ -232,13 +232,7 @@ def evidence_content(evidence_id):
     item = get_in_scope(ClaimEvidence, current_staff(), evidence_id)
     data = evidence.read_claim_evidence(item)
     db.session.commit()
-    extension = {"image/jpeg": "jpg", "image/png": "png"}.get(item.content_type, "pdf")
-    response = send_file(BytesIO(data), mimetype=item.content_type, as_attachment=True,
-                         download_name=f"claim-evidence-{item.id}.{extension}")
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return sealed_download(data, item.content_type, f"claim-evidence-{item.id}")
 
 
 # ------------------------------------------------------------------ settings
