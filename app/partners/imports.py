@@ -7,10 +7,11 @@ person, so a second import of the same rows changes nothing.
 """
 import hashlib
 import json
+from array import array
 from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from app.audit.services import record
@@ -28,6 +29,10 @@ from .readers import UnreadableFile, kind_of, read_rows
 from .rows import MissingColumns, Problem, check_row, load_sources, map_headers
 
 BATCH = 1000
+# Standing records seen again are marked in one set-based statement per this many ids
+# (PostgreSQL: an UPDATE ... FROM unnest of an array; SQLite: an IN list it accepts).
+SEEN_CHUNK = {"postgresql": 50_000}
+SEEN_CHUNK_OTHER = 500
 
 
 @lru_cache(maxsize=1)
@@ -138,6 +143,7 @@ class _Merge:
         self.good, self.present, self.problems = [], [], []
         self.dibao_ended = []  # dibao rows stating an end date before the list's date
         self.subtree = None    # region codes of the list's region, read on first use
+        self.seen_ids = array("q")  # standing records this list holds again, 8 bytes each
 
     def run(self, opened):
         rows, _ = opened
@@ -153,6 +159,7 @@ class _Merge:
             self.problems.append((0, Problem(None, "partners.unreadable_rest",
                                              {"reason": exc.reason})))
         self._flush()
+        self._mark_seen()
         self._end_absent()
         if self.spec.code == "dibao":
             self.batch.phase_outs = record_dibao_exits(self.batch, self.dibao_ended)
@@ -233,10 +240,9 @@ class _Merge:
         if inserts:
             self.batch.added += len(inserts)
             db.session.execute(insert(PartnerRecord), inserts)
-        if touched:
-            db.session.execute(update(PartnerRecord).where(PartnerRecord.id.in_(touched)).values(
-                last_import_id=self.batch.id, as_of=self.batch.as_of, ended_import_id=None,
-                ended_on=None))
+        # Not written now: a per-batch UPDATE of every unchanged row cost most of a
+        # re-import; _mark_seen marks them all at the end in a few set-based statements.
+        self.seen_ids.extend(touched)
 
     def _fields(self, values, row_hash, person_id):
         rest = {k: _plain(v) for k, v in values.items()
@@ -250,6 +256,26 @@ class _Merge:
         return {"source": self.spec.code, "region_code": self.region, "id_number_index": index,
                 "id_number": values["id_number"], "first_import_id": self.batch.id,
                 **self._fields(values, row_hash, person_id)}
+
+    def _mark_seen(self):
+        """The standing records this list holds again now carry its import and date (and
+        are live again if an earlier list had ended them)."""
+        dialect = db.session.get_bind().dialect.name
+        chunk = SEEN_CHUNK.get(dialect, SEEN_CHUNK_OTHER)
+        params = {"import_id": self.batch.id, "as_of": self.batch.as_of}
+        for start in range(0, len(self.seen_ids), chunk):
+            ids = self.seen_ids[start:start + chunk].tolist()
+            if dialect == "postgresql":
+                db.session.execute(text(
+                    "UPDATE partner_records AS r SET last_import_id = :import_id, "
+                    "as_of = :as_of, ended_import_id = NULL, ended_on = NULL "
+                    "FROM unnest(CAST(:ids AS bigint[])) AS seen(id) WHERE r.id = seen.id"),
+                    {**params, "ids": ids})
+            else:
+                db.session.execute(update(PartnerRecord).where(PartnerRecord.id.in_(ids))
+                                   .values(last_import_id=self.batch.id, as_of=self.batch.as_of,
+                                           ended_import_id=None, ended_on=None))
+        self.seen_ids = array("q")
 
     def _end_absent(self):
         result = db.session.execute(update(PartnerRecord).where(
