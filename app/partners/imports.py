@@ -239,7 +239,7 @@ class _Merge:
         touched += [standing[index].id for index in self.present if index in standing]
         if inserts:
             self.batch.added += len(inserts)
-            db.session.execute(insert(PartnerRecord), inserts)
+            _insert_records(inserts)
         # Not written now: a per-batch UPDATE of every unchanged row cost most of a
         # re-import; _mark_seen marks them all at the end in a few set-based statements.
         self.seen_ids.extend(touched)
@@ -285,6 +285,26 @@ class _Merge:
                 ended_import_id=self.batch.id, ended_on=self.batch.as_of))
         self.batch.ended = result.rowcount
         db.session.flush()
+
+
+def _insert_records(rows):
+    """New standing records, on PostgreSQL by COPY: the ORM's executemany sent one INSERT
+    per row, half of a first import's wall time. Values go through the columns' own bind
+    processing, so the sealed columns are encrypted exactly as by an INSERT."""
+    connection = db.session.connection()
+    dialect = connection.dialect
+    if dialect.name != "postgresql":
+        db.session.execute(insert(PartnerRecord), rows)
+        return
+    table = PartnerRecord.__table__
+    names = list(rows[0])
+    processors = [table.c[name].type.bind_processor(dialect) for name in names]
+    cursor = connection.connection.driver_connection.cursor()
+    with cursor.copy(f"COPY partner_records ({', '.join(names)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([value if process is None else process(value)
+                            for process, value in
+                            zip(processors, (row[name] for name in names))])
 
 
 def _plain(value):
