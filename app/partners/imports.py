@@ -33,6 +33,7 @@ BATCH = 1000
 # (PostgreSQL: an UPDATE ... FROM unnest of an array; SQLite: an IN list it accepts).
 SEEN_CHUNK = {"postgresql": 50_000}
 SEEN_CHUNK_OTHER = 500
+ANALYZE_AFTER = 10_000  # added rows after which the import refreshes the table's statistics
 
 
 @lru_cache(maxsize=1)
@@ -161,6 +162,7 @@ class _Merge:
         self._flush()
         self._mark_seen()
         self._end_absent()
+        self._analyze()
         if self.spec.code == "dibao":
             self.batch.phase_outs = record_dibao_exits(self.batch, self.dibao_ended)
 
@@ -276,6 +278,14 @@ class _Merge:
                                    .values(last_import_id=self.batch.id, as_of=self.batch.as_of,
                                            ended_import_id=None, ended_on=None))
         self.seen_ids = array("q")
+
+    def _analyze(self):
+        """Fresh statistics after a large import (rows of this transaction count): without
+        them, the next import's lookups by blind index ran on a plan made for an empty
+        table until autovacuum came round."""
+        if self.batch.added >= ANALYZE_AFTER and \
+                db.session.get_bind().dialect.name == "postgresql":
+            db.session.execute(text("ANALYZE partner_records"))
 
     def _end_absent(self):
         result = db.session.execute(update(PartnerRecord).where(
