@@ -192,6 +192,9 @@ def main():
         require_disk(database_url, persons)
         print(f"no dataset yet: generating {persons:,} persons (once)", flush=True)
         generate(database_url, persons, seed=2025)
+    else:  # a dataset made by an older checkout: bring its schema up to this code's head
+        subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
+                       env={**os.environ, "DATABASE_URL": database_url}, cwd=ROOT, check=True)
     env = {**os.environ, "DATABASE_URL": database_url, "APP_ENV": "development",
            "WECHAT_API_BASE": f"http://127.0.0.1:{WECHAT_PORT}/", "PYTHONPATH": str(ROOT),
            # wrk sends every scan from one address with a few staff tokens: measure the
