@@ -35,6 +35,12 @@ class TokenSettings:
         return self.algorithms[0]
 
 
+# Tokens are issued by one process and checked by another (gunicorn workers, several
+# servers): a clock a little behind the issuer's would call a fresh token "issued in the
+# future" (iat) and refuse it. A few seconds of tolerance, on iat and exp alike.
+CLOCK_SKEW_SECONDS = 5
+
+
 def new_jti():
     return secrets.token_urlsafe(16)
 
@@ -49,7 +55,7 @@ def issue_token(settings, audience, subject, ttl_seconds, now=None, **claims):
 def decode_token(settings, token, audience):
     try:
         return jwt.decode(token, settings.secret, algorithms=list(settings.algorithms),
-                          audience=audience, issuer=settings.issuer,
+                          audience=audience, issuer=settings.issuer, leeway=CLOCK_SKEW_SECONDS,
                           options={"require": REQUIRED_CLAIMS})
     except jwt.ExpiredSignatureError:
         raise TokenError("expired")

@@ -8,6 +8,7 @@ import pytest
 
 from app.accounts.tokens import AUD_CODE, AUD_REFRESH, AUD_STAFF, TokenError, TokenSettings, \
     decode_token, issue_token
+from app.core.clock import utcnow
 from tests.builders.http import (approve_grant, auth, error_code, person_login, staff_login,
                                  staff_token)
 
@@ -50,6 +51,19 @@ def test_algorithm_is_pinned_not_read_from_the_header():
                         "exp": 9999999999}, SETTINGS.secret, algorithm="HS512")
     with pytest.raises(TokenError):
         decode_token(SETTINGS, other, AUD_STAFF)
+
+
+def test_a_token_from_a_clock_a_little_ahead_is_accepted_a_forged_future_one_is_not():
+    """Another worker's clock may run a second or two ahead of the checker's; a token
+    claiming to be issued a minute from now is refused all the same."""
+    now = utcnow()
+    slightly_ahead = issue_token(SETTINGS, AUD_STAFF, "staff:1", 60, now=now + timedelta(seconds=2),
+                                 sid="x", ver=1)
+    assert decode_token(SETTINGS, slightly_ahead, AUD_STAFF)["sub"] == "staff:1"
+    from_the_future = issue_token(SETTINGS, AUD_STAFF, "staff:1", 600,
+                                  now=now + timedelta(seconds=60), sid="x", ver=1)
+    with pytest.raises(TokenError):
+        decode_token(SETTINGS, from_the_future, AUD_STAFF)
 
 
 def test_code_audience_is_separate():
