@@ -77,7 +77,8 @@ def _jobs(person, facts, today):
              "vacancy": rows[m.vacancy.id]} for rank, m in enumerate(result["matches"], 1)]
 
 
-def _state_columns(on):
+def state_columns(on):
+    """overview_state's columns, for a caller's own query."""
     return (Person.id.label("person_id"), Person.revision, *catalog_in_force_columns(on))
 
 
@@ -85,7 +86,7 @@ def overview_state(account, on):
     """(person id, data revision, catalog in force: id, checksum, end) for the account, in
     one query: what a cached overview is keyed by, and the catalog a build evaluates. None
     when the account has no person yet."""
-    return db.session.execute(select(*_state_columns(on))
+    return db.session.execute(select(*state_columns(on))
                               .where(Person.person_account_id == account.id)).first()
 
 
@@ -95,7 +96,7 @@ def with_overview_state(on):
     the cache costs one statement."""
     def extend(query):
         return (query.outerjoin(Person, Person.person_account_id == PersonAccount.id)
-                .add_columns(*_state_columns(on())))
+                .add_columns(*state_columns(on())))
     return extend
 
 
