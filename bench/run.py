@@ -59,7 +59,7 @@ def _warm(base_url, requests):
         urllib.request.urlopen(call, timeout=30).close()
 
 
-BUILDER_WAIT_SECONDS = int(os.environ.get("BENCH_BUILDER_WAIT", "300"))
+BUILDER_WAIT_SECONDS = int(os.environ.get("BENCH_BUILDER_WAIT", "150"))
 
 
 def _builder(env, status_file):
@@ -267,7 +267,8 @@ def main():
             port, master = (BASELINE_PORT, baseline) if scenario.baseline else \
                 (SERVICE_PORT, service)
             _warm(f"http://127.0.0.1:{port}", scenario.warmup)
-            if scenario.after_changes:
+            if scenario.before is not None:
+                scenario.before()
                 _wait_for_builder(builder_status)
             before = meters[port].read()
             result = run_wrk(f"http://127.0.0.1:{port}", scenario.lua_file)
