@@ -94,9 +94,18 @@ def with_overview_state(on):
     """For access.person_reading: the sign-in check's own statement reads overview_state's
     columns too (person_id None when the account has no person yet), so a view served from
     the cache costs one statement."""
+    built = {}  # (sign-in statement, day) -> the statement extended, built once per day
+
     def extend(query):
-        return (query.outerjoin(Person, Person.person_account_id == PersonAccount.id)
-                .add_columns(*state_columns(on())))
+        key = (id(query), on())
+        statement = built.get(key)
+        if statement is None:
+            if len(built) > 8:
+                built.clear()
+            statement = built[key] = (
+                query.outerjoin(Person, Person.person_account_id == PersonAccount.id)
+                .add_columns(*state_columns(key[1])))
+        return statement
     return extend
 
 
