@@ -60,9 +60,9 @@ def _subject_query(audience, model):
     """The session-and-account statement, built once per audience: a statement object used
     again keeps SQLAlchemy's memoized cache key, and building and keying it anew cost more
     CPU than the statement itself on every authenticated request."""
-    query = _SUBJECT_QUERIES.get(audience)
+    query = _SUBJECT_QUERIES.get((audience, model))
     if query is None:
-        query = _SUBJECT_QUERIES[audience] = (
+        query = _SUBJECT_QUERIES[(audience, model)] = (
             select(AuthSession, model).join(model, model.id == AuthSession.subject_id)
             .where(AuthSession.id == bindparam("sid"), AuthSession.subject_type == audience))
     return query
