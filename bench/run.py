@@ -59,7 +59,7 @@ def _warm(base_url, requests):
         urllib.request.urlopen(call, timeout=30).close()
 
 
-BUILDER_WAIT_SECONDS = int(os.environ.get("BENCH_BUILDER_WAIT", "150"))
+BUILDER_WAIT_SECONDS = int(os.environ.get("BENCH_BUILDER_WAIT", "240"))
 
 
 def _builder(env, status_file):
