@@ -59,6 +59,46 @@ def _warm(base_url, requests):
         urllib.request.urlopen(call, timeout=30).close()
 
 
+BUILDER_WAIT_SECONDS = int(os.environ.get("BENCH_BUILDER_WAIT", "240"))
+
+
+def _builder(env, status_file):
+    """The overview builder, started as a deployment runs it (one process beside the service,
+    `flask codes build-overviews`, at its default low CPU priority)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "codes", "build-overviews",
+         "--status-file", str(status_file)], env=env, cwd=ROOT,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def _builder_status(status_file):
+    try:
+        return json.loads(Path(status_file).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _wait_for_builder(status_file, seconds=BUILDER_WAIT_SECONDS):
+    """Until the builder has heard nothing new for a round and has nothing pending (at most
+    `seconds`): it has built the views of the persons changed before the row. Prints how
+    long that took and what the builder spent per view (CPU outside the row's workers)."""
+    started = time.time()
+    status = None
+    while time.time() - started < seconds:
+        status = _builder_status(status_file)
+        if status and status["at"] > started and status["idle"] and not status["pending"]:
+            break
+        time.sleep(0.5)
+    if status is None:
+        print("overview builder: no status (not running?)", flush=True)
+        return
+    per_view = 1000 * status["cpu_s"] / status["built"] if status["built"] else 0.0
+    print(f"overview builder: {'caught up' if status['idle'] and not status['pending'] else 'NOT caught up'}"
+          f" after {time.time() - started:.1f} s of waiting; {status['built']:,} views built so far, "
+          f"{per_view:.1f} ms CPU each (its own process, not in the row's CPU column)",
+          flush=True)
+
+
 def _redis(url):
     """The Redis the service runs with under the bench (as deployed with several workers:
     the shared view cache and rate limits), emptied first, or None when none answers.
@@ -216,6 +256,8 @@ def main():
         service = _gunicorn("wsgi:app", SERVICE_PORT, {**env, "BENCH_STATS_DIR": str(stats_dir)})
         baseline = _gunicorn("bench.baseline:app", BASELINE_PORT, env)
         procs += [service, baseline]
+        builder_status = workdir / "builder.json"
+        procs.append(_builder(env, builder_status))
         _wait(f"http://127.0.0.1:{SERVICE_PORT}/healthz")
         _wait(f"http://127.0.0.1:{WECHAT_PORT}/healthz")
         meters = {SERVICE_PORT: Meter(service.pid, stats_dir), BASELINE_PORT: Meter(baseline.pid)}
@@ -225,6 +267,9 @@ def main():
             port, master = (BASELINE_PORT, baseline) if scenario.baseline else \
                 (SERVICE_PORT, service)
             _warm(f"http://127.0.0.1:{port}", scenario.warmup)
+            if scenario.before is not None:
+                scenario.before()
+                _wait_for_builder(builder_status)
             before = meters[port].read()
             result = run_wrk(f"http://127.0.0.1:{port}", scenario.lua_file)
             costs = meters[port].per_request(before, meters[port].read(), result["requests"])

@@ -41,6 +41,10 @@ class Scenario:
     # Requests sent once before the row (method, path, token, body): a "repeated" row then
     # measures views built before, by whichever worker, as its name says.
     warmup: tuple = ()
+    # Run just before the row (after the warm-up): the first-view row changes its persons'
+    # data here; bench.run then lets the overview builder catch up with those changes, as it
+    # would between a change and the person's look.
+    before: object = None
 
 
 LUA_RANDOM_GET = """
@@ -372,10 +376,8 @@ def scan_fixtures(database_url, count, seed=11):
     return pairs
 
 
-def first_view_fixtures(database_url, count, seed=13):
-    """Persons with an account, each with a session, whose data then changes (one UPDATE of
-    their rows, which the revision trigger bumps): every overview asked is the first view
-    after a change. Returns [(person token, "")]."""
+def first_view_persons(database_url, count, seed=13):
+    """Persons with an account, each with a session: (person ids, [(person token, "")])."""
     engine = create_engine(database_url)
     with engine.begin() as conn:
         rows = []
@@ -387,12 +389,25 @@ def first_view_fixtures(database_url, count, seed=13):
                 {"percent": percent, "seed": seed, "n": count}).all()
             if len(rows) == count:
                 break
-        # A change of the person's own data: the trigger bumps persons.revision.
-        conn.execute(text("UPDATE persons SET revision = revision WHERE id = ANY(:ids)"),
-                     {"ids": [r[0] for r in rows]})
     tokens = _person_tokens(database_url, [r[1] for r in rows])
     random.Random(seed).shuffle(tokens)
-    return [(t, "") for t in tokens]
+    return [r[0] for r in rows], [(t, "") for t in tokens]
+
+
+def change_persons(database_url, person_ids):
+    """A change of each person's own data (one UPDATE of their rows): the trigger bumps
+    persons.revision, and every cached view of theirs is out of date."""
+    with create_engine(database_url).begin() as conn:
+        conn.execute(text("UPDATE persons SET revision = revision WHERE id = ANY(:ids)"),
+                     {"ids": list(person_ids)})
+
+
+def first_view_fixtures(database_url, count, seed=13):
+    """Persons with an account, each with a session, whose data then changes: every overview
+    asked is the first view after a change. Returns [(person token, "")]."""
+    ids, pairs = first_view_persons(database_url, count, seed)
+    change_persons(database_url, ids)
+    return pairs
 
 
 def _write_sequence(workdir, name, pairs, path, threads):
@@ -527,7 +542,7 @@ def prepare(database_url, workdir, threads=2, duration=10):
     code_tokens, printed, staff_tokens = _code_fixtures(database_url)
     started, distinct = time.monotonic(), distinct_count(duration)
     scan = scan_fixtures(database_url, distinct)
-    first_view = first_view_fixtures(database_url, distinct)
+    first_view_ids, first_view = first_view_persons(database_url, distinct)
     print(f"distinct persons: {len(scan):,} scans and {len(first_view):,} first views of "
           f"{distinct:,} prepared in {time.monotonic() - started:.1f} s", flush=True)
     match_tokens = _match_tokens(database_url, match_ids)
@@ -552,7 +567,8 @@ def prepare(database_url, workdir, threads=2, duration=10):
             "seed": 4, "tokens": _lua_list(code_tokens), "path": "/api/v1/me/overview"}),
             warmup=tuple(("GET", "/api/v1/me/overview", t, None) for t in code_tokens)),
         Scenario("person: GET me/overview, first view", _write_sequence(
-            workdir, "first_view", first_view, "/api/v1/me/overview", threads)),
+            workdir, "first_view", first_view, "/api/v1/me/overview", threads),
+            before=lambda: change_persons(database_url, first_view_ids)),
         Scenario("staff: POST codes/resolve, repeated", _write(workdir, "codes_resolve", LUA_PAIRED_POST % {
             "seed": 5, "tokens": _lua_list(staff_tokens), "bodies": _lua_list(resolve_bodies),
             "path": "/api/v1/codes/resolve"}),

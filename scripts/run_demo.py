@@ -1,5 +1,5 @@
-"""`make run`: the fake WeChat server, the fake SMS gateway, the service, one push worker
-and the audit checkpoint loop, side by side on loopback.
+"""`make run`: the fake WeChat server, the fake SMS gateway, the service, one push worker,
+the overview builder and the audit checkpoint loop, side by side on loopback.
 
 All are real processes talking real HTTP; the service and the worker reach the fakes
 through the same clients they would use against WeChat and the SMS provider, by
@@ -60,6 +60,7 @@ Fake WeChat     {wechat}/   (control: /_control/...)
 Fake SMS        {sms}/   (control: /_control/...)
 Push worker     flask push worker (one, same settings as the service)
 Campaigns       flask push campaigns run --loop (expands campaigns every 10 s)
+Overviews       flask codes build-overviews (built when a person's data changes; PostgreSQL + REDIS_URL)
 Audit anchor    flask audit checkpoint --loop (head -> instance/audit-checkpoints.jsonl)
 
 Demo staff accounts (password for all: Demo@2025)
@@ -152,6 +153,11 @@ def main():
     children.append(subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "wsgi", "push", "campaigns", "run", "--loop",
          "--interval", "10"], env=env))
+    # Overviews rendered into the shared view cache when a person's data changes, so a
+    # person's first look after a change is a read (PostgreSQL and REDIS_URL; on the SQLite
+    # demo it idles and each worker builds on demand).
+    children.append(subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "codes", "build-overviews"], env=env))
     # The audit chain's head, anchored outside the database (README, "Audit trail").
     children.append(subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "wsgi", "audit", "checkpoint", "--loop",

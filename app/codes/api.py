@@ -7,10 +7,12 @@ from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
 
 from app.accounts.access import access, current_person_account, current_staff
+from app.core.clock import local_today
 from app.core.idempotency import idempotent
 from app.extensions import db, limiter
 
 from . import services
+from .overview import with_overview_state
 from .rendered import overview_body, resolve_body
 from .schemas import (DeviceQuerySchema, DeviceSchema, DynamicCodeSchema, OverviewSchema,
                       ResolvedSchema, ResolveSchema, RotatedSchema,
@@ -55,12 +57,19 @@ def register_device():
     return response, 201, {"Cache-Control": "no-store"}
 
 
+def _overview_day():
+    g.overview_day = local_today()
+    return g.overview_day
+
+
 @bp.route("/me/overview", methods=["GET"])
-@access.person
+@access.person_reading(with_overview_state(_overview_day))
 @bp.response(200, OverviewSchema)
 def my_overview():
     """我的概览：办理进度、下一步、可享受的政策、办理步骤和推荐岗位"""
-    return _json(overview_body(current_person_account()))
+    # The sign-in statement read the person's revision and the catalog in force too: a
+    # cached overview is one statement.
+    return _json(overview_body(current_person_account(), g.subject_extra, g.overview_day))
 
 
 @bp.route("/codes/resolve", methods=["POST"])

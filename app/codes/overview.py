@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.certification.models import Application
 from app.certification.services import current_step
 from app.certification.workflow import OPEN, CertificationStatus
+from app.accounts.models import PersonAccount
 from app.core.clock import local_today
 from app.core.errors import NotFound
 from app.core.i18n import N_, Text
@@ -76,13 +77,36 @@ def _jobs(person, facts, today):
              "vacancy": rows[m.vacancy.id]} for rank, m in enumerate(result["matches"], 1)]
 
 
+def state_columns(on):
+    """overview_state's columns, for a caller's own query."""
+    return (Person.id.label("person_id"), Person.revision, *catalog_in_force_columns(on))
+
+
 def overview_state(account, on):
     """(person id, data revision, catalog in force: id, checksum, end) for the account, in
     one query: what a cached overview is keyed by, and the catalog a build evaluates. None
     when the account has no person yet."""
-    return db.session.execute(
-        select(Person.id, Person.revision, *catalog_in_force_columns(on))
-        .where(Person.person_account_id == account.id)).first()
+    return db.session.execute(select(*state_columns(on))
+                              .where(Person.person_account_id == account.id)).first()
+
+
+def with_overview_state(on):
+    """For access.person_reading: the sign-in check's own statement reads overview_state's
+    columns too (person_id None when the account has no person yet), so a view served from
+    the cache costs one statement."""
+    built = {}  # (sign-in statement, day) -> the statement extended, built once per day
+
+    def extend(query):
+        key = (id(query), on())
+        statement = built.get(key)
+        if statement is None:
+            if len(built) > 8:
+                built.clear()
+            statement = built[key] = (
+                query.outerjoin(Person, Person.person_account_id == PersonAccount.id)
+                .add_columns(*state_columns(key[1])))
+        return statement
+    return extend
 
 
 def _application_view(application, today):

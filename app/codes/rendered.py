@@ -40,14 +40,28 @@ def _cached(key, build):
     return body
 
 
-def overview_body(account):
-    today = local_today()
-    state = overview_state(account, today)
-    if state is None:  # nothing to cache: the short "please register" answer
+def overview_key(state, today, locale):
+    """What a cached overview is keyed by: the person, their data revision, the catalog in
+    force, the day and the language (a build for an older revision is never served)."""
+    return cache_key("overview", state.person_id, state.revision, state.catalog_id, today,
+                     locale)
+
+
+def render_overview(account, today, state):
+    """The overview as the JSON bytes served, built from the database now."""
+    return _dumps(OVERVIEW.dump(build_overview(account, today, state)))
+
+
+def overview_body(account, state=None, today=None):
+    """`state`: overview_state's columns when the caller read them already (the sign-in
+    statement, app.codes.api), for `today`."""
+    today = today or local_today()
+    if state is None:
+        state = overview_state(account, today)
+    if state is None or state.person_id is None:  # the short "please register" answer
         return _dumps(OVERVIEW.dump(build_overview(account, today)))
-    key = cache_key("overview", state.id, state.revision, state.catalog_id, today,
-                    get_locale())
-    return _cached(key, lambda: OVERVIEW.dump(build_overview(account, today, state)))
+    return _cached(overview_key(state, today, get_locale()),
+                   lambda: OVERVIEW.dump(build_overview(account, today, state)))
 
 
 def resolve_body(staff, content, purpose):

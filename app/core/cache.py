@@ -49,6 +49,9 @@ class MemoryViewCache:
             self._items.move_to_end(key)
             return item[1]
 
+    def contains(self, key):
+        return self.get(key) is not None
+
     def put(self, key, value, seconds):
         with self._lock:
             self._items[key] = (time.monotonic() + seconds, value)
@@ -74,6 +77,12 @@ class RedisViewCache:
             log.warning("view cache read failed: %s", type(exc).__name__)
             return None
 
+    def contains(self, key):
+        try:
+            return bool(self.client.exists(self.prefix + key))
+        except redis.RedisError:
+            return False
+
     def put(self, key, value, seconds):
         try:
             self.client.set(self.prefix + key, self.cipher.seal_bytes(value), ex=int(seconds))
@@ -88,6 +97,9 @@ class RedisViewCache:
 class DisabledViewCache:
     def get(self, key):
         return None
+
+    def contains(self, key):
+        return False
 
     def put(self, key, value, seconds):
         pass
