@@ -12,20 +12,24 @@ The statements are built once per (database kind, lookup) and executed with boun
 building a select of this size per request would cost more than running it.
 """
 import json
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Date, bindparam, exists, func, literal_column, select
 
+from app.accounts.models import StaffAccount
 from app.certification.models import Application, Certification
 from app.certification.workflow import OPEN, CertificationStatus
+from app.core.clock import as_utc
 from app.core.models import Region, RegionClosure
+from app.core.stations import Station
 from app.core.types import field_cipher
 from app.extensions import db
 from app.people.models import Household, HouseholdMember, Person
 from app.policies.models import Benefit
 from app.policies.services import catalog_in_force_columns
 from app.tracking.cases import OPEN as CASE_OPEN
-from app.tracking.models import Case
+from app.tracking.models import Case, FollowUp, Task
+from app.tracking.plans import load_plans, plan_of
 
 from .models import CodeDevice, PersonalCode
 
@@ -45,21 +49,55 @@ CERTIFICATION_COLUMNS = ("id", "region_code", "categories", "status", "starts_on
 BENEFIT_COLUMNS = ("id", "policy", "starts_on", "ends_on")
 MEMBER_COLUMNS = ("id", "person_id", "relation", "details_sealed", "employment_status",
                   "registered_unemployed", "able_to_work", "willing_to_work")
-JSON_COLUMNS = {"categories"}  # JSON-typed columns inside a row
+# The open case as its own view shows it (app.tracking.mine.case_view_of): the case with its
+# staff member's name and station, its open help requests, the next follow-up.
+CASE_COLUMNS = ("id", "staff_name", "station_id", "station_name", "station_phone", "needs")
+TASK_COLUMNS = ("id", "case_id", "person_id", "region_code", "staff_id", "kind", "origin",
+                "title", "status", "due_on", "deadline_estimated", "escalated_to", "outcome",
+                "completed_at")
+FOLLOW_UP_COLUMNS = ("id", "hire_id", "stage", "due_on", "status", "still_employed",
+                     "difficulties")
+JSON_COLUMNS = {"categories", "needs"}  # JSON-typed columns inside a row
 
 _statements = {}
+
+
+def _array(dialect, cols):
+    """One row as a JSON array."""
+    if dialect == "postgresql":
+        return func.json_build_array(*cols)
+    # SQLite: a JSON text column goes in as JSON, not as a string
+    return func.json_array(*[func.json(c) if c.name in JSON_COLUMNS else c for c in cols])
 
 
 def _rows(dialect, table, columns, where):
     """A correlated scalar subquery: the matching rows of `table` as a JSON array of arrays
     (NULL when none on PostgreSQL, '[]' on SQLite)."""
-    cols = [table.c[name] for name in columns]
-    if dialect == "postgresql":
-        agg = func.json_agg(func.json_build_array(*cols))
-    else:  # SQLite: a JSON text column goes in as JSON, not as a string
-        agg = func.json_group_array(func.json_array(
-            *[func.json(c) if c.name in JSON_COLUMNS else c for c in cols]))
+    row = _array(dialect, [table.c[name] for name in columns])
+    agg = func.json_agg(row) if dialect == "postgresql" else func.json_group_array(row)
     return select(agg).where(where).scalar_subquery()
+
+
+def _case_columns(dialect, person):
+    case, task, follow_up = Case.__table__, Task.__table__, FollowUp.__table__
+    staff, station = StaffAccount.__table__, Station.__table__
+    open_case = (case.c.person_id == person.c.id) & (case.c.status == CASE_OPEN)
+    the_case = (select(_array(dialect, [
+        case.c.id, staff.c.display_name.label("staff_name"), station.c.id.label("station_id"),
+        station.c.name.label("station_name"), station.c.phone.label("station_phone"),
+        case.c.needs]))
+        .select_from(case.outerjoin(staff, staff.c.id == case.c.staff_id)
+                     .outerjoin(station, station.c.id == case.c.station_id))
+        .where(open_case).limit(1).scalar_subquery())
+    requests = _rows(dialect, task, TASK_COLUMNS, (task.c.person_id == person.c.id)
+                     & (task.c.kind == "help_request") & (task.c.status == "open")
+                     & task.c.case_id.in_(select(case.c.id).where(open_case)))
+    next_follow_up = (select(_array(dialect, [follow_up.c[n] for n in FOLLOW_UP_COLUMNS]))
+                      .where(follow_up.c.person_id == person.c.id,
+                             follow_up.c.status.in_(_constants(("scheduled", "due"))))
+                      .order_by(follow_up.c.due_on, follow_up.c.id).limit(1).scalar_subquery())
+    return [the_case.label("case_json"), requests.label("case_requests_json"),
+            next_follow_up.label("case_follow_up_json")]
 
 
 def _constants(values):
@@ -88,9 +126,7 @@ def _build(dialect, lookup):
         _rows(dialect, Application.__table__, ("id", "status"),
               (Application.person_id == person.c.id)
               & Application.status.in_(_constants(s.value for s in OPEN))).label("open_apps_json"),
-        select(func.min(Case.id)).where(Case.person_id == person.c.id,
-                                        Case.status == CASE_OPEN)
-        .scalar_subquery().label("open_case_id")]
+        *_case_columns(dialect, person)]
     joined = person.outerjoin(Region, Region.code == person.c.residence_region_code) \
         .outerjoin(Household, Household.id == person.c.household_id)
     if lookup == "person":
@@ -137,6 +173,44 @@ def _flag(value):
     return None if value is None else bool(value)
 
 
+def _moment(value):
+    return None if value is None else as_utc(datetime.fromisoformat(value))
+
+
+def _plans():
+    """The help plans in force (read from their file once per process)."""
+    global _PLANS
+    if _PLANS is None:
+        _PLANS = load_plans()
+    return _PLANS
+
+
+_PLANS = None
+
+
+def _case(values):
+    """The open case as case_view_of gives it, or None."""
+    case = _list(values["case_json"])
+    if not case:
+        return None
+    case_id, staff_name, station_id, station_name, station_phone, needs = case
+    requests = sorted((Record(**dict(zip(TASK_COLUMNS, t))) for t in
+                       _list(values["case_requests_json"])), key=lambda t: t.id)
+    for task in requests:
+        task.due_on, task.completed_at = _day(task.due_on), _moment(task.completed_at)
+        task.deadline_estimated = _flag(task.deadline_estimated)
+    follow_up = _list(values["case_follow_up_json"])
+    if follow_up:
+        follow_up = Record(**dict(zip(FOLLOW_UP_COLUMNS, follow_up)))
+        follow_up.due_on = _day(follow_up.due_on)
+        follow_up.still_employed = _flag(follow_up.still_employed)
+    return {"id": case_id, "staff_name": staff_name,
+            "station": None if station_id is None else {
+                "id": station_id, "name": station_name, "phone": station_phone},
+            "needs": plan_of(_plans(), needs or []), "open_requests": requests,
+            "next_follow_up": follow_up or None}
+
+
 class Record:
     """A plain object with the given attributes (a certification, benefit, member)."""
 
@@ -153,7 +227,7 @@ class ScannedHousehold:
 class ScannedPerson:
     """The person of a scan row, shaped like a Person for build_facts and the profile:
     the person's columns, `certifications` (by id), `benefits` (by start), `household`
-    (with `members`), plus `open_applications` and `open_case_id`."""
+    (with `members`), plus `open_applications` and `case` (the open case's view)."""
 
     def __init__(self, row):
         values = row._mapping
@@ -185,7 +259,7 @@ class ScannedPerson:
         self.open_applications = sorted(
             (Record(id=a[0], status=a[1]) for a in _list(values["open_apps_json"])),
             key=lambda a: a.id)
-        self.open_case_id = values["open_case_id"]
+        self.case = _case(values)
 
     dibao = property(lambda self: self.sensitive.get("dibao"))
     disability_certificate = property(lambda self: self.sensitive.get("disability_certificate"))

@@ -402,7 +402,6 @@ def referral_card(region_code):
 def profile_of(person_id, today=None, row=None):
     """The masked profile a staff member of the person's subtree sees after a scan.
     `row`: the scan's row (app.codes.scan) when the scan has read it."""
-    from app.tracking.mine import case_view_of
     from .overview import person_policies  # the policy evaluation, shared with the self view
     today = today or local_today()
     if row is None:
@@ -436,5 +435,5 @@ def profile_of(person_id, today=None, row=None):
         "certification": certification,
         "recommendations": [r for r in policies["results"] if r["status"] == "eligible"],
         "open_tasks": tasks,
-        "case": None if person.open_case_id is None else case_view_of(person.id),
+        "case": person.case,
     }
