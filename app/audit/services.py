@@ -4,7 +4,7 @@ import os
 from dataclasses import dataclass
 
 from flask import current_app, g, has_request_context, request
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from app.core.clock import utcnow
 from app.extensions import db
@@ -35,17 +35,29 @@ def chain_keys():
     return current_app.extensions["audit_chain_keys"]
 
 
-def _claim_head():
+_HEAD, _ENTRIES = AuditHead.__table__, AuditEntry.__table__
+_ENTRY_COLUMNS = tuple(c.key for c in _ENTRIES.columns if c.key != "id")
+# Built once: a statement built per call costs more Python than its round trip.
+_CLAIM = (update(_HEAD).where(_HEAD.c.id == 1).values(seq=_HEAD.c.seq + 1)
+          .returning(_HEAD.c.seq, _HEAD.c.hash))
+_SET_HEAD_HASH = update(_HEAD).where(_HEAD.c.id == 1).values(
+    hash=bindparam("head_hash", type_=_HEAD.c.hash.type))
+# Bound as "e_<column>": a parameter named like a column of audit_head ("seq", "hash") would
+# otherwise join the SET clause of the head's UPDATE.
+_INSERT = insert(_ENTRIES).values(
+    {key: bindparam(f"e_{key}", type_=_ENTRIES.c[key].type) for key in _ENTRY_COLUMNS})
+# PostgreSQL: the head's new hash as a data-modifying CTE of the INSERT, one statement.
+_INSERT_SETTING_HEAD = _INSERT.add_cte(_SET_HEAD_HASH.cte("head"))
+
+
+def _claim_head(conn):
     """Move the head one on and return (new seq, previous hash) in one statement.
 
     The UPDATE is the claim on both databases: PostgreSQL locks the head row until commit,
     SQLite takes its write lock (waiting up to the engine's busy timeout, app.extensions),
     so concurrent writers queue here instead of reading the same head.
     """
-    return db.session.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
-        .returning(AuditHead.seq, AuditHead.hash)
-        .execution_options(synchronize_session=False)).one()
+    return conn.execute(_CLAIM).one()
 
 
 def record(action, target_type=None, target_id=None, result="ok", details=None, actor=None):
@@ -53,36 +65,43 @@ def record(action, target_type=None, target_id=None, result="ok", details=None, 
 
     `details` must never hold ID numbers, phones, tokens or session keys: it is stored in
     clear and shown to auditors.
+
+    Two statements, the claim of the head and the entry (with the head's new hash); the
+    head stays locked from the claim to the commit, so call it last before committing.
+    Returns the entry, unattached: nothing reads it back.
     """
     actor = actor or current_actor()
     keys = chain_keys()
-    seq, prev_hash = _claim_head()
-    entry = AuditEntry(
-        seq=seq, occurred_at=utcnow(), actor_type=actor.type,
-        actor_id=None if actor.id is None else str(actor.id), action=action,
-        target_type=target_type, target_id=None if target_id is None else str(target_id),
-        result=result, details=details or {},
-        ip=request.remote_addr if has_request_context() else None,
-        request_id=g.get("request_id") if has_request_context() else None,
-        prev_hash=prev_hash, hash="", key_id=keys.active_key_id)
-    entry.hash = keyed_hash(prev_hash, entry.chain_fields(), keys.key(entry.key_id))
-    _write(entry)
-    return entry
+    in_request = has_request_context()
+    values = {
+        "occurred_at": utcnow(), "actor_type": actor.type,
+        "actor_id": None if actor.id is None else str(actor.id), "action": action,
+        "target_type": target_type, "target_id": None if target_id is None else str(target_id),
+        "result": result, "details": details or {},
+        "ip": request.remote_addr if in_request else None,
+        "request_id": g.get("request_id") if in_request else None,
+        "key_id": keys.active_key_id}
+    session = db.session
+    if session.autoflush:  # pending changes first, as an ORM statement would: rows, then head
+        session.flush()
+    conn = session.connection()
+    values["seq"], values["prev_hash"] = _claim_head(conn)
+    values["hash"] = keyed_hash(values["prev_hash"], values, keys.key(values["key_id"]))
+    _write(conn, values)
+    return AuditEntry(**values)
 
 
-def _write(entry):
-    """The head's new hash and the entry. On PostgreSQL one statement (the UPDATE as a
-    data-modifying CTE of the INSERT): the head row, locked since the claim, waits one round
-    trip less. Elsewhere two. The entry is returned unattached: nothing reads it back."""
-    head = update(AuditHead).where(AuditHead.id == 1).values(hash=entry.hash)
-    if db.session.get_bind().dialect.name != "postgresql":
-        db.session.execute(head.execution_options(synchronize_session=False))
-        db.session.add(entry)
-        db.session.flush()
+def _write(conn, values):
+    """The head's new hash and the entry: on PostgreSQL one statement (the UPDATE as a
+    data-modifying CTE of the INSERT), so the head row, locked since the claim, waits one
+    round trip less. Elsewhere two."""
+    params = {f"e_{key}": value for key, value in values.items()}
+    params["head_hash"] = values["hash"]
+    if conn.dialect.name == "postgresql":
+        conn.execute(_INSERT_SETTING_HEAD, params)
         return
-    values = {column.key: getattr(entry, column.key)
-              for column in AuditEntry.__table__.columns if column.key != "id"}
-    db.session.execute(insert(AuditEntry).values(**values).add_cte(head.cte("head")))
+    conn.execute(_SET_HEAD_HASH, params)
+    conn.execute(_INSERT, params)
 
 
 def checkpoint_path():

@@ -8,15 +8,19 @@ from flask_smorest import Blueprint
 
 from app.accounts.access import access, current_person_account, current_staff
 from app.core.clock import local_today
+from app.core.database import commit_keeping_loaded
 from app.core.idempotency import idempotent
 from app.extensions import db, limiter
 
 from . import services
 from .overview import with_overview_state
-from .rendered import overview_body, resolve_body
+from .rendered import overview_body
 from .schemas import (DeviceQuerySchema, DeviceSchema, DynamicCodeSchema, OverviewSchema,
                       ResolvedSchema, ResolveSchema, RotatedSchema,
                       RotateSchema)
+
+# Built once: a schema builds its nested schemas again on every new instance.
+RESOLVED = ResolvedSchema()
 
 bp = Blueprint("codes", __name__, url_prefix="/api/v1",
                description="One person one code: the dynamic code, printed cards, scans.")
@@ -80,9 +84,11 @@ def my_overview():
 @bp.response(200, ResolvedSchema)
 def resolve(body):
     """扫码识别就业服务码（须说明用途；辖区外只显示服务站转介信息；全程留痕）"""
-    result = resolve_body(current_staff(), body["content"], body["purpose"])
-    db.session.commit()
-    return _json(result)
+    result = services.resolve(current_staff(), body["content"], body["purpose"])
+    # Committed first (the audit chain's head is locked until then), written afterwards
+    # from the rows already read: commit_keeping_loaded does not expire them.
+    commit_keeping_loaded()
+    return _json(current_app.json.dumps(RESOLVED.dump(result)).encode())
 
 
 def _json(body):

@@ -1,29 +1,27 @@
-"""The two hot views as JSON bodies, served from the view cache (app.core.cache) when the
+"""The overview as a JSON body, served from the view cache (app.core.cache) when the
 person's data has not changed.
 
 Keys: the person's data revision (bumped by database triggers on any change to their data,
 see migration 0010), the policy catalog in force, the day in Beijing (clocks, deadlines and
 re-check dates move with it) and the caller's language. What the key cannot name (new or
 closed vacancies, a renamed station, a new holiday schedule) shows within
-VIEW_CACHE_SECONDS. The scan itself is never cached: the code check, the live certification
-check, the scope decision and the audit entry run on every request.
+VIEW_CACHE_SECONDS. Scans are not cached at all (app.codes.scan reads a scan's whole profile
+in one statement): the code check, the live certification check, the scope decision and the
+audit entry run on every request.
 """
-import json
-
 from flask import current_app
 from flask_babel import get_locale
 
 from app.core.cache import cache_key
 from app.core.clock import local_today
 
-from . import services
 from .overview import build_overview, overview_state
-from .schemas import OverviewSchema, ProfileSchema, ResolvedSchema
+from .schemas import OverviewSchema
 
 
 # Built once: a fresh schema per request would build its nested schemas again, field by
 # field, on every dump (a tenth of an overview's CPU). Dumping keeps no state in them.
-OVERVIEW, PROFILE, RESOLVED = OverviewSchema(), ProfileSchema(), ResolvedSchema()
+OVERVIEW = OverviewSchema()
 
 
 def _dumps(data):
@@ -63,19 +61,3 @@ def overview_body(account, state=None, today=None):
     return _cached(overview_key(state, today, get_locale()),
                    lambda: OVERVIEW.dump(build_overview(account, today, state)))
 
-
-def resolve_body(staff, content, purpose):
-    today = local_today()
-
-    def profile(state):
-        key = cache_key("code-profile", state.id, state.revision, state.catalog_id, today,
-                        get_locale())
-        return _cached(key, lambda: PROFILE.dump(services.profile_of(state.id, today, state)))
-
-    result = services.resolve(staff, content, purpose, profile=profile)
-    if result["view"] == "referral":
-        return _dumps(RESOLVED.dump(result))
-    # The outer object is tiny; the profile goes in as the bytes already rendered.
-    head = json.dumps({k: result[k] for k in ("form", "purpose", "view")},
-                      ensure_ascii=current_app.json.ensure_ascii)
-    return head[:-1].encode() + b', "profile": ' + result["profile"] + b"}"

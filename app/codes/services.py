@@ -15,29 +15,29 @@ import base64
 
 from flask import current_app, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.audit.services import record
-from app.certification.models import Application, Certification
+from app.certification.models import Certification
 from app.certification.services import active_certification
-from app.certification.workflow import OPEN, CertificationStatus
+from app.certification.workflow import CertificationStatus
 from app.core.clock import local_today, utcnow
 from app.core.concurrency import guarded_update
 from app.core.errors import Conflict, NotFound, UpstreamError, ValidationFailed
 from app.core.masking import mask_id_number, mask_name, mask_phone
-from app.core.models import Region, get_in_scope, is_within
+from app.core.models import get_in_scope
 from app.core.regions import get_region
 from app.core.stations import stations_serving
 from app.core.wechat import WeChatError
 from app.extensions import db
 from app.people.models import Person
 from app.people.services import own_person
-from app.policies.services import FACTS_LOADS, catalog_in_force_columns
 
 from . import dynamic, printed
 from .images import qr_png, qr_svg
 from .models import CodeDevice, PersonalCode, RetiredPrintedToken
+from .scan import ScannedPerson, scan_row
 
 # Why a staff member scans a code: stated with every resolve and kept in the audit trail.
 PURPOSES = ("employment_service", "job_referral", "policy_handling", "certification_review",
@@ -307,42 +307,41 @@ def _state_changed(seen):
 
 # ------------------------------------------------------------------ resolving a scan
 
-def _verify_dynamic(content, at):
+def _verified_dynamic(text, at, staff_region, today):
     try:
-        drawn = dynamic.parse_code(content)
+        drawn = dynamic.parse_code(text)
     except dynamic.DynamicCodeError:
         raise CodeRefused("malformed")
-    device = db.session.scalar(select(CodeDevice).where(CodeDevice.device_id == drawn.device_id))
-    if device is None:
+    row = scan_row("dynamic", drawn.device_id, staff_region, today)
+    if row is None:
         raise CodeRefused("not_found")
     try:
-        dynamic.verify_code(drawn, device.secret, at.timestamp())
+        dynamic.verify_code(drawn, row.device_secret, at.timestamp())
     except dynamic.DynamicCodeError as exc:
         if exc.reason == "forged":
-            raise CodeRefused("forged", device.code_id)
+            raise CodeRefused("forged", row.code_id)
         expired = exc.reason
     else:
         expired = None
-    if device.revoked_at is not None:
-        raise CodeRefused("rotated" if device.revoked_reason == "rotated" else "revoked",
-                          device.code_id)
+    if row.device_revoked_at is not None:
+        raise CodeRefused("rotated" if row.device_revoked_reason == "rotated" else "revoked",
+                          row.code_id)
     if expired:
-        raise CodeRefused(expired, device.code_id)
-    return device.code
+        raise CodeRefused(expired, row.code_id)
+    return row
 
 
-def _verify_printed(content):
+def _verified_printed(text, staff_region, today):
     try:
-        card = printed.parse_printed(content)
+        card = printed.parse_printed(text)
     except printed.PrintedCodeError:
         raise CodeRefused("malformed")
     digest = card.token_hash
-    code = db.session.scalar(select(PersonalCode).where(
-        PersonalCode.printed_token_hash == digest))
-    if code is not None:
-        if code.printed_version != card.version:
-            raise CodeRefused("forged", code.id)
-        return code
+    row = scan_row("printed", digest, staff_region, today)
+    if row is not None:
+        if row.printed_version != card.version:
+            raise CodeRefused("forged", row.code_id)
+        return row
     retired = db.session.scalar(select(RetiredPrintedToken).where(
         RetiredPrintedToken.token_hash == digest))
     if retired is None:
@@ -352,53 +351,43 @@ def _verify_printed(content):
     raise CodeRefused(retired.reason, retired.code_id)
 
 
-def _verify(content, at):
-    text = content.strip()
-    if text.startswith(dynamic.PREFIX + "."):
-        return "dynamic", _verify_dynamic(text, at)
-    return "printed", _verify_printed(text)
-
-
-def person_state(person_id, on):
-    """What a scan decides on, in one query: the person's region, whether a certification is
-    live, and what a cached profile is keyed by (data revision, catalog in force: id,
-    checksum and end, which a profile build then evaluates)."""
-    live = exists().where(Certification.person_id == Person.id,
-                         Certification.status == CertificationStatus.ACTIVE)
-    return db.session.execute(
-        select(Person.id, Person.revision, Person.residence_region_code,
-               live.label("certified"), *catalog_in_force_columns(on))
-        .where(Person.id == person_id)).one()
-
-
 def resolve(staff, content, purpose, profile=None, at=None):
     """A staff scan. Staff of the person's region subtree get the masked profile, made by
-    `profile(person_state)` (default: the `profile_of` dict); anyone else only the referral
-    card. Every resolve, refusals included, is audited."""
+    `profile(row)` from the scan row (default: the `profile_of` dict); anyone else only the
+    referral card. Every resolve, refusals included, is audited.
+
+    One statement reads the code, the person, the live certification, the scope and what
+    the profile shows (app.codes.scan); the checks run on that row, in the order of the
+    refusals' precedence: the code's form and signature, the device's or card's rotation
+    and revocation, the code's status, the live certification."""
     at = at or now()
-    form = "dynamic" if content.strip().startswith(dynamic.PREFIX + ".") else "printed"
+    today = local_today()
+    text = content.strip()
+    form = "dynamic" if text.startswith(dynamic.PREFIX + ".") else "printed"
     try:
-        form, code = _verify(content, at)
-        if code.status != "active":
-            raise CodeRefused("revoked", code.id)
-        state = person_state(code.person_id, local_today())
-        if not state.certified:  # exited since the last sync: stop the code now
-            revoke_code(code, at)
-            raise CodeRefused("revoked", code.id)
+        if form == "dynamic":
+            row = _verified_dynamic(text, at, staff.region_code, today)
+        else:
+            row = _verified_printed(text, staff.region_code, today)
+        if row.code_status != "active":
+            raise CodeRefused("revoked", row.code_id)
+        if not row.certified:  # exited since the last sync: stop the code now
+            revoke_code(db.session.get(PersonalCode, row.code_id), at)
+            raise CodeRefused("revoked", row.code_id)
     except CodeRefused as refused:
         record("code.resolve", "person_code", refused.code_id, result="refused",
                details={"purpose": purpose, "form": form, "reason": refused.reason})
         db.session.commit()
         raise refused.error()
     result = {"form": form, "purpose": purpose}
-    if is_within(state.residence_region_code, staff.region_code):
-        make = profile or (lambda s: profile_of(s.id, state=s))
-        result.update(view="profile", profile=make(state))
+    if row.in_scope:
+        make = profile or (lambda r: profile_of(r.id, today, r))
+        result.update(view="profile", profile=make(row))
     else:
-        result.update(view="referral", referral=referral_card(state.residence_region_code))
+        result.update(view="referral", referral=referral_card(row.residence_region_code))
     # Last: the audit chain's head row stays locked from here to the commit, so nothing
     # slow may run after it.
-    record("code.resolve", "person_code", code.id,
+    record("code.resolve", "person_code", row.code_id,
            details={"purpose": purpose, "form": form, "view": result["view"]})
     return result
 
@@ -410,28 +399,24 @@ def referral_card(region_code):
             "message": _l("此人不在您的辖区，请引导其到以下服务站办理")}
 
 
-def profile_of(person_id, today=None, state=None):
+def profile_of(person_id, today=None, row=None):
     """The masked profile a staff member of the person's subtree sees after a scan.
-    `state`: person_state's row when the scan has read it."""
-    from app.tracking.mine import case_view_of
-    from .overview import person_policies  # the heavier part, shared with the self view
+    `row`: the scan's row (app.codes.scan) when the scan has read it."""
+    from .overview import person_policies  # the policy evaluation, shared with the self view
     today = today or local_today()
-    # The region's name, household, certifications and benefits come with the person.
-    person, region_name = db.session.execute(
-        select(Person, Region.name)
-        .outerjoin(Region, Region.code == Person.residence_region_code)
-        .options(*FACTS_LOADS).where(Person.id == person_id)).unique().one()
+    if row is None:
+        row = scan_row("person", person_id, None, today)
+    person = ScannedPerson(row)
     # Live when the scan checked; should an exit land in between, show the latest one.
     certification = next((c for c in person.certifications
                           if c.status == CertificationStatus.ACTIVE),
                          person.certifications[-1])
+    region_name = person.region_name
     if region_name is None:
         region_name = get_region(person.residence_region_code).name  # 404 region.not_found
-    open_apps = db.session.scalars(select(Application).where(
-        Application.person_id == person.id, Application.status.in_([s.value for s in OPEN]))
-    ).all()
-    policies = person_policies(person, today, state)
-    tasks = [{"kind": "application", "id": a.id, "status": a.status} for a in open_apps]
+    policies = person_policies(person, today, row)
+    tasks = [{"kind": "application", "id": a.id, "status": a.status}
+             for a in person.open_applications]
     if certification.next_recheck_on <= today:
         tasks.append({"kind": "recheck_due", "id": certification.id,
                       "status": certification.next_recheck_on.isoformat()})
@@ -450,5 +435,5 @@ def profile_of(person_id, today=None, state=None):
         "certification": certification,
         "recommendations": [r for r in policies["results"] if r["status"] == "eligible"],
         "open_tasks": tasks,
-        "case": case_view_of(person.id),
+        "case": person.case,
     }

@@ -1,6 +1,6 @@
 """Cached person views are never served stale: persons.revision moves with every change to
 the person's data (database triggers, so writes that bypass the ORM count too), and the
-overview and the scan profile are keyed by it."""
+overview is keyed by it; a scan reads the person afresh every time."""
 from datetime import date
 
 import pytest
