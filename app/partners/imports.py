@@ -12,7 +12,7 @@ from functools import lru_cache
 from hashlib import blake2b
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from app.audit.services import record
@@ -32,6 +32,7 @@ BATCH = 1000
 ROWS = "partner_import_rows"  # the import's temporary table: line, blind index, cells hash
 ROWS_BATCH = 10_000  # rows per COPY into it
 PLAN_FETCH = 10_000
+DELETE_CHUNK = 500  # duplicate lines per DELETE from the temporary table (SQLite)
 ANALYZE_AFTER = 10_000  # added rows after which the import refreshes the table's statistics
 
 
@@ -242,9 +243,14 @@ class _Merge:
             SELECT line, min(line) OVER (PARTITION BY idx) AS first_line
             FROM {ROWS} WHERE idx IS NOT NULL) AS d WHERE line <> first_line"""
         found = dict(db.session.execute(text(later)).all())
-        if found:
-            db.session.execute(text(f"DELETE FROM {ROWS} WHERE line IN "
-                                    f"(SELECT line FROM ({later}) AS l)"))
+        lines = sorted(found)  # deleted by line: no second window over the table
+        if self.dialect == "postgresql":  # one scan, the array hashed
+            db.session.execute(text(f"DELETE FROM {ROWS} WHERE line = ANY(CAST(:lines AS "
+                                    "integer[]))"), {"lines": lines})
+            return found
+        for start in range(0, len(lines), DELETE_CHUNK):
+            db.session.execute(text(f"DELETE FROM {ROWS} WHERE line IN :lines").bindparams(
+                bindparam("lines", expanding=True)), {"lines": lines[start:start + DELETE_CHUNK]})
         return found
 
     def _plan(self):
