@@ -7,6 +7,9 @@ person, so a second import of the same rows changes nothing.
 """
 import hashlib
 import json
+import os
+import pickle
+import tempfile
 from array import array
 from functools import lru_cache
 from hashlib import blake2b
@@ -177,7 +180,19 @@ class _Merge:
 
     def run(self, opened):
         _create_rows_table(self.dialect)
-        total = self._first_pass(opened[0])
+        # An XLSX is slow to parse (openpyxl, ~0.4 ms a row): the first pass keeps its rows
+        # in a scratch file beside the upload for the second, removed with the import.
+        self.spool = tempfile.NamedTemporaryFile(
+            dir=os.path.dirname(os.path.abspath(self.path)), suffix=".rows") \
+            if kind_of(self.path) == "xlsx" else None
+        try:
+            self._passes(opened)
+        finally:
+            if self.spool is not None:
+                self.spool.close()
+
+    def _passes(self, opened):
+        total = self._first_pass(self._spooled(opened[0]))
         duplicates = self._duplicates()
         plan = self._plan()
         self._end_absent()
@@ -286,8 +301,28 @@ WHERE source = :source AND region_code = :region AND ended_import_id IS NULL
 
     # ---------------------------------------------------------------- second pass
 
+    def _spooled(self, rows):
+        if self.spool is None:
+            yield from rows
+            return
+        for row in rows:
+            pickle.dump(row, self.spool, protocol=pickle.HIGHEST_PROTOCOL)
+            yield row
+
+    def _unspooled(self):
+        self.spool.flush()
+        self.spool.seek(0)
+        while True:
+            try:
+                yield pickle.load(self.spool)
+            except EOFError:
+                return
+
     def _second_pass(self, plan, duplicates):
-        rows, _ = _open(self.path)  # the header again: line numbers as in the first pass
+        if self.spool is not None:
+            rows = self._unspooled()
+        else:
+            rows, _ = _open(self.path)  # the header again: line numbers as in the first pass
         at, last = 0, max(plan.lines[-1] if plan.lines else 0, max(duplicates, default=0))
         try:
             for line, cells in rows:
