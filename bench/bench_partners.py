@@ -11,7 +11,8 @@ indexes, then INSERT ... SELECT), and a social-insurance list of ROWS rows (defa
 rows in station_xc's): every 1,000th row has a bad ID number
 and every 2,000th repeats the row before it, so the row report has work to do; 90% of the
 rows are persons of the registry. Then, each in its own child process so that its peak RSS
-is the importing process's own (ru_maxrss):
+is the importing process's own (ru_maxrss) and its CPU seconds (user + system, of the import
+alone) tell its own work apart from a loaded machine's waiting:
   1. the import of the CSV file;
   2. the same file again (nothing changes: found by its hash);
   3. the same rows in another file dated a day later (nothing changes: found by row keys);
@@ -137,16 +138,19 @@ def import_one(url, path, as_of):
         staff = db.session.scalar(select(StaffAccount).where(
             StaffAccount.username == "county_xc"))
         started = time.perf_counter()
+        before = resource.getrusage(resource.RUSAGE_SELF)
+        cpu_before = before.ru_utime + before.ru_stime
         batch, created = import_list(staff, source="social_insurance", region_code="150102",
                                      as_of=date.fromisoformat(as_of), path=path)
         db.session.commit()
         elapsed = time.perf_counter() - started
         problems = db.session.scalar(select(db.func.count()).where(
             PartnerImportProblem.import_id == batch.id))
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"import {os.path.basename(path)} as of {as_of}: {elapsed:.1f} s, new import "
-              f"{created}, {counts(batch)}, row-report lines {problems}, "
-              f"peak RSS {peak:.0f} MiB", flush=True)
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = usage.ru_utime + usage.ru_stime - cpu_before
+        print(f"import {os.path.basename(path)} as of {as_of}: {elapsed:.1f} s, CPU "
+              f"{cpu:.1f} s, new import {created}, {counts(batch)}, row-report lines "
+              f"{problems}, peak RSS {usage.ru_maxrss / 1024:.0f} MiB", flush=True)
 
 
 def _child(url, path, as_of):

@@ -153,11 +153,27 @@ def blind_index(value: str, key: bytes) -> str:
     Keyed (not a bare hash) because an ID number has too little entropy: an unkeyed hash
     could be reversed by enumerating every plausible number.
     """
+    return hmac.new(_index_key(key), value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def blind_indexer(key):
+    """blind_index(value, key) as a function for many values: the keyed HMAC state is made
+    once and copied per value (a partner list's million rows)."""
+    keyed = hmac.new(_index_key(key), digestmod=hashlib.sha256)
+
+    def index(value):
+        digest = keyed.copy()
+        digest.update(value.encode("utf-8"))
+        return digest.hexdigest()
+    return index
+
+
+def _index_key(key):
     if isinstance(key, str):
         key = key.encode("utf-8")
     if not isinstance(key, (bytes, bytearray)) or len(key) < MIN_INDEX_KEY_BYTES:
         raise ValueError(f"blind index key must be at least {MIN_INDEX_KEY_BYTES} bytes")
-    return hmac.new(bytes(key), value.encode("utf-8"), hashlib.sha256).hexdigest()
+    return bytes(key)
 
 
 def generate_key() -> str:

@@ -15,6 +15,7 @@ _MONGOLIAN = "\u1820-\u1878\u1880-\u18aa\u180b-\u180f"
 _LETTER = f"{_HAN}{_MONGOLIAN}A-Za-z"
 SEPARATORS = f"{MIDDLE_DOT} .\\-\u202f"
 MAX_LENGTH = 64
+_SPACES = re.compile(" +")
 _NAME = re.compile(f"^[{_LETTER}]+(?:[{SEPARATORS}][{_LETTER}]+)*$")  # one separator at a time
 
 
@@ -22,7 +23,7 @@ def normalize_name(value):
     """NFC, trimmed, every middle-dot look-alike as U+00B7, runs of spaces as one."""
     value = unicodedata.normalize("NFC", value).strip()
     value = _DOT_VARIANTS.sub(MIDDLE_DOT, value)
-    return re.sub(" +", " ", value)
+    return _SPACES.sub(" ", value)
 
 
 def is_valid_name(value):

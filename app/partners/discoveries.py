@@ -20,6 +20,7 @@ from app.tracking.cases import open_case
 from app.tracking.models import Case
 from app.tracking.work import record_contact
 
+from . import standing
 from .compare import Listed, listed_facts
 from .discovery import CATEGORY_OF, REASONS, discover, households
 from .models import PartnerRecord
@@ -68,7 +69,8 @@ def find_discoveries(staff, today, region_code=None):
     # Matched now, not at import: a person may have registered after the list came.
     persons = _persons_by_index(list(by_person))
     busy = _applied_or_certified({p.id for p in persons.values()})
-    entries = {index: [_listed(r) for r in rows] for index, rows in by_person.items()}
+    latest = standing.latest_lists(live)
+    entries = {index: standing.listed(rows, latest) for index, rows in by_person.items()}
     household = households(entries, today)
     found = []
     for index, rows in by_person.items():
@@ -82,10 +84,6 @@ def find_discoveries(staff, today, region_code=None):
             found.append(_item(rows, reasons, person))
     _add_contacts(found)
     return region, found
-
-
-def _listed(row):
-    return Listed(row.source, row.values, row.as_of, row.ended_on)
 
 
 def _household_of(rows, household):

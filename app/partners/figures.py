@@ -15,6 +15,7 @@ from app.people.models import Person
 
 from .discoveries import SCAN_MAX, find_discoveries
 from .models import PartnerRecord
+from .standing import confirmed_on, latest_lists
 
 PROPOSALS_MAX = 500
 
@@ -32,9 +33,11 @@ def list_exit_proposals(staff, region_code=None):
         .where(Certification.status == CertificationStatus.ACTIVE,
                Certification.region_code.in_(subtree_codes(region)))
         .order_by(Certification.id).limit(PROPOSALS_MAX)).all()
+    latest = latest_lists([entry for _, entry, _ in rows])
     items = [{"certification_id": cert.id, "person_id": cert.person_id, "name": name,
               "reason": "employed", "employer": entry.values.get("employer"),
-              "last_month": entry.values.get("last_month"), "as_of": entry.as_of}
+              "last_month": entry.values.get("last_month"),
+              "as_of": confirmed_on(entry, latest)}
              for cert, entry, name in rows
              if entry.values.get("status") == "contributing"
              and entry.values.get("kind") == "employee"]

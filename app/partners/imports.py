@@ -7,11 +7,15 @@ person, so a second import of the same rows changes nothing.
 """
 import hashlib
 import json
+import os
+import pickle
+import tempfile
 from array import array
 from functools import lru_cache
+from hashlib import blake2b
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from app.audit.services import record
@@ -20,19 +24,18 @@ from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.models import subtree_codes
 from app.core.regions import requested_region
 from app.extensions import db
-from app.people.models import Person
-from app.people.services import index_of
+from app.people.services import indexer
 
 from .models import PartnerImport, PartnerImportProblem, PartnerRecord
 from .notices import record_dibao_exits
 from .readers import UnreadableFile, kind_of, read_rows
-from .rows import MissingColumns, Problem, check_row, load_sources, map_headers
+from .rows import CellError, MissingColumns, Problem, RowChecker, load_sources, map_headers
 
 BATCH = 1000
-# Standing records seen again are marked in one set-based statement per this many ids
-# (PostgreSQL: an UPDATE ... FROM unnest of an array; SQLite: an IN list it accepts).
-SEEN_CHUNK = {"postgresql": 50_000}
-SEEN_CHUNK_OTHER = 500
+ROWS = "partner_import_rows"  # the import's temporary table: line, blind index, cells hash
+ROWS_BATCH = 10_000  # rows per COPY into it
+PLAN_FETCH = 10_000
+DELETE_CHUNK = 500  # duplicate lines per DELETE from the temporary table (SQLite)
 ANALYZE_AFTER = 10_000  # added rows after which the import refreshes the table's statistics
 
 
@@ -95,7 +98,7 @@ def import_list(staff, *, source, region_code, as_of, path):
             db.session.flush()
     except IntegrityError:  # the same file, imported by a parallel request
         return _existing(spec.code, region, sha), False
-    _Merge(batch, spec, positions, region).run(rows)
+    _Merge(batch, spec, positions, region, path, latest).run(rows)
     record("partners.list_imported", "partner_import", batch.id, details={
         "source": spec.code, "region_code": region, "as_of": as_of.isoformat(),
         **counts(batch)})
@@ -134,61 +137,249 @@ def _headers(spec, opened):
 
 
 class _Merge:
-    """One pass over the rows, in batches: checks, duplicates within the file, matching by
-    the ID number's blind index, inserts and updates; then the ending of the absent."""
+    """Two passes over the file, the database doing the comparing in between.
 
-    def __init__(self, batch, spec, positions, region):
+    The first pass reads every row but checks only its ID number, and sends the row's line,
+    the ID number's blind index and a hash of its cells as sent to a temporary table. The
+    database then finds, set-based, the persons on several rows (the first row speaks),
+    the rows that are new, differ from the standing record, are matched to another person
+    (one registered since, say) or come back after a list ended them, and the standing
+    records this list no longer holds. The second pass reads the file again and checks,
+    reports and writes only those rows, the duplicates and the rows whose ID number is bad.
+
+    A row sent exactly as before is therefore neither checked again (it passed the same
+    checks, the catalog version being part of the hash) nor written: the date it was last
+    confirmed is its list's latest import (standing.confirmed_on). A source whose rows state
+    an end date (dibao) checks every row, since the list's date decides whether it ended.
+
+    `row_hash` holds two halves: the hash of the cells as sent, then the hash of the
+    checked values. A row whose cells differ only in form (a re-saved spreadsheet, a month
+    written 2026-11 instead of 202611) is unchanged; only its first half is rewritten.
+    """
+
+    def __init__(self, batch, spec, positions, region, path, confirmed):
         self.batch, self.spec, self.positions, self.region = batch, spec, positions, region
-        self.today = local_today()
-        self.seen = {}        # blind index (first 16 bytes) -> first line, for duplicates
-        self.good, self.present, self.problems = [], [], []
-        self.dibao_ended = []  # dibao rows stating an end date before the list's date
+        self.path = path
+        self.confirmed = confirmed  # as_of of the list held before this one (None: first)
+        self.checker = RowChecker(spec, positions, local_today())
+        self.id_column = next(c for c in spec.columns if c.field == "id_number")
+        self.id_position = positions["id_number"]
+        self.cells_at = [positions[c.field] if c.field in positions else None
+                         for c in spec.columns]
+        self.seed = catalog()[0].encode()
+        self.check_all = any(c.field == "end" for c in spec.columns)
+        self.index = indexer()
+        self.dialect = db.session.get_bind().dialect.name
+        self.rows, self.problems = [], []
+        self.writes = {"insert": [], "update": [], "rehash": [], "revive": []}
+        self.dibao_ended = []  # indexes of dibao rows stating an end before as_of
         self.subtree = None    # region codes of the list's region, read on first use
-        self.seen_ids = array("q")  # standing records this list holds again, 8 bytes each
+        self.failed = 0
+        self.params = {"source": spec.code, "region": region, "import_id": batch.id,
+                       "as_of": batch.as_of}
 
     def run(self, opened):
-        rows, _ = opened
+        _create_rows_table(self.dialect)
+        # An XLSX is slow to parse (openpyxl, ~0.4 ms a row): the first pass keeps its rows
+        # in a scratch file beside the upload for the second, removed with the import.
+        self.spool = tempfile.NamedTemporaryFile(
+            dir=os.path.dirname(os.path.abspath(self.path)), suffix=".rows") \
+            if kind_of(self.path) == "xlsx" else None
+        try:
+            self._passes(opened)
+        finally:
+            if self.spool is not None:
+                self.spool.close()
+
+    def _passes(self, opened):
+        total = self._first_pass(self._spooled(opened[0]))
+        duplicates = self._duplicates()
+        plan = self._plan()
+        self._end_absent()
+        if plan.lines or duplicates:
+            self._second_pass(plan, duplicates)
+        self._flush()
+        self.batch.rows_total, self.batch.rows_failed = total, self.failed
+        self.batch.unchanged = total - self.failed - self.batch.added - self.batch.changed
+        self._analyze()
+        if self.spec.code == "dibao":
+            self.batch.phase_outs = record_dibao_exits(self.batch, self.dibao_ended)
+        # Not in a `finally`: after an error the transaction is rolled back, table and all.
+        db.session.execute(text(f"DROP TABLE {ROWS}"))
+
+    # ---------------------------------------------------------------- first pass
+
+    def _first_pass(self, rows):
+        total = 0
+        id_number, column, today = self.checker.id_number, self.id_column, self.checker.today
+        position, index, cells_hash = self.id_position, self.index, self._cells_hash
         try:
             for line, cells in rows:
                 if not any(cell not in (None, "") for cell in cells):
                     continue  # a blank line is not a row
-                self.batch.rows_total += 1
-                self._row(line, cells)
-                if len(self.good) + len(self.present) >= BATCH:
-                    self._flush()
+                total += 1
+                raw = cells[position] if position < len(cells) else None
+                try:
+                    number = id_number(raw, column, today) if raw not in (None, "") else None
+                except CellError:
+                    number = None
+                self.rows.append((line, index(number) if number else None, cells_hash(cells)))
+                if len(self.rows) >= ROWS_BATCH:
+                    _copy_rows(self.dialect, self.rows)
+                    self.rows = []
         except UnreadableFile as exc:
             self.problems.append((0, Problem(None, "partners.unreadable_rest",
                                              {"reason": exc.reason})))
-        self._flush()
-        self._mark_seen()
-        self._end_absent()
-        self._analyze()
-        if self.spec.code == "dibao":
-            self.batch.phase_outs = record_dibao_exits(self.batch, self.dibao_ended)
+        if self.rows:
+            _copy_rows(self.dialect, self.rows)
+        self.rows = []
+        if self.dialect == "postgresql":
+            db.session.execute(text(f"ANALYZE {ROWS}"))  # temporary tables get no autovacuum
+        return total
 
-    def _row(self, line, cells):
-        values, problems = check_row(self.spec, self.positions, cells, self.today)
+    def _cells_hash(self, cells):
+        """The mapped cells as sent (other columns may change freely), with the catalog
+        version: 32 hex digits."""
+        size = len(cells)
+        digest = blake2b(self.seed, digest_size=16)
+        for position in self.cells_at:
+            cell = cells[position] if position is not None and position < size else None
+            digest.update(b"\x1f" + (b"" if cell is None else cell.encode()
+                                     if isinstance(cell, str) else
+                                     f"\x1e{type(cell).__name__}:{cell!r}".encode()))
+        return digest.hexdigest()
+
+    # ---------------------------------------------------------------- set-based
+
+    def _duplicates(self):
+        """{later line: first line} for the persons on several rows: the first row speaks;
+        the later ones leave the table (the first keeps the person on the list)."""
+        later = f"""SELECT line, first_line FROM (
+            SELECT line, min(line) OVER (PARTITION BY idx) AS first_line
+            FROM {ROWS} WHERE idx IS NOT NULL) AS d WHERE line <> first_line"""
+        found = dict(db.session.execute(text(later)).all())
+        lines = sorted(found)  # deleted by line: no second window over the table
+        if self.dialect == "postgresql":  # one scan, the array hashed
+            db.session.execute(text(f"DELETE FROM {ROWS} WHERE line = ANY(CAST(:lines AS "
+                                    "integer[]))"), {"lines": lines})
+            return found
+        for start in range(0, len(lines), DELETE_CHUNK):
+            db.session.execute(text(f"DELETE FROM {ROWS} WHERE line IN :lines").bindparams(
+                bindparam("lines", expanding=True)), {"lines": lines[start:start + DELETE_CHUNK]})
+        return found
+
+    def _plan(self):
+        """The rows the second pass checks, in file order, with their standing record (id,
+        hash, ended) and matched person; and the count of rows matched to a person."""
+        plan = _Plan()
+        result = db.session.execute(text(f"""
+SELECT t.line, r.id, r.row_hash, r.ended_import_id IS NOT NULL,
+  r.person_id IS NOT DISTINCT FROM p.id, p.id FROM {ROWS} t
+LEFT JOIN partner_records r ON r.id_number_index = t.idx AND r.source = :source
+  AND r.region_code = :region
+LEFT JOIN persons p ON p.id_number_index = t.idx
+WHERE :check_all OR t.idx IS NULL OR r.id IS NULL OR substr(r.row_hash, 1, 32) <> t.cells
+  OR r.ended_import_id IS NOT NULL OR r.person_id IS DISTINCT FROM p.id
+ORDER BY t.line""").execution_options(yield_per=PLAN_FETCH),
+            {**self.params, "check_all": self.check_all})
+        for row in result:
+            plan.add(*row)
+        self.batch.matched = db.session.scalar(text(
+            f"SELECT count(*) FROM {ROWS} t JOIN persons p ON p.id_number_index = t.idx"))
+        return plan
+
+    def _end_absent(self):
+        """Who the list no longer holds is ended, as of this list; the record keeps the date
+        it was last confirmed (the list before this one)."""
+        result = db.session.execute(text(f"""
+UPDATE partner_records SET ended_import_id = :import_id, ended_on = :as_of,
+  as_of = COALESCE(:confirmed, as_of)
+WHERE source = :source AND region_code = :region AND ended_import_id IS NULL
+  AND NOT EXISTS (SELECT 1 FROM {ROWS} t WHERE t.idx = partner_records.id_number_index)"""),
+            {**self.params, "confirmed": self.confirmed})
+        self.batch.ended = result.rowcount
+
+    # ---------------------------------------------------------------- second pass
+
+    def _spooled(self, rows):
+        if self.spool is None:
+            yield from rows
+            return
+        for row in rows:
+            pickle.dump(row, self.spool, protocol=pickle.HIGHEST_PROTOCOL)
+            yield row
+
+    def _unspooled(self):
+        self.spool.flush()
+        self.spool.seek(0)
+        while True:
+            try:
+                yield pickle.load(self.spool)
+            except EOFError:
+                return
+
+    def _second_pass(self, plan, duplicates):
+        if self.spool is not None:
+            rows = self._unspooled()
+        else:
+            rows, _ = _open(self.path)  # the header again: line numbers as in the first pass
+        at, last = 0, max(plan.lines[-1] if plan.lines else 0, max(duplicates, default=0))
+        try:
+            for line, cells in rows:
+                if line > last:
+                    break
+                if line in duplicates:
+                    self._duplicate(line, cells, duplicates[line])
+                elif at < len(plan.lines) and line == plan.lines[at]:
+                    self._row(line, cells, plan, at)
+                    at += 1
+                else:
+                    continue
+                if sum(map(len, self.writes.values())) + len(self.problems) >= BATCH:
+                    self._flush()
+        except UnreadableFile:
+            pass  # reported by the first pass
+
+    def _checked(self, line, cells):
+        """(values, problems) of one row, with the list's own checks beside the cells'."""
+        values, problems = self.checker.check(cells)
         community = values.get("community")
         if community and not self._within(community):
             problems.append(Problem(self._header("community"), "partners.region_outside"))
-        number = values.get("id_number")
-        index = index_of(number) if number else None
-        if index is not None:
-            key = bytes.fromhex(index)[:16]
-            first = self.seen.setdefault(key, line)
-            if first != line:
-                problems.append(Problem(self._header("id_number"), "partners.duplicate_row",
-                                        {"first_line": first}))
-                index = None  # the first row speaks for the person
+        return values, problems
+
+    def _duplicate(self, line, cells, first):
+        _, problems = self._checked(line, cells)
+        problems.append(Problem(self.id_column.header, "partners.duplicate_row",
+                                {"first_line": first}))
+        self.failed += 1
+        self.problems.extend((line, p) for p in problems)
+
+    def _row(self, line, cells, plan, at):
+        values, problems = self._checked(line, cells)
+        record_id, person_id = plan.records[at], plan.persons[at] or None
         if problems:
-            self.batch.rows_failed += 1
+            self.failed += 1
             self.problems.extend((line, p) for p in problems)
-            if index is not None:
-                self.present.append(index)  # still on the list, whatever else is wrong
+            self.batch.matched -= person_id is not None and values["id_number"] is not None
+            if record_id and plan.ended[at]:  # still on the list, whatever else is wrong
+                self.writes["revive"].append(record_id)
             return
-        self.good.append((index, values))
+        index = self.index(values["id_number"])
+        row_hash = self._cells_hash(cells) + _values_hash(values)
         if values.get("end") is not None and values["end"] < self.batch.as_of:
             self.dibao_ended.append(index)
+        if not record_id:
+            self.writes["insert"].append(self._new(index, values, row_hash, person_id))
+            return
+        stored = plan.hash(at)
+        if plan.same_person[at] and not plan.ended[at] and stored[32:] == row_hash[32:]:
+            if stored != row_hash:  # the same values sent in another form
+                self.writes["rehash"].append({"id": record_id, "row_hash": row_hash})
+            return  # unchanged
+        self.writes["update"].append({"id": record_id, **self._fields(values, row_hash,
+                                                                       person_id),
+                                      "ended_import_id": None, "ended_on": None})
 
     def _within(self, community):
         """Whether a community lies in the list's region: the region's subtree is read once
@@ -201,50 +392,26 @@ class _Merge:
         return next(c.header for c in self.spec.columns if c.field == field)
 
     def _flush(self):
-        indexes = [i for i, _ in self.good] + self.present
-        if indexes:
-            # By the blind index alone, then source and region in Python: with source and
-            # region in the WHERE, PostgreSQL picked the (source, region, last import)
-            # index while the table grew inside this transaction, and each batch re-read
-            # every row imported before it (quadratic at a million rows).
-            standing = {r.id_number_index: r for r in db.session.execute(
-                select(PartnerRecord.id, PartnerRecord.id_number_index, PartnerRecord.row_hash,
-                       PartnerRecord.person_id, PartnerRecord.source, PartnerRecord.region_code)
-                .where(PartnerRecord.id_number_index.in_(indexes)))
-                if r.source == self.spec.code and r.region_code == self.region}
-            persons = dict(db.session.execute(select(Person.id_number_index, Person.id).where(
-                Person.id_number_index.in_(indexes))).all())
-            self._merge(standing, persons)
+        writes = self.writes
+        if writes["insert"]:
+            self.batch.added += len(writes["insert"])
+            _insert_records(writes["insert"])
+        if writes["update"]:
+            self.batch.changed += len(writes["update"])
+            db.session.execute(update(PartnerRecord), writes["update"])
+        if writes["rehash"]:
+            db.session.execute(update(PartnerRecord), writes["rehash"])
+        if writes["revive"]:
+            db.session.execute(update(PartnerRecord).where(
+                PartnerRecord.id.in_(writes["revive"])).values(
+                    ended_import_id=None, ended_on=None, last_import_id=self.batch.id,
+                    as_of=self.batch.as_of))
         if self.problems:
             db.session.execute(insert(PartnerImportProblem), [
                 {"import_id": self.batch.id, "line": line, "column": p.column, "code": p.code,
                  "details": p.details} for line, p in self.problems])
-        self.good, self.present, self.problems = [], [], []
-
-    def _merge(self, standing, persons):
-        inserts, touched = [], []
-        for index, values in self.good:
-            person_id = persons.get(index)
-            self.batch.matched += person_id is not None
-            row_hash = _row_hash(values)
-            old = standing.get(index)
-            if old is None:
-                inserts.append(self._new(index, values, row_hash, person_id))
-            elif old.row_hash == row_hash and old.person_id == person_id:
-                touched.append(old.id)
-            else:
-                self.batch.changed += 1
-                db.session.execute(update(PartnerRecord).where(PartnerRecord.id == old.id).values(
-                    **self._fields(values, row_hash, person_id), ended_import_id=None,
-                    ended_on=None))
-        self.batch.unchanged += len(touched)
-        touched += [standing[index].id for index in self.present if index in standing]
-        if inserts:
-            self.batch.added += len(inserts)
-            _insert_records(inserts)
-        # Not written now: a per-batch UPDATE of every unchanged row cost most of a
-        # re-import; _mark_seen marks them all at the end in a few set-based statements.
-        self.seen_ids.extend(touched)
+        self.problems = []
+        self.writes = {kind: [] for kind in writes}
 
     def _fields(self, values, row_hash, person_id):
         rest = {k: _plain(v) for k, v in values.items()
@@ -259,42 +426,55 @@ class _Merge:
                 "id_number": values["id_number"], "first_import_id": self.batch.id,
                 **self._fields(values, row_hash, person_id)}
 
-    def _mark_seen(self):
-        """The standing records this list holds again now carry its import and date (and
-        are live again if an earlier list had ended them)."""
-        dialect = db.session.get_bind().dialect.name
-        chunk = SEEN_CHUNK.get(dialect, SEEN_CHUNK_OTHER)
-        params = {"import_id": self.batch.id, "as_of": self.batch.as_of}
-        for start in range(0, len(self.seen_ids), chunk):
-            ids = self.seen_ids[start:start + chunk].tolist()
-            if dialect == "postgresql":
-                db.session.execute(text(
-                    "UPDATE partner_records AS r SET last_import_id = :import_id, "
-                    "as_of = :as_of, ended_import_id = NULL, ended_on = NULL "
-                    "FROM unnest(CAST(:ids AS bigint[])) AS seen(id) WHERE r.id = seen.id"),
-                    {**params, "ids": ids})
-            else:
-                db.session.execute(update(PartnerRecord).where(PartnerRecord.id.in_(ids))
-                                   .values(last_import_id=self.batch.id, as_of=self.batch.as_of,
-                                           ended_import_id=None, ended_on=None))
-        self.seen_ids = array("q")
-
     def _analyze(self):
         """Fresh statistics after a large import (rows of this transaction count): without
-        them, the next import's lookups by blind index ran on a plan made for an empty
-        table until autovacuum came round."""
-        if self.batch.added >= ANALYZE_AFTER and \
-                db.session.get_bind().dialect.name == "postgresql":
+        them, the next import's comparison ran on a plan made for an empty table until
+        autovacuum came round."""
+        if self.batch.added >= ANALYZE_AFTER and self.dialect == "postgresql":
             db.session.execute(text("ANALYZE partner_records"))
 
-    def _end_absent(self):
-        result = db.session.execute(update(PartnerRecord).where(
-            PartnerRecord.source == self.spec.code, PartnerRecord.region_code == self.region,
-            PartnerRecord.ended_import_id.is_(None),
-            PartnerRecord.last_import_id != self.batch.id).values(
-                ended_import_id=self.batch.id, ended_on=self.batch.as_of))
-        self.batch.ended = result.rowcount
-        db.session.flush()
+
+class _Plan:
+    """The second pass's rows in compact arrays (a first import plans every row): line,
+    standing record id (0: none), matched person id (0: none), whether the record is ended
+    and whether it is matched to that same person, and its row hash (32 bytes)."""
+
+    def __init__(self):
+        self.lines, self.records, self.persons = array("q"), array("q"), array("q")
+        self.ended, self.same_person, self.hashes = bytearray(), bytearray(), bytearray()
+
+    def add(self, line, record_id, row_hash, ended, same_person, person_id):
+        self.lines.append(line)
+        self.records.append(record_id or 0)
+        self.persons.append(person_id or 0)
+        self.ended.append(bool(ended))
+        self.same_person.append(bool(same_person))
+        self.hashes += bytes.fromhex(row_hash) if row_hash and len(row_hash) == 64 \
+            else bytes(32)
+
+    def hash(self, at):
+        return self.hashes[at * 32:at * 32 + 32].hex()
+
+
+def _create_rows_table(dialect):
+    db.session.execute(text(f"DROP TABLE IF EXISTS {ROWS}"))
+    db.session.execute(text(
+        f"CREATE TEMPORARY TABLE {ROWS} (line integer NOT NULL, idx varchar(64), "
+        "cells varchar(32) NOT NULL)" + (" ON COMMIT DROP" if dialect == "postgresql" else "")))
+
+
+def _copy_rows(dialect, rows):
+    """(line, blind index or None, cells hash) into the import's temporary table."""
+    if dialect != "postgresql":
+        db.session.execute(text(f"INSERT INTO {ROWS} (line, idx, cells) "
+                                "VALUES (:line, :idx, :cells)"),
+                           [{"line": line, "idx": idx, "cells": cells}
+                            for line, idx, cells in rows])
+        return
+    cursor = db.session.connection().connection.driver_connection.cursor()
+    with cursor.copy(f"COPY {ROWS} (line, idx, cells) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def _insert_records(rows):
@@ -321,7 +501,8 @@ def _plain(value):
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def _row_hash(values):
+def _values_hash(values):
+    """The checked values' hash (32 hex digits): the second half of a record's row_hash."""
     canonical = json.dumps({k: _plain(v) for k, v in values.items()}, sort_keys=True,
                            ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return blake2b(canonical.encode(), digest_size=16).hexdigest()

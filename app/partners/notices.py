@@ -116,8 +116,8 @@ def record_dibao_exits(batch, indexes_with_end):
 
 def _end_of(entry, as_of):
     """The end date a live dibao row states, when it lies before the list's date."""
-    stated = listed_facts(Listed(entry.source, entry.values, entry.as_of, entry.ended_on),
-                          as_of)
+    # A live row of this list: confirmed as of the list's date.
+    stated = listed_facts(Listed(entry.source, entry.values, as_of, entry.ended_on), as_of)
     end = entry.values.get("end")
     return date.fromisoformat(end) if stated.get("dibao") is False and end else None
 

@@ -9,7 +9,8 @@ from app.extensions import db
 from app.people.facts import build_facts
 from app.people.models import Person
 
-from .compare import CONTRADICTED, Listed, compare, confirmed_evidence
+from . import standing
+from .compare import CONTRADICTED, compare, confirmed_evidence
 from .models import PartnerRecord
 
 CONTRADICTIONS_MAX = 500  # a station's list; beyond that, narrow the region
@@ -17,9 +18,8 @@ CONTRADICTIONS_MAX = 500  # a station's list; beyond that, narrow the region
 
 def listed(person_id):
     """Every list entry matched to the person (live and ended), as the pure engine reads it."""
-    rows = db.session.scalars(select(PartnerRecord).where(
-        PartnerRecord.person_id == person_id)).all()
-    return [Listed(r.source, r.values, r.as_of, r.ended_on) for r in rows]
+    return standing.listed(db.session.scalars(select(PartnerRecord).where(
+        PartnerRecord.person_id == person_id)).all())
 
 
 def confirmed_evidence_for(person_id, today):

@@ -13,7 +13,7 @@ from app.accounts.models import StaffAccount
 from app.audit.services import record
 from app.core.clock import local_today, utcnow
 from app.core.concurrency import lock
-from app.core.crypto import blind_index, normalize_for_index
+from app.core.crypto import blind_index, blind_indexer, normalize_for_index
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.hooks import emit
 from app.core.idnumber import InvalidIdNumber, age_on, parse_id_number
@@ -42,6 +42,12 @@ def who(caller):
 
 def index_of(value):
     return blind_index(normalize_for_index(value), current_app.config["BLIND_INDEX_KEY"])
+
+
+def indexer():
+    """index_of as a function for many values (a partner list's rows)."""
+    index = blind_indexer(current_app.config["BLIND_INDEX_KEY"])
+    return lambda value: index(normalize_for_index(value))
 
 
 def parse_identity(raw, today=None):

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from app.core.crypto import (
-    DecryptionError, FieldCipher, blind_index, generate_key, normalize_for_index,
+    DecryptionError, FieldCipher, blind_index, blind_indexer, generate_key, normalize_for_index,
     parse_key_ring,
 )
 
@@ -150,6 +150,14 @@ def test_blind_index_rejects_weak_key():
         blind_index("x", b"short")
     with pytest.raises(ValueError):
         blind_index("x", b"")
+    with pytest.raises(ValueError):
+        blind_indexer(b"short")
+
+
+@given(st.lists(st.text(max_size=20), max_size=5))
+def test_blind_indexer_gives_blind_index_for_every_value(values):
+    index = blind_indexer(K1)
+    assert [index(v) for v in values] == [blind_index(v, K1) for v in values]
 
 
 def test_generate_key_is_usable_and_random():
