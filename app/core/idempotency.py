@@ -34,7 +34,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, Integer, SmallInteger, String, Text, UniqueConstraint, delete, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.database import db
+from app.core.database import commit_keeping_loaded, db
 
 from .clock import utcnow
 from .concurrency import dialect_insert
@@ -88,7 +88,9 @@ def claim_key(actor, key, request_hash):
         .values(actor=actor, key=key, request_hash=request_hash, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["actor", "key"])
         .returning(table.c.id)).scalar()
-    db.session.commit()
+    # What the session holds (the caller's account, read by the access check a moment ago)
+    # stays loaded: a plain commit expired it and the view read it back.
+    commit_keeping_loaded()
     if claimed is not None:
         return None
     existing = db.session.scalar(select(IdempotencyRecord).where(
