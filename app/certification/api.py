@@ -6,8 +6,7 @@ from flask_smorest import Blueprint
 
 from app.accounts.access import access, current_person_account, current_staff
 from app.core.concurrency import retrying
-from app.core.database import commit_keeping_loaded
-from app.core.idempotency import idempotent
+from app.core.idempotency import commit_with_answer, idempotent
 from app.core.models import get_in_scope
 from app.extensions import db
 from app.people import services as people
@@ -70,7 +69,9 @@ def apply_myself(body):
     account = current_person_account()
     person = _my_person(account, body.pop("person_id"), services.applicant_loads())
     application = services.submit_application(account, person, **body)
-    commit_keeping_loaded()  # the answer is the application just written: no reads back
+    # the answer is the application just written: no reads back; committed here, or with
+    # the stored answer under an Idempotency-Key (one transaction, one commit)
+    commit_with_answer()
     return application
 
 

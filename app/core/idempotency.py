@@ -108,6 +108,17 @@ def store_answer(actor, key, status_code, body):
     db.session.commit()
 
 
+def commit_with_answer():
+    """For a view under @idempotent that answers from what it has just written: commit now
+    when no key was claimed; else only flush, and the wrapper commits the view's work in
+    one transaction with the stored answer (one commit fewer, and the answer is stored
+    exactly when the work is). Objects stay loaded either way (commit_keeping_loaded)."""
+    if g.get("idempotency_claimed"):
+        db.session.flush()
+    else:
+        commit_keeping_loaded()
+
+
 def _in_progress():
     return Conflict("idempotency.in_progress", _l("相同的请求正在处理，请稍后查看结果"))
 
@@ -138,16 +149,20 @@ def idempotent(view):
             if existing.status_code is None:
                 raise _in_progress()
             return _replay(existing)
+        g.idempotency_claimed = True
         try:
             response = view(*args, **kwargs)
+            if not isinstance(response, Response) or not 200 <= response.status_code < 300:
+                release_key(actor, key)
+                return response
+            # commits the view's work too when the view left it to us (commit_with_answer)
+            store_answer(actor, key, response.status_code, response.get_data(as_text=True))
         except BaseException:
             # Only successes are remembered: a refused request may be corrected and retried.
             release_key(actor, key)
             raise
-        if not isinstance(response, Response) or not 200 <= response.status_code < 300:
-            release_key(actor, key)
-            return response
-        store_answer(actor, key, response.status_code, response.get_data(as_text=True))
+        finally:
+            g.idempotency_claimed = False
         return response
 
     # Documented in the OpenAPI operation like flask-smorest's own @bp.doc would.
