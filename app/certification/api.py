@@ -6,8 +6,7 @@ from flask_smorest import Blueprint
 
 from app.accounts.access import access, current_person_account, current_staff
 from app.core.concurrency import retrying
-from app.core.database import commit_keeping_loaded
-from app.core.idempotency import idempotent
+from app.core.idempotency import commit_with_answer, idempotent
 from app.core.models import get_in_scope
 from app.extensions import db
 from app.people import services as people
@@ -44,10 +43,10 @@ def _upload(caller, application, form, files):
 
 # ------------------------------------------------------------------ the job seeker
 
-def _my_person(account, person_id):
+def _my_person(account, person_id, options=()):
     if person_id is None:
-        return people.own_person(account)
-    return people.person_for_account(account, person_id)
+        return people.own_person(account, options=options)
+    return people.person_for_account(account, person_id, options=options)
 
 
 @bp.route("/my/assessment", methods=["GET"])
@@ -68,9 +67,11 @@ def my_assessment(args):
 def apply_myself(body):
     """本人（或代亲属）提交认定申请，并签署承诺书"""
     account = current_person_account()
-    person = _my_person(account, body.pop("person_id"))
+    person = _my_person(account, body.pop("person_id"), services.applicant_loads())
     application = services.submit_application(account, person, **body)
-    commit_keeping_loaded()  # the answer is the application just written: no reads back
+    # the answer is the application just written: no reads back; committed here, or with
+    # the stored answer under an Idempotency-Key (one transaction, one commit)
+    commit_with_answer()
     return application
 
 

@@ -7,9 +7,9 @@ history, an audit entry and the applicant's notification, all in the caller's tr
 """
 from flask import current_app, g
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import String, cast, exists, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import PersonAccount, StaffAccount
 from app.audit.services import record
@@ -23,7 +23,7 @@ from app.core.stations import Station, stations_serving
 from app.extensions import db
 from app.people import services as people
 from app.people.facts import build_facts
-from app.people.models import Purpose
+from app.people.models import Household, Person, Purpose
 
 from . import notify
 from .models import Application, ApplicationEvent, Certification, Evidence
@@ -104,8 +104,10 @@ def _serving_stations(residence):
     return [s for s in stations_serving(residence) if level_of(s.region_code) >= 4]
 
 
-def choose_station(person, station_id=None):
-    stations = _serving_stations(person.residence_region_code)
+def choose_station(person, station_id=None, serving=None):
+    """`serving`: stations_serving(residence) when the caller has read them already."""
+    stations = [s for s in serving if level_of(s.region_code) >= 4] if serving is not None \
+        else _serving_stations(person.residence_region_code)
     if station_id is None:
         if not stations:
             raise ValidationFailed("certification.no_station",
@@ -283,12 +285,28 @@ def _channel(caller, person):
     return "proxy", caller.id
 
 
-def _check_open(person):
-    if active_certification(person.id) is not None:
+def applicant_loads():
+    """Loader options for the person a submit is for: what its checks and the category
+    evaluation read (household and members, certifications, benefits), joined into the
+    person's own statement instead of one lazy load each."""
+    return (joinedload(Person.household).joinedload(Household.members),
+            joinedload(Person.certifications), joinedload(Person.benefits))
+
+
+def _basis_and_open(person):
+    """(id of the live certification consent or None, whether an application is open): one
+    statement for both."""
+    return db.session.execute(select(
+        people.live_basis_id(person.id),
+        exists().where(Application.person_id == person.id,
+                       Application.status.in_([s.value for s in OPEN])))).one()
+
+
+def _check_open(person, has_open):
+    # the person's certifications are read with the person (applicant_loads) or lazily here
+    if any(c.status == CertificationStatus.ACTIVE for c in person.certifications):
         raise Conflict("certification.already_certified", _l("您已是认定的就业困难人员，无需重复申请"))
-    if db.session.scalar(select(func.count()).select_from(Application).where(
-            Application.person_id == person.id,
-            Application.status.in_([s.value for s in OPEN]))):
+    if has_open:  # the unique index on open applications refuses a concurrent second one
         raise Conflict("certification.duplicate_open", _l("已有未办结的申请"))
 
 
@@ -299,17 +317,20 @@ def submit_application(caller, person, *, commitment, station_id=None, categorie
     the commitment is signed, no application is open and the facts support (or may support,
     once missing facts are known) at least one category.
     """
-    people.check_residence(person.residence_region_code)
+    serving = stations_serving(person.residence_region_code)  # rows only a known region has
+    people.check_residence(person.residence_region_code, known=bool(serving))
     channel, proxy_account_id = _channel(caller, person)
-    consent = people.require_basis(person)
+    consent_id, has_open = _basis_and_open(person)
+    if consent_id is None:
+        raise people.basis_required()
     commitment_channel = _check_commitment(caller, commitment)
-    _check_open(person)
+    _check_open(person, has_open)
     if isinstance(caller, StaffAccount):
         if caller.station_id is None:
             raise ValidationFailed("certification.no_station", _l("您的账号未关联服务站，不能代为申请"))
-        station = choose_station(person, caller.station_id)
+        station = choose_station(person, caller.station_id, serving)
     else:
-        station = choose_station(person, station_id)
+        station = choose_station(person, station_id, serving)
     rules = current_rules()
     results = detect_categories(rules, build_facts(person, local_today()))
     possible = [r["code"] for r in results if r["status"] in (MET, UNKNOWN)]
@@ -328,7 +349,7 @@ def submit_application(caller, person, *, commitment, station_id=None, categorie
         person_id=person.id, person=person, status=Status.SUBMITTED.value, channel=channel,
         station_id=station.id, region_code=station.region_code, entered_by=people.who(caller),
         entered_by_staff_id=caller.id if isinstance(caller, StaffAccount) else None,
-        proxy_account_id=proxy_account_id, consent_id=consent.id,
+        proxy_account_id=proxy_account_id, consent_id=consent_id,
         commitment_channel=commitment_channel, commitment_version=commitment["version"],
         commitment_signed_at=now, claimed_categories=claimed,
         detected_categories=met,

@@ -16,7 +16,6 @@ import zlib
 from dataclasses import dataclass
 from io import BytesIO
 
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 JPEG, PNG, PDF = "image/jpeg", "image/png", "application/pdf"
 EXTENSIONS = {"jpg": JPEG, "jpeg": JPEG, "png": PNG, "pdf": PDF}
@@ -154,6 +153,9 @@ def _refuse_hidden_content(data, kind):
 
 
 def _reencode(data, kind, max_pixels):
+    # Pillow imported here, not at start-up: only evidence uploads need it in a web worker.
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:

@@ -34,7 +34,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, Integer, SmallInteger, String, Text, UniqueConstraint, delete, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.database import db
+from app.core.database import commit_keeping_loaded, db
 
 from .clock import utcnow
 from .concurrency import dialect_insert
@@ -88,7 +88,9 @@ def claim_key(actor, key, request_hash):
         .values(actor=actor, key=key, request_hash=request_hash, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["actor", "key"])
         .returning(table.c.id)).scalar()
-    db.session.commit()
+    # What the session holds (the caller's account, read by the access check a moment ago)
+    # stays loaded: a plain commit expired it and the view read it back.
+    commit_keeping_loaded()
     if claimed is not None:
         return None
     existing = db.session.scalar(select(IdempotencyRecord).where(
@@ -104,6 +106,17 @@ def store_answer(actor, key, status_code, body):
         IdempotencyRecord.actor == actor, IdempotencyRecord.key == key).values(
         status_code=status_code, response_body=body))
     db.session.commit()
+
+
+def commit_with_answer():
+    """For a view under @idempotent that answers from what it has just written: commit now
+    when no key was claimed; else only flush, and the wrapper commits the view's work in
+    one transaction with the stored answer (one commit fewer, and the answer is stored
+    exactly when the work is). Objects stay loaded either way (commit_keeping_loaded)."""
+    if g.get("idempotency_claimed"):
+        db.session.flush()
+    else:
+        commit_keeping_loaded()
 
 
 def _in_progress():
@@ -136,16 +149,20 @@ def idempotent(view):
             if existing.status_code is None:
                 raise _in_progress()
             return _replay(existing)
+        g.idempotency_claimed = True
         try:
             response = view(*args, **kwargs)
+            if not isinstance(response, Response) or not 200 <= response.status_code < 300:
+                release_key(actor, key)
+                return response
+            # commits the view's work too when the view left it to us (commit_with_answer)
+            store_answer(actor, key, response.status_code, response.get_data(as_text=True))
         except BaseException:
             # Only successes are remembered: a refused request may be corrected and retried.
             release_key(actor, key)
             raise
-        if not isinstance(response, Response) or not 200 <= response.status_code < 300:
-            release_key(actor, key)
-            return response
-        store_answer(actor, key, response.status_code, response.get_data(as_text=True))
+        finally:
+            g.idempotency_claimed = False
         return response
 
     # Documented in the OpenAPI operation like flask-smorest's own @bp.doc would.

@@ -11,14 +11,7 @@ Why not plain `wechatpy.WeChatClient`:
 
 Never log session_key, phone numbers, openids, codes or tokens: log operation and errcode.
 """
-import json
 import logging
-import time
-
-import requests
-from wechatpy import WeChatClient
-from wechatpy.client.api.base import BaseWeChatAPI
-from wechatpy.exceptions import WeChatClientException
 
 log = logging.getLogger(__name__)
 
@@ -29,93 +22,6 @@ DEFAULT_TOKEN_TTL = 7200
 TOKEN_ERRCODES = frozenset({40001, 40014, 42001})
 BUSY_ERRCODES = frozenset({-1, 45009, 45011})
 KIND_BY_ERRCODE = {40029: "code_invalid", 40163: "code_used", 40226: "user_blocked"}
-
-
-class ConfiguredWeChatClient(WeChatClient):
-    """WeChatClient pointed at a configurable host, with stable tokens and no auto retry."""
-
-    def __init__(self, appid, secret, api_base_url=DEFAULT_API_BASE_URL,
-                 timeout=DEFAULT_TIMEOUT, session=None, access_token=None):
-        super().__init__(appid, secret, access_token=access_token, session=session,
-                         timeout=timeout, auto_retry=False)
-        self.api_base_url = api_base_url.rstrip("/") + "/"
-        # One host: resolve HTTP(S)_PROXY/NO_PROXY for it once. With trust_env requests
-        # re-reads the whole environment twice per call, the push worker's largest CPU cost.
-        self._http.proxies = requests.utils.get_environ_proxies(self.api_base_url)
-        self._http.trust_env = False
-        # Keep wechatpy's layout: relative client endpoints live under cgi-bin/, while
-        # API groups such as wxa carry their own base on the same host.
-        self.API_BASE_URL = self.api_base_url + "cgi-bin/"
-        self._rebase_api_groups()
-        self._prepared = {}  # path -> (access token, PreparedRequest without a body)
-
-    def _rebase_api_groups(self):
-        # vars() rather than inspect.getmembers: the latter would evaluate the
-        # access_token property and fetch a token while constructing.
-        for api in vars(self).values():
-            base = getattr(api, "API_BASE_URL", "") if isinstance(api, BaseWeChatAPI) else ""
-            if base.startswith(DEFAULT_API_BASE_URL):
-                api.API_BASE_URL = self.api_base_url + base[len(DEFAULT_API_BASE_URL):]
-
-    def post_json(self, path, data):
-        """POST `data` as JSON to `path` (under the API base) with the access token.
-
-        The request wechatpy's `post` would send (same session and keep-alive pool, URL,
-        headers, body bytes and timeout) and the same reading of the answer (wechatpy's
-        `_handle_result`: WeChatClientException on a non-zero errcode; the Response itself
-        when the body is not JSON, e.g. an image), on a shorter path: requests'
-        Session.request merges the session's headers, cookies, hooks and settings into a
-        new request on every call, a third of the push worker's CPU per message. Here that
-        is done once per path and access token, and each call copies the prepared request
-        and sets its body.
-        """
-        token = self.access_token
-        cached = self._prepared.get(path)
-        if cached is None or cached[0] != token:
-            request = requests.Request("POST", self.api_base_url + path,
-                                       params={"access_token": token})
-            cached = (token, self._http.prepare_request(request))
-            self._prepared[path] = cached
-        prepared = cached[1].copy()
-        prepared.prepare_body(json.dumps(data, ensure_ascii=False).encode("utf-8"), None)
-        res = self._http.send(prepared, timeout=self.timeout)
-        try:
-            res.raise_for_status()
-        except requests.RequestException as reqe:
-            raise WeChatClientException(None, None, client=self, request=reqe.request,
-                                        response=reqe.response) from None
-        return self._handle_result(res, "post", prepared.url)
-
-    def fetch_access_token(self):
-        """Fetch the stable token and store it the way wechatpy's _fetch_access_token does."""
-        res = self._http.post(
-            self.api_base_url + "cgi-bin/stable_token",
-            json={"grant_type": "client_credential", "appid": self.appid,
-                  "secret": self.secret, "force_refresh": False},
-            timeout=self.timeout,
-        )
-        result = self._token_result(res)
-        expires_in = int(result.get("expires_in") or DEFAULT_TOKEN_TTL)
-        self.session.set(self.access_token_key, result["access_token"], expires_in)
-        self.expires_at = int(time.time()) + expires_in
-        return result
-
-    def _token_result(self, res):
-        """The token answer as a dict, or WeChatClientException like wechatpy raises."""
-        try:
-            res.raise_for_status()
-        except requests.RequestException as reqe:
-            raise WeChatClientException(None, None, client=self, request=reqe.request,
-                                        response=reqe.response) from None
-        result = self._decode_result(res)
-        if not isinstance(result, dict) or not (result.get("access_token") or
-                                                result.get("errcode")):
-            raise WeChatClientException(None, "token answer is not JSON", client=self,
-                                        request=res.request, response=res)
-        if int(result.get("errcode") or 0) != 0:
-            raise WeChatClientException(int(result["errcode"]), result.get("errmsg"),
-                                        client=self, request=res.request, response=res)
-        return result
 
 
 class WeChatError(Exception):
@@ -148,6 +54,9 @@ def translate(exc):
     Only fixed text goes into errmsg: requests' messages can carry the URL, whose query
     holds the secret, js_code or access_token.
     """
+    import requests  # loaded with the client (app.core.wechat_client) already
+    from wechatpy.exceptions import WeChatClientException
+
     if isinstance(exc, WeChatClientException):
         if exc.errcode is None:
             status = getattr(exc.response, "status_code", None)
@@ -161,6 +70,9 @@ def translate(exc):
 
 
 def attempt(call):
+    import requests  # loaded with the client (app.core.wechat_client) already
+    from wechatpy.exceptions import WeChatClientException
+
     try:
         return call()
     except (WeChatClientException, requests.RequestException) as exc:
@@ -172,8 +84,18 @@ class WeChatGateway:
 
     def __init__(self, appid, secret, api_base_url=DEFAULT_API_BASE_URL,
                  timeout=DEFAULT_TIMEOUT, session_storage=None):
-        self.client = ConfiguredWeChatClient(appid, secret, api_base_url=api_base_url,
-                                             timeout=timeout, session=session_storage)
+        self._settings = (appid, secret, api_base_url, timeout, session_storage)
+        self._client = None
+
+    @property
+    def client(self):
+        """The wechatpy client, built (and wechatpy imported) at the first call to WeChat."""
+        if self._client is None:
+            from app.core.wechat_client import ConfiguredWeChatClient
+            appid, secret, api_base_url, timeout, session_storage = self._settings
+            self._client = ConfiguredWeChatClient(appid, secret, api_base_url=api_base_url,
+                                                  timeout=timeout, session=session_storage)
+        return self._client
 
     def code_to_session(self, js_code):
         """wx.login code -> {"openid", "session_key", "unionid"?}. Keep session_key secret."""
@@ -211,6 +133,8 @@ class WeChatGateway:
             data["page"] = page
         result = self._call("get_wxa_code_unlimited", lambda: self.client.post_json(
             "wxa/getwxacodeunlimit", data))
+        import requests  # loaded with the client already
+
         # wechatpy hands back the Response when the body is not JSON, i.e. the image.
         if isinstance(result, requests.Response):
             return result.content
@@ -247,3 +171,11 @@ class WeChatGateway:
     def _log_failure(operation, error):
         log.warning("wechat %s failed: errcode=%s kind=%s", operation, error.errcode,
                     error.kind)
+
+
+def __getattr__(name):
+    # ConfiguredWeChatClient lives in app.core.wechat_client (imported on first use).
+    if name == "ConfiguredWeChatClient":
+        from app.core.wechat_client import ConfiguredWeChatClient
+        return ConfiguredWeChatClient
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -5,18 +5,9 @@ reportlab's built-in CID font STSong-Light covers the Chinese text without shipp
 file (viewers supply the glyphs from their Adobe-Japan/GB1 collection)."""
 import io
 
-import qrcode
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfgen import canvas
-
 from app.core.i18n import N_
 
 FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 
 BASIS_TEXT = {"registered_unemployed": N_("在本机构登记失业满6个月（含）以上"),
               "certified": N_("经认定的就业困难人员，认定有效")}
@@ -42,6 +33,17 @@ LINES = [
 def render_proof(facts, verify_url, translate=lambda text: text):
     """The PDF bytes; `translate` is the request's gettext (identity in tests of the pure
     module)."""
+    # reportlab (and qrcode in _qr) imported here, not at start-up: every web worker imports
+    # this module, few ever render a proof.
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
     values = {**facts, "basis_text": translate(BASIS_TEXT[facts["basis"]])}
     out = io.BytesIO()
     page = canvas.Canvas(out, pagesize=A4, invariant=1)
@@ -63,6 +65,8 @@ def render_proof(facts, verify_url, translate=lambda text: text):
 
 
 def _qr(url):
+    import qrcode  # see render_proof
+
     image = qrcode.make(url, box_size=8, border=2).get_image()
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")

@@ -8,7 +8,6 @@ import codecs
 import csv
 import zipfile
 
-import openpyxl
 
 CHUNK = 1 << 16
 
@@ -64,7 +63,10 @@ def _csv_rows(path):
 
 def _xlsx_rows(path):
     # A file object, not the path: openpyxl refuses a path without an .xlsx suffix, and
-    # the upload is kept under a temporary name.
+    # the upload is kept under a temporary name. Imported here, not at start-up: a web
+    # worker would otherwise carry openpyxl (~5 MB) although only list imports read xlsx.
+    import openpyxl
+
     with open(path, "rb") as handle:
         try:
             book = openpyxl.load_workbook(handle, read_only=True, data_only=True)

@@ -63,12 +63,13 @@ def parse_identity(raw, today=None):
                                {"field": "id_number"}) from None
 
 
-def check_residence(code):
-    """Usual residence must be a known division of Inner Mongolia."""
+def check_residence(code, known=False):
+    """Usual residence must be a known division of Inner Mongolia. `known`: the caller has
+    just read rows that prove the region exists (its closure rows), so it is not read again."""
     if not str(code).startswith("15"):
         raise ValidationFailed("people.residence_outside_inner_mongolia",
                                _l("常住地须在内蒙古自治区内"), {"field": "residence_region_code"})
-    if db.session.get(Region, code) is None:
+    if not known and db.session.get(Region, code) is None:
         raise ValidationFailed("people.residence_unknown", _l("常住地行政区划不存在"),
                                {"field": "residence_region_code"})
 
@@ -148,11 +149,24 @@ def live_basis(person_id, purpose=Purpose.CERTIFICATION, account_id=None):
     return db.session.scalars(query.order_by(LegalBasis.id.desc()).limit(1)).first()
 
 
+def live_basis_id(person_id, purpose=Purpose.CERTIFICATION):
+    """The id of the live basis of `live_basis`, as a scalar subquery for a caller that reads
+    it within a statement of its own (None when there is none: see `basis_required`)."""
+    return (select(LegalBasis.id).where(LegalBasis.person_id == person_id,
+                                        LegalBasis.purpose == purpose,
+                                        LegalBasis.withdrawn_at.is_(None))
+            .order_by(LegalBasis.id.desc()).limit(1).scalar_subquery())
+
+
+def basis_required():
+    return ValidationFailed("people.legal_basis_required",
+                            _l("保存个人信息前须记录本人同意（告知书版本、时间、方式）"))
+
+
 def require_basis(person):
     basis = live_basis(person.id)
     if basis is None:
-        raise ValidationFailed("people.legal_basis_required",
-                               _l("保存个人信息前须记录本人同意（告知书版本、时间、方式）"))
+        raise basis_required()
     return basis
 
 
@@ -409,16 +423,20 @@ def find_by_id_number(staff, raw):
     return person
 
 
-def own_person(account, required=True):
-    person = db.session.scalar(select(Person).where(Person.person_account_id == account.id))
+def own_person(account, required=True, options=()):
+    """`options`: loader options for what the caller reads next (one statement, not one per
+    relationship)."""
+    rows = db.session.scalars(select(Person).where(Person.person_account_id == account.id)
+                              .options(*options)).unique().all()
+    person = rows[0] if rows else None
     if person is None and required:
         raise NotFound("people.profile_missing", _l("请先填写个人信息"))
     return person
 
 
-def person_for_account(account, person_id):
+def person_for_account(account, person_id, options=()):
     """The account's own person, or a relative it holds a live proxy consent for; else 404."""
-    person = db.session.get(Person, person_id)
+    person = db.session.get(Person, person_id, options=options)
     if person is None:
         raise NotFound("people.not_found", _l("人员不存在"))
     if person.person_account_id == account.id:

@@ -11,7 +11,6 @@ from app.extensions import db
 
 from .models import MessageStatus, PushMessage
 from .services import enqueue_message, requeue_message
-from .worker import build_worker
 
 push_cli = AppGroup("push", help="Push: WeChat subscribe messages and SMS (worker, requeue).")
 
@@ -22,6 +21,8 @@ push_cli = AppGroup("push", help="Push: WeChat subscribe messages and SMS (worke
               help="Messages claimed per transaction (default PUSH_BATCH_SIZE).")
 def worker_command(once, batch):
     """Deliver queued messages. Several may run on PostgreSQL; run one on SQLite."""
+    # Imported here: the worker brings requests (SMS), which a web worker never needs.
+    from .worker import build_worker
     worker = build_worker(current_app, batch_size=batch)
     # SIGTERM/SIGINT: finish the message on the wire, give back the rest, exit.
     previous = {sig: signal.signal(sig, worker.stop) for sig in (signal.SIGTERM, signal.SIGINT)}

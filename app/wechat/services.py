@@ -14,6 +14,7 @@ import json
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, select
+from sqlalchemy.orm import make_transient_to_detached
 
 from app.accounts.models import PersonAccount
 from app.audit.services import record
@@ -58,31 +59,42 @@ def enqueue_message(kind, person_account_id, values, dedupe_key, page_query=None
     """
     if not isinstance(dedupe_key, str) or not 1 <= len(dedupe_key) <= 128:
         raise ValidationFailed("push.invalid_dedupe_key", _l("消息去重键不正确"))
-    existing = _by_dedupe_key(dedupe_key)
-    if existing is not None:
-        return existing
+    # No read before the INSERT: a key seen before makes ON CONFLICT DO NOTHING return no
+    # row, and only then is the queued message read (most keys are new: an event's id).
     try:
         rendered = catalog().render(kind, values, page_query)
     except MessageDataError as exc:
+        existing = _by_dedupe_key(dedupe_key)  # queued before: returned whatever its values
+        if existing is not None:
+            return existing
         raise ValidationFailed(exc.code, ERROR_MESSAGES[exc.code], exc.details) from None
     if not isinstance(person_account_id, int) or \
             db.session.get(PersonAccount, person_account_id) is None:
+        existing = _by_dedupe_key(dedupe_key)
+        if existing is not None:
+            return existing
         raise ValidationFailed("push.unknown_recipient", _l("消息接收人不存在"))
     now = utcnow()
     payload = json.dumps({"v": PAYLOAD_VERSION, "data": rendered.data, "sms": rendered.sms_params},
                          ensure_ascii=False)
     table = PushMessage.__table__
-    # ON CONFLICT DO NOTHING: a concurrent transaction enqueuing the same key wins quietly.
-    stmt = dialect_insert(db.session.get_bind(), table).values(
+    columns = dict(
         dedupe_key=dedupe_key, kind=kind, person_account_id=person_account_id,
         template_id=catalog().get(kind).template_id, page=rendered.page, payload=payload,
         status=MessageStatus.QUEUED, channel="wechat", quota_held=False, attempt_count=0,
-        channel_attempts=0, next_attempt_at=now, created_at=now, updated_at=now,
-    ).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
+        channel_attempts=0, next_attempt_at=now, created_at=now, updated_at=now)
+    # ON CONFLICT DO NOTHING: a concurrent transaction enqueuing the same key wins quietly.
+    stmt = dialect_insert(db.session.get_bind(), table).values(**columns).on_conflict_do_nothing(
+        index_elements=["dedupe_key"]).returning(table.c.id)
     new_id = db.session.execute(stmt).scalar()
     if new_id is None:
         return _by_dedupe_key(dedupe_key)
-    return db.session.get(PushMessage, new_id)
+    # The row just written, without reading it back: the columns not given here load
+    # (one SELECT) only if a caller reads them.
+    message = PushMessage(id=new_id, **columns)
+    make_transient_to_detached(message)
+    db.session.add(message)
+    return message
 
 
 def _by_dedupe_key(dedupe_key):

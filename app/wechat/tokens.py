@@ -21,7 +21,6 @@ import time
 from datetime import timedelta
 
 from sqlalchemy import delete, select
-from wechatpy.session import SessionStorage
 
 from app.core.clock import utcnow
 from app.extensions import db
@@ -37,7 +36,7 @@ MIN_TTL = 60
 DEFAULT_TTL = 7200
 
 
-class EarlyExpiry(SessionStorage):
+class EarlyExpiry:
     """Any wechatpy storage, with every TTL shortened by `margin` seconds, and what it
     holds remembered in memory for up to `memo_seconds` (see the module docstring)."""
 
@@ -73,7 +72,7 @@ class EarlyExpiry(SessionStorage):
         self.inner.delete(key)
 
 
-class DatabaseStorage(SessionStorage):
+class DatabaseStorage:
     """wechatpy session storage in the `wechat_tokens` table (values encrypted at rest).
 
     It reads and writes on its own short connection, never through the caller's session:
@@ -125,12 +124,35 @@ class DatabaseStorage(SessionStorage):
             log.warning("wechat token cache delete failed: %s", type(exc).__name__)
 
 
+class LazyRedisStorage:
+    """wechatpy's RedisStorage, built at its first use: importing wechatpy costs a process
+    about 16 MB, which a web worker that never calls WeChat need not carry."""
+
+    def __init__(self, url):
+        self.url = url
+        self._storage = None
+
+    def _inner(self):
+        if self._storage is None:
+            import redis
+            from wechatpy.session.redisstorage import RedisStorage
+            self._storage = RedisStorage(redis.Redis.from_url(self.url), prefix="wechatpy")
+        return self._storage
+
+    def get(self, key, default=None):
+        return self._inner().get(key, default)
+
+    def set(self, key, value, ttl=None):
+        return self._inner().set(key, value, ttl)
+
+    def delete(self, key):
+        return self._inner().delete(key)
+
+
 def build_token_storage(config):
     """Redis when REDIS_URL is set, else the database; both refreshed before expiry."""
     if config.get("REDIS_URL"):
-        import redis
-        from wechatpy.session.redisstorage import RedisStorage
-        inner = RedisStorage(redis.Redis.from_url(config["REDIS_URL"]), prefix="wechatpy")
+        inner = LazyRedisStorage(config["REDIS_URL"])
     else:
         inner = DatabaseStorage()
     return EarlyExpiry(inner)
