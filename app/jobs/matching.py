@@ -454,14 +454,15 @@ def match(facts, preferences, vacancies, declined=frozenset(), limit=10):
 
 class Bound(NamedTuple):
     """What an upper bound of a person's score needs, for a database to rank candidates
-    before the engine sees them (app.jobs.retrieval): each part of the score either exactly
-    as `_scorer` computes it, or (required skills, which are free text) at its highest."""
+    before the engine sees them (app.jobs.retrieval): each part of the score exactly as
+    `_scorer` computes it, or, where a database cannot follow Python's text rules exactly
+    (required skills in uncommon scripts), at its highest."""
     priority: bool                  # caring jobs come first
     home: tuple[float, float] | None
     region: str | None
     wanted: frozenset[str]          # occupation codes worth 20
     fitting: frozenset[str]         # occupation codes fitting a trade or skill: 10
-    abilities: bool                 # any skill at all: required skills worth up to 20
+    abilities: tuple[str, ...]      # normalised skills, certificates, trades (sorted)
     hours: frozenset[str]           # hours kinds worth 10
     min_salary: int | None
     disability_kind: str | None     # 10 where the vacancy suits it
@@ -475,7 +476,8 @@ def score_bound(facts, preferences):
     person = _Person(facts, prefs, frozenset())
     return Bound(person.priority, person.home, person.region, frozenset(person.wanted),
                  frozenset(code for code in OCCUPATIONS if person.trade_fit(code)),
-                 bool(person.abilities), frozenset(person.hours), person.min_salary or None,
+                 tuple(sorted(person.abilities)), frozenset(person.hours),
+                 person.min_salary or None,
                  person.disability_type if person.disabled else None, person.older)
 
 

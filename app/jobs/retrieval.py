@@ -29,7 +29,7 @@ from functools import lru_cache
 
 from math import cos, inf, radians
 
-from sqlalchemy import (Float, String, and_, bindparam, case, cast, exists, func, literal,
+from sqlalchemy import (JSON, Float, String, and_, bindparam, case, cast, exists, func, literal,
                         or_, select, union_all)
 
 from app.extensions import db
@@ -188,6 +188,12 @@ def _kinds(text):
 # --- ranked in the database ------------------------------------------------------------
 
 FIRST_READ = 40  # candidates read in the first pass (a tenth best needs a few dozen)
+# str.strip's characters: the database trims required skills as the engine does.
+_SPACES = "".join(chr(n) for n in range(0x3001) if chr(n).isspace())
+# Characters PostgreSQL lowercases as Python does in any locale (printable ASCII) or that
+# have no case (CJK ideographs): a required skill with any other counts as had (the bound
+# stays at or above the score).
+_UNCOMMON = "[^ -~\u4e00-\u9fff]"
 _SLACK = 1e-6    # the database's floating point may differ from Python's in the last bits
 
 
@@ -214,6 +220,13 @@ def _rank_shape(bound):
         values["fitting"] = sorted(bound.fitting)
     if bound.abilities:
         shape.append("abilities")
+        for n, ability in enumerate(bound.abilities):
+            # The engine: a required skill is had when it lies in an ability, or an ability
+            # of two or more characters lies in it.
+            shape.append(f"ability{n}" + ("+" if len(ability) > 1 else ""))
+            values[f"ability{n}"] = ability
+        values["spaces"] = _SPACES
+        values["uncommon"] = _UNCOMMON
     if bound.hours:
         shape.append("hours")
         values["hours"] = sorted(bound.hours)
@@ -241,7 +254,28 @@ def _distance_sql(lat, lng):
                 else_=2 * EARTH_KM * func.asin(func.sqrt(a)))
 
 
-def _bound_sql(c, shape, distance):
+def _skills_sql(c, shape, dialect):
+    """Points for a listed required skill list: exact on PostgreSQL for skills in ASCII and
+    CJK (round(20 * had / listed), rounded up at the half), else 20 (0 without abilities)."""
+    if "abilities" not in shape:
+        return literal(0)
+    if dialect != "postgresql":
+        return literal(20)
+    skills = cast(c.required_skills, JSON)
+    element = func.json_array_elements_text(skills).table_valued("value").alias("skill")
+    wanted = func.lower(func.btrim(element.c.value, bindparam("spaces")))
+    had = [element.c.value.op("~")(bindparam("uncommon"))]
+    for part in shape:
+        if part.startswith("ability"):
+            ability = bindparam(part.rstrip("+"))
+            had.append(func.strpos(ability, wanted) > 0)
+            if part.endswith("+"):
+                had.append(func.strpos(wanted, ability) > 0)
+    count = select(func.count()).select_from(element).where(or_(*had)).scalar_subquery()
+    return func.floor(20.0 * count / func.json_array_length(skills) + 0.5 + _SLACK)
+
+
+def _bound_sql(c, shape, distance, dialect):
     """The bound of the score of a candidate row `c` (columns of the inner SELECT)."""
     region = case(*[(func.substr(c.region_code, 1, length) == bindparam(f"region{length}"),
                      points) for length, points, _ in REGION_POINTS
@@ -262,7 +296,7 @@ def _bound_sql(c, shape, distance):
         terms.append(case((c.occupation_code.in_(bindparam("fitting", expanding=True)), 10),
                           else_=0))
     # Required skills: 8 when none are listed, else up to 20 (0 for a person with none).
-    terms.append(case((c.required_skills.like('%"%'), 20 if "abilities" in shape else 0),
+    terms.append(case((c.required_skills.like('%"%'), _skills_sql(c, shape, dialect)),
                       else_=8))
     if "hours" in shape:
         terms.append(case((c.hours_kind.in_(bindparam("hours", expanding=True)), 10), else_=0))
@@ -282,7 +316,7 @@ def _bound_sql(c, shape, distance):
 
 
 @lru_cache(maxsize=256)
-def _ranked_statement(reach, box, shape, rank, phase):
+def _ranked_statement(reach, box, shape, rank, phase, dialect):
     """The candidate SELECT ranked by the bound: phase "first" reads `first_read` rows,
     "reach" every row whose bound reaches a threshold, "all" every row."""
     inner = _statement(reach, box, shape).subquery()
@@ -290,7 +324,7 @@ def _ranked_statement(reach, box, shape, rank, phase):
     distance = _distance_sql(c.lat, c.lng) if "home" in rank else None
     if distance is not None:
         distance = case((c.lat.is_(None) | c.lng.is_(None), None), else_=distance)
-    bound = _bound_sql(c, rank, distance)
+    bound = _bound_sql(c, rank, distance, dialect)
     first = case((c.caring_job, 0), else_=1) if "priority" in rank else literal(1)
     columns = [*(c[column.key] for column in COLUMNS),
                (distance if distance is not None else cast(None, Float)).label("distance"),
@@ -317,10 +351,10 @@ def _settled(found, limit, home, last):
     bound is at least its score)."""
     if len(found) < limit:
         return False
-    flag, score, distance, vacancy_id = sort_key(found[-1], home)
+    flag, negated, distance, vacancy_id = sort_key(found[-1], home)  # negated: -score
     last_first, last_bound, last_distance, last_id = last
-    if (flag, -score) != (last_first, -last_bound):
-        return (flag, -score) < (last_first, -last_bound)
+    if (flag, negated) != (last_first, -last_bound):
+        return (flag, negated) < (last_first, -last_bound)
     if last_distance is None:  # rows not read have no distance either, or a longer one
         return distance < inf or vacancy_id <= last_id
     return distance < last_distance - _SLACK
@@ -346,7 +380,8 @@ def best_matches(region_code, today, facts, preferences, limit=10, home=None,
     width = len(COLUMNS)
 
     def read(phase, **more):
-        rows = connection.execute(_ranked_statement(reach, box, shape, rank, phase),
+        statement = _ranked_statement(reach, box, shape, rank, phase, connection.dialect.name)
+        rows = connection.execute(statement,
                                   {**values, **more}).fetchall()
         return rows, to_candidates([row[:width] for row in rows])
 
