@@ -26,11 +26,11 @@ match after the query itself.
 """
 import json
 from functools import lru_cache
-
 from math import cos, inf, radians
 
 from sqlalchemy import (JSON, Float, String, and_, bindparam, case, cast, exists, func, literal,
                         or_, select, union_all)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.extensions import db
 
@@ -219,12 +219,8 @@ def _rank_shape(bound):
         shape.append("fitting")
         values["fitting"] = sorted(bound.fitting)
     if bound.abilities:
-        shape.append("abilities")
-        for n, ability in enumerate(bound.abilities):
-            # The engine: a required skill is had when it lies in an ability, or an ability
-            # of two or more characters lies in it.
-            shape.append(f"ability{n}" + ("+" if len(ability) > 1 else ""))
-            values[f"ability{n}"] = ability
+        shape.append("abilities")  # one array parameter: no statement per count of them
+        values["abilities"] = list(bound.abilities)
         values["spaces"] = _SPACES
         values["uncommon"] = _UNCOMMON
     if bound.hours:
@@ -264,14 +260,15 @@ def _skills_sql(c, shape, dialect):
     skills = cast(c.required_skills, JSON)
     element = func.json_array_elements_text(skills).table_valued("value").alias("skill")
     wanted = func.lower(func.btrim(element.c.value, bindparam("spaces")))
-    had = [element.c.value.op("~")(bindparam("uncommon"))]
-    for part in shape:
-        if part.startswith("ability"):
-            ability = bindparam(part.rstrip("+"))
-            had.append(func.strpos(ability, wanted) > 0)
-            if part.endswith("+"):
-                had.append(func.strpos(wanted, ability) > 0)
-    count = select(func.count()).select_from(element).where(or_(*had)).scalar_subquery()
+    # The engine: a required skill is had when it lies in an ability, or an ability of two
+    # or more characters lies in it.
+    ability = func.unnest(bindparam("abilities", type_=ARRAY(String))) \
+        .table_valued("value").render_derived(name="ability")
+    a = ability.c.value
+    fits = exists().select_from(ability).where(or_(
+        func.strpos(a, wanted) > 0, and_(func.length(a) > 1, func.strpos(wanted, a) > 0)))
+    had = or_(element.c.value.op("~")(bindparam("uncommon")), fits)
+    count = select(func.count()).select_from(element).where(had).scalar_subquery()
     return func.floor(20.0 * count / func.json_array_length(skills) + 0.5 + _SLACK)
 
 
