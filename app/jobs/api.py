@@ -215,8 +215,9 @@ def _match_result(result):
 @bp.alt_response(409, description="consent withdrawn (jobs.consent_missing)")
 def my_matches(args):
     """为我匹配的岗位（前N个，附中文理由）"""
-    person = recs.registered_person(current_person_account(), for_matching=True)
-    return _match_result(recs.match_person(person, limit=args["limit"]))
+    person, preferences = recs.matching_subject(current_person_account())
+    return _match_result(recs.match_person(person, limit=args["limit"],
+                                           preferences=preferences))
 
 
 @bp.route("/preferences/me", methods=["GET"])

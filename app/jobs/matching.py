@@ -452,6 +452,44 @@ def match(facts, preferences, vacancies, declined=frozenset(), limit=10):
     return results
 
 
+class Bound(NamedTuple):
+    """What an upper bound of a person's score needs, for a database to rank candidates
+    before the engine sees them (app.jobs.retrieval): each part of the score exactly as
+    `_scorer` computes it, or, where a database cannot follow Python's text rules exactly
+    (required skills in uncommon scripts), at its highest."""
+    priority: bool                  # caring jobs come first
+    home: tuple[float, float] | None
+    region: str | None
+    wanted: frozenset[str]          # occupation codes worth 20
+    fitting: frozenset[str]         # occupation codes fitting a trade or skill: 10
+    abilities: tuple[str, ...]      # normalised skills, certificates, trades (sorted)
+    hours: frozenset[str]           # hours kinds worth 10
+    min_salary: int | None
+    disability_kind: str | None     # 10 where the vacancy suits it
+    older: bool                     # light work worth 5
+
+
+def score_bound(facts, preferences):
+    """The person's `Bound`: a vacancy's bound is never below its score (a test holds it)."""
+    prefs = preferences if isinstance(preferences, Preferences) \
+        else Preferences.from_dict(preferences)
+    person = _Person(facts, prefs, frozenset())
+    return Bound(person.priority, person.home, person.region, frozenset(person.wanted),
+                 frozenset(code for code in OCCUPATIONS if person.trade_fit(code)),
+                 tuple(sorted(person.abilities)), frozenset(person.hours),
+                 person.min_salary or None,
+                 person.disability_type if person.disabled else None, person.older)
+
+
+def sort_key(match, home):
+    """The order `match` ranks by, of one of its results (the exact distance, not the
+    rounded one it reports)."""
+    v = match.vacancy
+    distance = haversine_km(home[0], home[1], v.lat, v.lng) \
+        if home is not None and v.lat is not None and v.lng is not None else inf
+    return (0 if match.caring_first else 1, -match.score, distance, v.id)
+
+
 def why_not(facts, preferences, vacancy, declined=frozenset()):
     """The hard filter that keeps `vacancy` from the person, or None when it may be offered."""
     prefs = preferences if isinstance(preferences, Preferences) \

@@ -10,7 +10,7 @@ Scope: staff act only on persons living in their subtree and vacancies lying in 
 else answers 404 as if it did not exist.
 """
 from flask_babel import gettext, lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.audit.services import record
@@ -26,7 +26,7 @@ from app.core.regions import requested_region
 from app.extensions import db
 from app.people import services as people
 from app.people.facts import build_facts
-from app.people.models import Person, Purpose
+from app.people.models import LegalBasis, Person, Purpose
 from app.policies.services import FACTS_LOADS
 from app.wechat.models import PushMessage
 from app.wechat.services import enqueue_message
@@ -35,7 +35,7 @@ from .lifecycle import (ACTIONS, DECLINE_REASONS, FLAG_AFTER_DECLINES, PERSONAL_
                         RecStatus, counts_towards_flag)
 from .matching import Preferences, Vacancy as Candidate, match, why_not
 from .models import JobPreference, Recommendation, RecruitmentEvent, Vacancy
-from .retrieval import find_candidates
+from .retrieval import best_matches
 from .rules import VacancyStatus
 from .services import record_hires
 
@@ -58,7 +58,10 @@ def candidate_of(vacancy):
 
 def preferences_of(person_id):
     """The person's job wishes as a dict (defaults when none were given)."""
-    row = db.session.get(JobPreference, person_id)
+    return _preferences_dict(db.session.get(JobPreference, person_id))
+
+
+def _preferences_dict(row):
     if row is None:
         return {"occupations": [], "hours": [], "min_salary": None, "max_travel_km": None,
                 "region_reach": "county", "home": None}
@@ -94,23 +97,26 @@ def set_preferences(caller, person, **values):
 
 # --- matching --------------------------------------------------------------------------
 
-def match_person(person, limit=10, today=None):
+def match_person(person, limit=10, today=None, preferences=None):
     """Top vacancies for a registered person: {"today", "considered", "matches", "vacancies"}.
 
     One candidate query (the person's county or league, or the travel box, without the
-    vacancies they declined) plus the engine.
+    vacancies they declined, ranked by a bound of the score: app.jobs.retrieval), seldom
+    two, plus the engine. `preferences`: the person's wishes when the caller read them
+    already (matching_subject), else they are read here.
     """
     today = today or local_today()
     facts = build_facts(person, today)
-    prefs = Preferences.from_dict(preferences_of(person.id))
+    prefs = Preferences.from_dict(preferences if preferences is not None
+                                  else preferences_of(person.id))
     home = (prefs.home_lat, prefs.home_lng) if prefs.home_lat is not None else None
-    candidates = find_candidates(person.residence_region_code, today, facts=facts, home=home,
-                                 max_travel_km=prefs.max_travel_km, reach=prefs.region_reach,
-                                 person_id=person.id)
-    matches = match(facts, prefs, candidates, limit=limit)
+    matches, considered = best_matches(person.residence_region_code, today, facts, prefs,
+                                       limit=limit, home=home,
+                                       max_travel_km=prefs.max_travel_km,
+                                       reach=prefs.region_reach, person_id=person.id)
     ids = [m.vacancy.id for m in matches]
     rows = {v.id: v for v in db.session.scalars(select(Vacancy).where(Vacancy.id.in_(ids)))}
-    return {"today": today, "considered": len(candidates), "matches": matches, "vacancies": rows}
+    return {"today": today, "considered": considered, "matches": matches, "vacancies": rows}
 
 
 def registered_person(account, for_matching=False):
@@ -129,6 +135,26 @@ def registered_person(account, for_matching=False):
         raise Conflict("jobs.consent_missing",
                        _l("您已撤回个人信息使用授权，无法为您匹配岗位；如需服务请重新授权"))
     return person
+
+
+def matching_subject(account):
+    """(person, their job wishes as a dict) of the caller's account for its own match list,
+    in one statement: the person with what build_facts reads, their wishes and whether a
+    consent is live. 404 and 409 as registered_person."""
+    consent = exists().where(LegalBasis.person_id == Person.id,
+                             LegalBasis.purpose == Purpose.CERTIFICATION,
+                             LegalBasis.withdrawn_at.is_(None))
+    row = db.session.execute(
+        select(Person, JobPreference, consent.label("consent"))
+        .outerjoin(JobPreference, JobPreference.person_id == Person.id)
+        .where(Person.person_account_id == account.id)
+        .options(*FACTS_LOADS)).unique().one_or_none()
+    if row is None:
+        raise NotFound("jobs.profile_missing", _l("您还未登记个人信息，请先在“我的信息”中登记"))
+    if not row.consent:
+        raise Conflict("jobs.consent_missing",
+                       _l("您已撤回个人信息使用授权，无法为您匹配岗位；如需服务请重新授权"))
+    return row.Person, _preferences_dict(row.JobPreference)
 
 
 def match_for_staff(caller, person_id, limit=10, today=None):

@@ -16,9 +16,9 @@ from app.core.regions import get_region, requested_region
 from app.extensions import db
 
 from .creditcode import InvalidCreditCode, normalize_credit_code, validate_credit_code
-from .matching import Preferences, match
+from .matching import Preferences
 from .models import Employer, Vacancy
-from .retrieval import find_candidates
+from .retrieval import best_matches
 from .rules import VacancyStatus, vacancy_problems
 
 # Two registrations of one credit code at once: the loser gets the check's answer.
@@ -288,9 +288,9 @@ def match_vacancies(caller, region_code, facts, preferences, declined=(), limit=
              "in_inner_mongolia": region.code.startswith("15")}
     prefs = Preferences.from_dict(preferences)
     home = (prefs.home_lat, prefs.home_lng) if prefs.home_lat is not None else None
-    candidates = find_candidates(region.code, today, facts=facts, home=home,
-                                 max_travel_km=prefs.max_travel_km, reach=prefs.region_reach)
-    matches = match(facts, prefs, candidates, declined=frozenset(declined), limit=limit)
+    matches, considered = best_matches(region.code, today, facts, prefs, limit=limit,
+                                       home=home, max_travel_km=prefs.max_travel_km,
+                                       reach=prefs.region_reach, declined=frozenset(declined))
     ids = [m.vacancy.id for m in matches]
     rows = {v.id: v for v in db.session.scalars(select(Vacancy).where(Vacancy.id.in_(ids)))}
-    return {"today": today, "considered": len(candidates), "matches": matches, "vacancies": rows}
+    return {"today": today, "considered": considered, "matches": matches, "vacancies": rows}

@@ -181,3 +181,73 @@ def test_the_fetch_never_drops_a_vacancy_the_engine_would_offer(client, db_sessi
         assert len(fetched) < len(everything)
         expected = [m.vacancy.id for m in match(facts, prefs, everything, limit=100)]
         assert [m.vacancy.id for m in match(facts, prefs, fetched, limit=100)] == expected
+
+
+def test_ranking_in_the_database_gives_the_engines_answer(client, db_session):
+    """best_matches reads a few rows ranked by a bound of the score; whatever it reads, it
+    answers what the engine answers on every vacancy (small first reads force the second
+    read and the whole-set read too)."""
+    from datetime import datetime, timezone
+    import random
+
+    from app.core.models import Region
+    from app.jobs.models import Employer
+    from app.jobs.occupations import OCCUPATIONS
+    from app.jobs.retrieval import best_matches
+
+    rnd = random.Random(18)
+    today = local_today()
+    regions = db_session.scalars(select(Region.code).where(
+        Region.code.like("1501%"), Region.level >= 3)).all()
+    employer = db_session.scalars(select(Employer.id)).first()
+    # Case and full-width spaces follow Python's rules in the engine: the database's bound
+    # must never fall below them.
+    skills = ["电焊", "收银", "驾驶", "护理", "电焊工", "保洁", "Excel", " 收银\u3000", "Ölpumpe"]
+    kinds = ["physical", "hearing", "visual"]
+    now = datetime.now(timezone.utc)
+    for n in range(240):
+        region = rnd.choice(regions)
+        near = rnd.random() < 0.6
+        low = rnd.randrange(1800, 5000, 500)
+        db_session.add(Vacancy(
+            employer_id=employer, title=f"排序岗位{n}", occupation_code=rnd.choice(
+                sorted(OCCUPATIONS)[:12]), region_code=region, county_code=region[:6],
+            address="测试路", lat=HOME["lat"] + rnd.uniform(-0.05, 0.05) if near else None,
+            lng=HOME["lng"] + rnd.uniform(-0.05, 0.05) if near else None,
+            salary_min=low, salary_max=low + rnd.randrange(0, 2000, 500),
+            hours_kind=rnd.choice(["full_time", "part_time", "flexible"]),
+            headcount=rnd.randint(1, 3), filled_count=0,
+            min_age=rnd.choice([None, None, 18]), max_age=rnd.choice([None, None, 45, 55]),
+            education_min=rnd.choice([None, None, "junior", "senior"]),
+            required_skills=rnd.sample(skills, rnd.choice([0, 0, 1, 2])),
+            physical_demand=rnd.choice(["light", "medium", "heavy"]),
+            suitable_for=rnd.sample(kinds, rnd.choice([0, 0, 1, 2])),
+            caring_job=rnd.random() < 0.15, public_welfare_post=rnd.random() < 0.05,
+            opens_on=today - timedelta(days=3), status="open", created_at=now, updated_at=now))
+    db_session.flush()
+    everything = to_candidates(db_session.connection().execute(select(*COLUMNS)).fetchall())
+    people = [({"age": 30, "skills": ["电焊"]}, {"occupations": ["welder"], "hours": ["part_time"]}),
+              ({"age": 52, "gender": "male"}, {"home": HOME, "max_travel_km": 4,
+                                                "min_salary": 3000}),
+              ({"age": 41, "gender": "female", "categories": ["zero_employment_household"]},
+               {"home": HOME}),
+              ({"disability_type": "hearing", "disability_certificate": True, "age": 35},
+               {"home": HOME, "max_travel_km": 8}),
+              ({"disability_certificate": True, "disability_level": 3, "dibao": True}, {}),
+              ({"education": "primary", "certified": False, "skills": ["收银", "驾驶"]},
+               {"region_reach": "league", "min_salary": 2500}),
+              ({}, {}), ({"age": 60, "skills": ["保洁员"]}, {"hours": ["flexible"]}),
+              ({"skills": ["excel", "收银", "ölpumpe"], "trades_trained": ["护"]}, {})]
+    for facts, prefs in people:
+        facts = {**facts, "today": today, "residence_region": "150102001001"}
+        home = (prefs["home"]["lat"], prefs["home"]["lng"]) if "home" in prefs else None
+        expected = [(m.vacancy.id, m.score) for m in match(facts, prefs, everything, limit=10)]
+        assert expected
+        for first_read in (3, 10, 12, 40):
+            found, considered = best_matches(
+                "150102001001", today, facts, prefs, limit=10, home=home,
+                max_travel_km=prefs.get("max_travel_km"),
+                reach=prefs.get("region_reach", "county"), first_read=first_read)
+            assert [(m.vacancy.id, m.score) for m in found] == expected, (facts, prefs)
+            assert considered >= len(found)
+
