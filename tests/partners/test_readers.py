@@ -130,7 +130,8 @@ SHEET = """<?xml version="1.0" encoding="UTF-8"?>
 <x:c t="str"><x:f>A1</x:f><x:v>公式</x:v></x:c><x:c t="b"><x:v>0</x:v></x:c>
 <x:c t="e"><x:v>#N/A</x:v></x:c><x:c t="s"><x:v>0</x:v></x:c></x:row>
 <x:row r="3"><x:c r="D3"><x:v>7</x:v></x:c><x:c><x:v>1.50E+2</x:v></x:c>
-<x:c r="G3" t="inlineStr"><x:is><x:r><x:t>乙</x:t></x:r><x:rPh sb="0" eb="1"><x:t>yi</x:t></x:rPh></x:is></x:c></x:row>
+<x:c r="G3" t="inlineStr"><x:is><x:r><x:t>乙</x:t></x:r>
+<x:rPh sb="0" eb="1"><x:t>yi</x:t></x:rPh></x:is></x:c></x:row>
 <x:row r="4"><x:c r="B4" t="inlineStr"/><x:c r="C4" t="str"><x:v></x:v></x:c></x:row>
 </x:sheetData></x:worksheet>"""
 
@@ -164,7 +165,11 @@ def test_a_broken_xlsx_is_reported_as_before(tmp_path, client):
         archive.writestr("readme.txt", "hello")
     cut_sheet = tmp_path / "cut.xlsx"
     rewritten(mixed, cut_sheet, {"xl/worksheets/sheet1.xml": b"<worksheet><sheetData><row>"})
-    for path in (not_a_book, cut_sheet):
+    no_sheet = tmp_path / "no_sheet.xlsx"
+    rewritten(mixed, no_sheet, {"xl/workbook.xml": (
+        b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b"<sheets/></workbook>")})
+    for path in (not_a_book, cut_sheet, no_sheet):
         with pytest.raises(UnreadableFile) as raised:
             list(read_rows(path))
         assert raised.value.reason == "malformed_xlsx"
