@@ -146,12 +146,14 @@ def _text_of(element, main):
 
 def _shared_strings(source):
     strings = []
+    root = None
     with source:
-        for _, element in ET.iterparse(source):
-            tag = element.tag
-            if tag.endswith("}si"):
-                strings.append(_text_of(element, tag[1:-3]).replace("x005F_", ""))
-                element.clear()
+        for event, element in ET.iterparse(source, ("start", "end")):
+            if root is None:
+                root = element
+            elif event == "end" and element.tag.endswith("}si"):
+                strings.append(_text_of(element, element.tag[1:-3]).replace("x005F_", ""))
+                root.clear()  # the items read so far: a million would stay as elements
     return strings
 
 
