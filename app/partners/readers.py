@@ -6,6 +6,7 @@ line 1, which is what a department sees when it opens the file.
 """
 import codecs
 import csv
+import posixpath
 import re
 import xml.etree.ElementTree as ET
 import zipfile
@@ -112,7 +113,8 @@ class _Book:
         targets, by_type = {}, {}
         for rel in ET.fromstring(archive.read(rels_path)).iter(f"{{{_NS_PKG}}}Relationship"):
             target = rel.get("Target", "")
-            target = target.lstrip("/") if target.startswith("/") else base + target
+            target = target.lstrip("/") if target.startswith("/") else \
+                posixpath.normpath(base + target)
             targets[rel.get("Id")] = target
             by_type.setdefault(rel.get("Type", "").rsplit("/", 1)[-1], target)
         root = ET.fromstring(archive.read(workbook))
@@ -122,10 +124,11 @@ class _Book:
         self.sheet = targets[rid]
         self.date1904 = any(element.get("date1904") in ("1", "true")
                             for element in root.iter() if element.tag.endswith("}workbookPr"))
-        strings = by_type.get("sharedStrings")
+        # openpyxl finds these two by content type: their usual places when no relation
+        strings = by_type.get("sharedStrings", f"{base}sharedStrings.xml")
         self.strings = _shared_strings(archive.open(strings)) \
             if strings and strings in names else []
-        styles = by_type.get("styles")
+        styles = by_type.get("styles", f"{base}styles.xml")
         self.dates, self.timedeltas = _date_styles(archive.read(styles)) \
             if styles and styles in names else (set(), set())
 
