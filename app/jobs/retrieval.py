@@ -193,7 +193,7 @@ _SPACES = "".join(chr(n) for n in range(0x3001) if chr(n).isspace())
 # Characters PostgreSQL lowercases as Python does in any locale (printable ASCII) or that
 # have no case (CJK ideographs): a required skill with any other counts as had (the bound
 # stays at or above the score).
-_UNCOMMON = "[^ -~\u4e00-\u9fff]"
+_UNCOMMON = f"[^ -~{chr(0x4E00)}-{chr(0x9FFF)}]"  # by code point: no text for translators
 _SLACK = 1e-6    # the database's floating point may differ from Python's in the last bits
 
 
