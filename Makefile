@@ -53,7 +53,9 @@ test-clock: $(STAMP)
 	cat $$logs/a $$logs/b | grep -E "^== |passed|failed|Error" ; \
 	[ $$status = 0 ] || tail -n 60 $$logs/a $$logs/b; rm -rf $$logs; exit $$status
 
-# One clock pass: `make test-at AT=00:30` (REDIS_DB keeps parallel passes apart).
+# One clock pass: `make test-at AT=00:30`, or `TEST_CLOCK=00:30 make test-at` (REDIS_DB keeps
+# parallel passes apart).
+AT ?= $(TEST_CLOCK)
 test-at: $(STAMP)
 	@test -n "$(AT)" || (echo "set AT=HH:MM (Beijing time)"; exit 2)
 	@echo "== with the clock at $(AT) Beijing time"
