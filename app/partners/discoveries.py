@@ -1,16 +1,18 @@
 """The station's discovery list and the one-step station application for a discovered
 person. Nothing about a discovered person is shown outside the caller's region subtree."""
+import json
 from datetime import date
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 
 from app.audit.services import record
 from app.certification.models import Application, Certification
 from app.certification.services import submit_application
 from app.certification.workflow import OPEN, CertificationStatus
 from app.core.errors import Conflict
-from app.core.idnumber import parse_id_number
+from app.core.idnumber import birth_and_gender
 from app.core.models import get_in_scope, subtree_codes
 from app.core.regions import requested_region
 from app.extensions import db
@@ -38,52 +40,91 @@ def list_discoveries(staff, today, region_code=None, page=1, per_page=20):
     region, found = find_discoveries(staff, today, region_code)
     record("partners.discoveries_listed", "region", region, details={"count": len(found)})
     start = (page - 1) * per_page
-    return {"region_code": region, "items": found[start:start + per_page], "page": page,
-            "per_page": per_page, "total": len(found)}
+    items = found[start:start + per_page]
+    _add_names(items)
+    _add_contacts(items)
+    return {"region_code": region, "items": items, "page": page, "per_page": per_page,
+            "total": len(found)}
 
 
 def find_discoveries(staff, today, region_code=None):
-    """(region, items) of the discovery list, unpaged (the invitations read it whole)."""
+    """(region, items) of the discovery list, unpaged (the invitations read it whole);
+    the items carry no name (list_discoveries adds it to the page it shows)."""
     region = requested_region(staff, region_code)
     # The codes as a list, not a subquery: with the subquery PostgreSQL seq-scanned the
     # million-row table instead of using the community index.
     codes = list(db.session.scalars(subtree_codes(region)))
-    # Only persons a list can state a category for are candidates: read their blind
-    # indexes first (nothing decrypted), then their live entries of every source (a
-    # contribution record only matters beside such an entry).
-    candidates = db.session.scalars(
+    # Only persons a list can state a category for are candidates (their blind indexes,
+    # nothing decrypted); then, in one statement, their live entries of every source (a
+    # contribution record only matters beside such an entry), each with the person of that
+    # index, matched now, not at import (a person may have registered after the list came),
+    # and whether they have applied or are certified. Names stay sealed: only a page shows
+    # them. A station's list holds thousands of entries, read on every visit.
+    candidates = (
         select(PartnerRecord.id_number_index).where(
             PartnerRecord.community_code.in_(codes), PartnerRecord.source.in_(STATING),
             PartnerRecord.ended_import_id.is_(None))
         .group_by(PartnerRecord.id_number_index).order_by(PartnerRecord.id_number_index)
-        .limit(SCAN_MAX)).all()
-    live = db.session.scalars(
-        select(PartnerRecord).where(PartnerRecord.id_number_index.in_(candidates),
-                                    PartnerRecord.community_code.in_(codes),
-                                    PartnerRecord.ended_import_id.is_(None))
+        .limit(SCAN_MAX).subquery())
+    rows = db.session.execute(
+        select(*ENTRY_COLUMNS, Person.id, Person.person_account_id, _busy(Person.id))
+        .join(candidates, candidates.c.id_number_index == PartnerRecord.id_number_index)
+        .outerjoin(Person, Person.id_number_index == PartnerRecord.id_number_index)
+        .where(PartnerRecord.community_code.in_(codes), PartnerRecord.ended_import_id.is_(None))
         .order_by(PartnerRecord.community_code, PartnerRecord.id_number_index,
-                  PartnerRecord.id)).all() if candidates else []
-    by_person = {}
-    for row in live:
-        by_person.setdefault(row.id_number_index, []).append(row)
-    # Matched now, not at import: a person may have registered after the list came.
-    persons = _persons_by_index(list(by_person))
-    busy = _applied_or_certified({p.id for p in persons.values()})
+                  PartnerRecord.id)).all()
+    by_person, persons = {}, {}
+    width = len(ENTRY_COLUMNS)
+    for row in rows:
+        entry = _Entry(*row[:width - 1], json.loads(row[width - 1]))
+        by_person.setdefault(entry.id_number_index, []).append(entry)
+        persons[entry.id_number_index] = row[width:]
+    live = [entry for entries in by_person.values() for entry in entries]
     latest = standing.latest_lists(live)
-    entries = {index: standing.listed(rows, latest) for index, rows in by_person.items()}
+    entries = {index: standing.listed(records, latest) for index, records in by_person.items()}
     household = households(entries, today)
     found = []
-    for index, rows in by_person.items():
-        person = persons.get(index)
-        if person is not None and person.id in busy:
+    for index, records in by_person.items():
+        person_id, account_id, busy = persons[index]
+        if busy:
             continue
-        identity = parse_id_number(rows[0].id_number, today)
-        reasons = discover(entries[index], identity.birth_date, identity.gender, today,
-                           _household_of(rows, household))
+        born, gender = birth_and_gender(records[0].id_number)  # checked at the import
+        reasons = discover(entries[index], born, gender, today,
+                           _household_of(records, household))
         if reasons:
-            found.append(_item(rows, reasons, person))
-    _add_contacts(found)
+            found.append(_item(records, reasons, person_id, account_id))
     return region, found
+
+
+class _Entry(NamedTuple):
+    """A live list entry as the discovery list reads it: plain values, its JSON parsed once
+    (thousands are read on every visit; ORM objects cost several times more)."""
+    id: int
+    source: str
+    region_code: str
+    community_code: str
+    id_number_index: str
+    id_number: str
+    as_of: date
+    ended_import_id: int | None
+    ended_on: date | None
+    values: dict
+
+
+ENTRY_COLUMNS = (PartnerRecord.id, PartnerRecord.source, PartnerRecord.region_code,
+                 PartnerRecord.community_code, PartnerRecord.id_number_index,
+                 PartnerRecord.id_number, PartnerRecord.as_of, PartnerRecord.ended_import_id,
+                 PartnerRecord.ended_on, PartnerRecord.values_sealed)
+
+
+def _busy(person_id):
+    """Whether the person has an open application or a live certification (false without a
+    person)."""
+    return or_(
+        exists().where(Application.person_id == person_id,
+                       Application.status.in_([s.value for s in OPEN])),
+        exists().where(Certification.person_id == person_id,
+                       Certification.status == CertificationStatus.ACTIVE))
 
 
 def _household_of(rows, household):
@@ -91,11 +132,11 @@ def _household_of(rows, household):
     return household.get(dibao.values.get("household_no")) if dibao is not None else None
 
 
-def _persons_by_index(indexes):
-    if not indexes:
-        return {}
-    return {p.id_number_index: p for p in db.session.scalars(
-        select(Person).where(Person.id_number_index.in_(indexes))).all()}
+def _add_names(items):
+    names = dict(db.session.execute(select(PartnerRecord.id, PartnerRecord.name).where(
+        PartnerRecord.id.in_([item["record_id"] for item in items]))).all()) if items else {}
+    for item in items:
+        item["name"] = names[item["record_id"]]
 
 
 def _add_contacts(items):
@@ -107,22 +148,9 @@ def _add_contacts(items):
         item["last_contact_on"] = last.get(item["person_id"])
 
 
-def _applied_or_certified(person_ids):
-    if not person_ids:
-        return set()
-    applied = db.session.scalars(select(Application.person_id).where(
-        Application.person_id.in_(person_ids),
-        Application.status.in_([s.value for s in OPEN]))).all()
-    certified = db.session.scalars(select(Certification.person_id).where(
-        Certification.person_id.in_(person_ids),
-        Certification.status == CertificationStatus.ACTIVE)).all()
-    return set(applied) | set(certified)
-
-
-def _item(rows, reasons, person):
+def _item(rows, reasons, person_id, account_id):
     first = rows[0]
-    return {"record_id": first.id, "person_id": person and person.id,
-            "account_id": person and person.person_account_id, "name": first.name,
+    return {"record_id": first.id, "person_id": person_id, "account_id": account_id,
             "id_number": first.id_number, "community_code": first.community_code,
             "sources": sorted({r.source for r in rows}),
             "reasons": [{"code": code, "text": REASONS[code], "category": CATEGORY_OF[code]}

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from app.core.idnumber import (
-    WEIGHTS, IdNumber, InvalidIdNumber, age_on, check_char, is_inner_mongolia,
+    WEIGHTS, IdNumber, InvalidIdNumber, age_on, birth_and_gender, check_char, is_inner_mongolia,
     normalize_id_number, parse_id_number,
 )
 
@@ -207,3 +207,17 @@ def test_wrong_lengths_rejected(digits):
 def test_letters_inside_rejected(case, position, letter):
     number, _ = case
     assert reason_of(number[:position] + letter + number[position + 1:]) == "format"
+
+
+@given(valid_ids())
+def test_birth_and_gender_of_a_stored_number_are_those_the_parser_gives(case):
+    number, born = case
+    parsed = parse_id_number(number, TODAY)
+    assert birth_and_gender(parsed.number) == (parsed.birth_date, parsed.gender)
+    assert birth_and_gender(parsed.number)[0] == born
+
+
+def test_birth_and_gender_of_an_upgraded_15_digit_number():
+    parsed = parse_id_number("150102800820062", TODAY)
+    assert birth_and_gender(parsed.number) == (date(1980, 8, 20), "female") == \
+        (parsed.birth_date, parsed.gender)  # sex digit 2: even
