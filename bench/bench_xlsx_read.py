@@ -19,8 +19,13 @@ import zipfile
 def write(count, path, shared):
     from bench.bench_partners import write_xlsx
     write_xlsx(path, count, 0)
-    if not shared:
-        return
+    if shared:
+        share_strings(path)
+
+
+def share_strings(path):
+    """Rewrite an XLSX openpyxl wrote (inline strings) with every string shared, as Excel and
+    WPS save a list."""
     with zipfile.ZipFile(path) as archive:
         parts = {item: archive.read(item.filename) for item in archive.infolist()}
     table, index = [], {}
