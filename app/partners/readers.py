@@ -110,17 +110,21 @@ class _Book:
                     workbook = rel.get("Target").lstrip("/")
         base = workbook.rsplit("/", 1)[0] + "/" if "/" in workbook else ""
         rels_path = f"{base}_rels/{workbook.rsplit('/', 1)[-1]}.rels"
-        targets, by_type = {}, {}
+        targets, types, by_type = {}, {}, {}
         for rel in ET.fromstring(archive.read(rels_path)).iter(f"{{{_NS_PKG}}}Relationship"):
             target = rel.get("Target", "")
             target = target.lstrip("/") if target.startswith("/") else \
                 posixpath.normpath(base + target)
-            targets[rel.get("Id")] = target
-            by_type.setdefault(rel.get("Type", "").rsplit("/", 1)[-1], target)
+            kind = rel.get("Type", "").rsplit("/", 1)[-1]
+            targets[rel.get("Id")], types[rel.get("Id")] = target, kind
+            by_type.setdefault(kind, target)
         root = ET.fromstring(archive.read(workbook))
-        sheet = next(element for element in root.iter() if element.tag.endswith("}sheet"))
-        rid = next(value for key, value in sheet.attrib.items()
-                   if key in {f"{{{ns}}}id" for ns in _NS_REL})
+        ids = {f"{{{ns}}}id" for ns in _NS_REL}
+        # The first worksheet, as openpyxl's workbook.worksheets[0]: a chart sheet placed
+        # first (a department's summary chart) holds no rows.
+        rid = next(rid for element in root.iter() if element.tag.endswith("}sheet")
+                   for key, rid in element.attrib.items()
+                   if key in ids and types.get(rid) == "worksheet")
         self.sheet = targets[rid]
         self.date1904 = any(element.get("date1904") in ("1", "true")
                             for element in root.iter() if element.tag.endswith("}workbookPr"))

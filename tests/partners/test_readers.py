@@ -113,6 +113,26 @@ def test_a_mixed_book_reads_as_openpyxl_read_it(tmp_path):
     assert rows[7] == (8, [None] * 8)
 
 
+def test_a_chart_sheet_placed_first_is_passed_over_as_openpyxl_does(tmp_path):
+    from openpyxl.chart import BarChart, Reference
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "名单"
+    sheet.append(["身份证号码", "人数"])
+    sheet.append(["150102199001011234", 3])
+    chart = BarChart()
+    chart.add_data(Reference(sheet, min_col=2, min_row=1, max_row=2), titles_from_data=True)
+    book.create_chartsheet("汇总图", 0).add_chart(chart)
+    path = tmp_path / "charted.xlsx"
+    book.save(path)
+    with zipfile.ZipFile(path) as archive:
+        assert any(name.startswith("xl/chartsheets/") for name in archive.namelist())
+        order = archive.read("xl/workbook.xml").decode()
+    assert order.index("汇总图") < order.index("名单")  # the chart sheet comes first
+    assert same_as_openpyxl(path) == [(1, ["身份证号码", "人数"]),
+                                      (2, ["150102199001011234", 3])]
+
+
 def rewritten(path, target, replace):
     """The same package with some parts replaced (what other office software writes)."""
     with zipfile.ZipFile(path) as source, zipfile.ZipFile(target, "w") as out:
