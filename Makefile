@@ -36,15 +36,10 @@ test-postgres: $(STAMP)
 	@echo "== again on $$TEST_DATABASE_URL"
 	$(PY) -m pytest -q -p no:cacheprovider tests
 
-# The suite again with the clock at 23:30 and at 00:30 Beijing time (UTC is still on the day
-# before at 00:30): a test that reads the machine's date instead of the service's fails here
-# whatever hour it runs at. SQLite only; both hours at once, each with its own Redis database;
-# .ci/run runs it beside the PostgreSQL pass. The bursts of parallel requests at real gunicorn
-# servers and the OpenAPI fuzzing (about concurrency and input, not the hour, and a third of
-# the suite's time) run in `make test` only.
-CLOCK_SKIP := --ignore=tests/core/test_exactly_once.py --ignore=tests/core/test_ratelimit_shared.py \
-  --ignore=tests/audit/test_concurrency.py --ignore=tests/accounts/test_rate_limit_redis.py \
-  --ignore=tests/test_fuzz_openapi.py --ignore=tests/console/test_browser.py
+# The whole suite again with the clock at 23:30 and at 00:30 Beijing time (UTC is still on
+# the day before at 00:30): a test that reads the machine's date instead of the service's
+# fails here whatever hour it runs at. SQLite only; both hours at once, each with its own
+# Redis database. .ci/run runs the same two passes (pytest with TEST_CLOCK, written out there).
 test-clock: $(STAMP)
 	@logs=$$(mktemp -d); \
 	$(MAKE) --no-print-directory test-at AT=23:30 REDIS_DB=13 >$$logs/a 2>&1 & a=$$!; \
@@ -60,7 +55,7 @@ test-at: $(STAMP)
 	@test -n "$(AT)" || (echo "set AT=HH:MM (Beijing time)"; exit 2)
 	@echo "== with the clock at $(AT) Beijing time"
 	TEST_CLOCK=$(AT) TEST_REDIS_URL=redis://127.0.0.1:6379/$(or $(REDIS_DB),13) \
-	  env -u TEST_DATABASE_URL $(PY) -m pytest -q -p no:cacheprovider $(CLOCK_SKIP) tests
+	  env -u TEST_DATABASE_URL $(PY) -m pytest -q -p no:cacheprovider tests
 
 # Generates the synthetic dataset on first use (BENCH_PERSONS, default 1,000,000), then loads
 # the service and the bare baseline with wrk; see BENCHMARKS.md.
